@@ -1,0 +1,267 @@
+"""The XML mirror (DESIGN.md contract 1): reading and writing its files, with no database.
+
+`<dir>/<type>/<entity name>` holds one entity. `<dir>/.var_defs/<type>` holds the type's
+variable definitions: an extension of the guide's format (the original kept var_defs only in
+SQL) that lets a mirror carry a whole configuration database; a dot folder never collides
+with a type name and is skipped by a plain `*/*` glob over entity files."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+
+VAR_DEFS_DIR = ".var_defs"
+NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]+$")
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+# Attribute of <variable> in a var_defs file -> (field name, default). Only attributes that
+# differ from their default are written, so exported files stay short and stable.
+VARDEF_ATTRIBUTES = {
+    "widget": ("widget", "input"),
+    "mandatory": ("mandatory", False),
+    "multi_valued": ("multi_valued", False),
+    "table": ("table", ""),
+    "reference": ("reference_type", ""),
+    "regex": ("regex", ""),
+    "enumeration": ("enumeration", ""),
+    "enum_type": ("enum_type", ""),
+    "enum_variable": ("enum_variable", ""),
+    "order": ("display_order", 0),
+    "secret": ("secret", False),
+    "tooltip": ("tooltip", ""),
+}
+
+
+class MirrorError(ValueError):
+    """A mirror file that cannot be read; the message names the file and line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line = str(path), line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class MirrorValue:
+    indx: int
+    text: str
+    modified: datetime | None = None
+
+
+@dataclass
+class MirrorEntity:
+    """One entity file: its values per variable, ordered by indx."""
+
+    entity_type: str
+    name: str
+    variables: dict[str, list[MirrorValue]] = field(default_factory=dict)
+
+    def values(self, variable: str) -> list[str]:
+        return [v.text for v in self.variables.get(variable, [])]
+
+
+@dataclass
+class MirrorVariableDefinition:
+    name: str
+    widget: str = "input"
+    mandatory: bool = False
+    multi_valued: bool = False
+    table: str = ""
+    reference_type: str = ""
+    regex: str = ""
+    enumeration: str = ""
+    enum_type: str = ""
+    enum_variable: str = ""
+    display_order: int = 0
+    secret: bool = False
+    tooltip: str = ""
+    enum_values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MirrorEntityType:
+    name: str
+    description: str = ""
+    variables: list[MirrorVariableDefinition] = field(default_factory=list)
+
+
+def _parse(path: Path, root_tag: str) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.parse(str(path), parser).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise MirrorError(path, exc.lineno, f"malformed XML: {exc.msg}") from None
+    if root.tag != root_tag:
+        raise MirrorError(path, root.sourceline, f"root element is <{root.tag}>, not <{root_tag}>")
+    return root
+
+
+def _name(path: Path, element: etree._Element, what: str) -> str:
+    name = (element.get("name") or "").strip()
+    if not NAME_RE.match(name):
+        raise MirrorError(path, element.sourceline, f"{what} name {name!r} is not a valid name")
+    return name
+
+
+def _timestamp(path: Path, element: etree._Element) -> datetime | None:
+    text = element.get("modified")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise MirrorError(path, element.sourceline, f"bad modified timestamp {text!r}") from None
+
+
+def read_entity_file(path: Path | str) -> MirrorEntity:
+    """Parse one entity file; its directory and file name must agree with its type and name."""
+    path = Path(path)
+    root = _parse(path, "entity")
+    entity = MirrorEntity((root.get("type") or "").strip(), _name(path, root, "entity"))
+    if (entity.entity_type, entity.name) != (path.parent.name, path.name):
+        raise MirrorError(
+            path,
+            root.sourceline,
+            f"entity {entity.entity_type}/{entity.name} does not match its path",
+        )
+    for var in root:
+        if var.tag is etree.Comment:
+            continue
+        if var.tag != "variable":
+            raise MirrorError(path, var.sourceline, f"unexpected element <{var.tag}>")
+        var_name = _name(path, var, "variable")
+        if var_name in entity.variables:
+            raise MirrorError(path, var.sourceline, f"variable {var_name!r} appears twice")
+        values: list[MirrorValue] = []
+        for val in var:
+            if val.tag is etree.Comment:
+                continue
+            if val.tag != "value":
+                raise MirrorError(path, val.sourceline, f"unexpected element <{val.tag}>")
+            try:
+                indx = int(val.get("indx", "1"))
+            except ValueError:
+                indx = 0
+            if indx < 1:
+                raise MirrorError(path, val.sourceline, f"bad indx {val.get('indx')!r}")
+            if any(v.indx == indx for v in values):
+                raise MirrorError(path, val.sourceline, f"{var_name}: indx {indx} appears twice")
+            values.append(MirrorValue(indx, val.text or "", _timestamp(path, val)))
+        entity.variables[var_name] = sorted(values, key=lambda v: v.indx)
+    return entity
+
+
+def read_var_defs_file(path: Path | str) -> MirrorEntityType:
+    path = Path(path)
+    root = _parse(path, "entity_type")
+    entity_type = MirrorEntityType(_name(path, root, "entity type"), root.get("description", ""))
+    if entity_type.name != path.name:
+        raise MirrorError(path, root.sourceline, f"type {entity_type.name} does not match path")
+    seen: set[str] = set()
+    for var in root:
+        if var.tag is etree.Comment:
+            continue
+        if var.tag != "variable":
+            raise MirrorError(path, var.sourceline, f"unexpected element <{var.tag}>")
+        definition = MirrorVariableDefinition(_name(path, var, "variable"))
+        if definition.name in seen:
+            raise MirrorError(path, var.sourceline, f"variable {definition.name!r} defined twice")
+        seen.add(definition.name)
+        for attr, text in var.attrib.items():
+            if attr == "name":
+                continue
+            if attr not in VARDEF_ATTRIBUTES:
+                raise MirrorError(path, var.sourceline, f"unknown attribute {attr!r}")
+            field_name, default = VARDEF_ATTRIBUTES[attr]
+            if isinstance(default, bool):
+                if text not in ("0", "1"):
+                    raise MirrorError(path, var.sourceline, f"{attr} must be 0 or 1")
+                setattr(definition, field_name, text == "1")
+            elif isinstance(default, int):
+                try:
+                    setattr(definition, field_name, int(text))
+                except ValueError:
+                    raise MirrorError(path, var.sourceline, f"{attr} must be a number") from None
+            else:
+                setattr(definition, field_name, text)
+        definition.enum_values = [e.text or "" for e in var if e.tag == "enum_value"]
+        entity_type.variables.append(definition)
+    return entity_type
+
+
+def iter_mirror(directory: Path | str) -> Iterator[MirrorEntity | MirrorEntityType]:
+    """Every var_defs file, then every entity file, in a stable order."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise MirrorError(directory, None, "not a directory")
+    defs = directory / VAR_DEFS_DIR
+    if defs.is_dir():
+        for path in sorted(defs.iterdir()):
+            yield read_var_defs_file(path)
+    for type_dir in sorted(directory.iterdir()):
+        if type_dir.name.startswith(".") or not type_dir.is_dir():
+            continue
+        for path in sorted(type_dir.iterdir()):
+            if not path.name.startswith("."):
+                yield read_entity_file(path)
+
+
+def entity_xml(entity: MirrorEntity) -> bytes:
+    """The bytes of an entity file: variables by name, values by indx, so equal data gives
+    equal bytes."""
+    root = etree.Element("entity", type=entity.entity_type, name=entity.name)
+    for var_name in sorted(entity.variables):
+        var = etree.SubElement(root, "variable", name=var_name)
+        for value in sorted(entity.variables[var_name], key=lambda v: v.indx):
+            attrs = {"indx": str(value.indx)}
+            if value.modified is not None:
+                attrs["modified"] = value.modified.strftime(TIMESTAMP_FORMAT)
+            etree.SubElement(var, "value", attrs).text = value.text
+    return _serialise(root)
+
+
+def var_defs_xml(entity_type: MirrorEntityType) -> bytes:
+    root = etree.Element("entity_type", name=entity_type.name)
+    if entity_type.description:
+        root.set("description", entity_type.description)
+    for definition in sorted(entity_type.variables, key=lambda d: (d.display_order, d.name)):
+        var = etree.SubElement(root, "variable", name=definition.name)
+        for attr, (field_name, default) in VARDEF_ATTRIBUTES.items():
+            value = getattr(definition, field_name)
+            if value != default:
+                var.set(attr, str(int(value)) if isinstance(value, bool) else str(value))
+        for text in definition.enum_values:
+            etree.SubElement(var, "enum_value").text = text
+    return _serialise(root)
+
+
+def _serialise(root: etree._Element) -> bytes:
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write data to path through a temporary file and a rename; False when already equal."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return True
