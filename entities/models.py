@@ -136,7 +136,7 @@ class Value(models.Model):
                 violation_error_message="This variable already has a value at this index.",
             )
         ]
-        indexes = [models.Index(fields=["variable", "value"], name="value_lookup")]
+        permissions = [("view_secret_values", "Can see the values of secret variables")]
 
     def __str__(self) -> str:
         return f"{self.entity}.{self.variable.name}[{self.indx}]={self.value}"
@@ -149,6 +149,9 @@ class ChangeSequence(models.Model):
     rolled-back transaction leaves no gap: a reader of `since=N` never misses a change."""
 
     last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last change #{self.last_seq}"
 
 
 class Change(models.Model):
@@ -163,8 +166,9 @@ class Change(models.Model):
     entity = models.CharField(max_length=128, blank=True)
     variable = models.CharField(max_length=64, blank=True)
     indx = models.PositiveIntegerField(null=True, blank=True)
-    old_value = models.TextField(null=True, blank=True)
-    new_value = models.TextField(null=True, blank=True)
+    # None (no value) differs from any value in the feed, so these are nullable.
+    old_value = models.TextField(null=True, blank=True)  # noqa: DJ001
+    new_value = models.TextField(null=True, blank=True)  # noqa: DJ001
     secret = models.BooleanField(default=False)
 
     class Meta:

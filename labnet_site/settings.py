@@ -64,6 +64,8 @@ def _database(url: str) -> dict:
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
         # failing with "database is locked" when they upgrade from a read.
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        if config["NAME"] and config["NAME"] != ":memory:":
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return config
 
 
@@ -84,7 +86,6 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "labnet_site" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

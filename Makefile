@@ -1,0 +1,24 @@
+# The README's two commands are `make run` and `make test`; each does its own set-up.
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint bench
+
+setup:
+	scripts/setup
+
+run: setup
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+bench: setup
+	for bench in bench/bench_*.py; do $(PY) $$bench || exit 1; done

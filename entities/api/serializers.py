@@ -1,0 +1,122 @@
+"""API representations. Shapes are checked here; what the values mean is checked by the
+service layer, so the API refuses exactly what the webtool and the importer refuse."""
+
+from rest_framework import serializers
+
+from ..choices import ChangeAction, EnumerationKind, Widget
+from ..models import Change, EntityType, VariableDefinition
+from ..reading import SECRET_MASK
+
+
+class EntityTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntityType
+        fields = ["name", "description"]
+
+
+class VariableDefinitionSerializer(serializers.ModelSerializer):
+    entity_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    reference_type = serializers.SlugRelatedField(
+        slug_field="name", queryset=EntityType.objects.all(), required=False, allow_null=True
+    )
+    enum_type = serializers.SlugRelatedField(
+        slug_field="name", queryset=EntityType.objects.all(), required=False, allow_null=True
+    )
+    widget = serializers.ChoiceField(Widget.choices, required=False)
+    enumeration = serializers.ChoiceField(EnumerationKind.choices, required=False)
+    enum_values = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = VariableDefinition
+        fields = [
+            "entity_type",
+            "name",
+            "widget",
+            "mandatory",
+            "multi_valued",
+            "table",
+            "reference_type",
+            "regex",
+            "enumeration",
+            "enum_values",
+            "enum_type",
+            "enum_variable",
+            "display_order",
+            "tooltip",
+            "secret",
+        ]
+        # Uniqueness is the service layer's to check, with its own message.
+        validators = []
+
+
+class EntityWriteSerializer(serializers.Serializer):
+    """Values replace the listed variables' values; tables replace all rows of the listed
+    tables. Variables and tables not listed keep what they hold."""
+
+    values = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+        default=dict,
+    )
+    tables = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.DictField(child=serializers.CharField(allow_blank=True))
+        ),
+        required=False,
+        default=dict,
+    )
+
+
+class EntityCreateSerializer(EntityWriteSerializer):
+    type = serializers.CharField()
+    name = serializers.CharField()
+
+
+class EntitySummarySerializer(serializers.Serializer):
+    type = serializers.CharField(source="entity_type.name")
+    name = serializers.CharField()
+    active = serializers.BooleanField()
+
+
+class EntityDetailSerializer(EntitySummarySerializer):
+    values = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    tables = serializers.DictField(
+        child=serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Mandatory variables without a value."
+    )
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    action = serializers.ChoiceField(ChangeAction.choices)
+
+    class Meta:
+        model = Change
+        fields = [
+            "seq",
+            "batch",
+            "user",
+            "timestamp",
+            "action",
+            "entity_type",
+            "entity",
+            "variable",
+            "indx",
+            "old_value",
+            "new_value",
+        ]
+
+    def to_representation(self, change):
+        data = super().to_representation(change)
+        if change.secret and not self.context.get("show_secrets"):
+            for key in ("old_value", "new_value"):
+                if data[key] is not None:
+                    data[key] = SECRET_MASK
+        return data
+
+
+class ChangeFeedSerializer(serializers.Serializer):
+    latest = serializers.IntegerField(help_text="The newest committed sequence number.")
+    more = serializers.BooleanField(help_text="True when changes after the last one are left.")
+    changes = ChangeSerializer(many=True)

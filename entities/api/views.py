@@ -1,0 +1,266 @@
+"""The REST API: types, variable definitions, entities with values and tables, the change
+feed (DESIGN.md contract 3). Every write goes through entities.services."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from .. import services
+from ..models import Change, ChangeSequence, Entity, EntityType, VariableDefinition
+from ..reading import entity_contents
+from .serializers import (
+    ChangeFeedSerializer,
+    ChangeSerializer,
+    EntityCreateSerializer,
+    EntityDetailSerializer,
+    EntitySummarySerializer,
+    EntityTypeSerializer,
+    EntityWriteSerializer,
+    VariableDefinitionSerializer,
+)
+
+SHOW_SECRETS = "entities.view_secret_values"
+
+
+def refused(exc: ValidationError) -> APIValidationError:
+    """The service layer's refusal as a 400 answer that keeps each message."""
+    if hasattr(exc, "error_dict"):
+        return APIValidationError(exc.message_dict)
+    return APIValidationError({"non_field_errors": exc.messages})
+
+
+class EntityTypeList(GenericAPIView):
+    queryset = EntityType.objects.all()
+    serializer_class = EntityTypeSerializer
+    change_permission = "entities.add_entitytype"
+    pagination_class = None
+
+    def get(self, request):
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            entity_type = services.do_create_type(**serializer.validated_data, user=request.user)
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(self.get_serializer(entity_type).data, status=status.HTTP_201_CREATED)
+
+
+class EntityTypeDetail(GenericAPIView):
+    queryset = EntityType.objects.all()
+    serializer_class = EntityTypeSerializer
+    lookup_field = "name"
+    change_permission = "entities.delete_entitytype"
+
+    def get(self, request, name):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def delete(self, request, name):
+        try:
+            services.do_delete_type(self.get_object(), user=request.user)
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VariableList(GenericAPIView):
+    serializer_class = VariableDefinitionSerializer
+    change_permission = "entities.add_variabledefinition"
+    pagination_class = None
+
+    def get_queryset(self):
+        return VariableDefinition.objects.filter(
+            entity_type__name=self.kwargs["type"]
+        ).select_related("entity_type", "reference_type", "enum_type")
+
+    def get(self, request, type):
+        get_object_or_404(EntityType, name=type)
+        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+
+    def post(self, request, type):
+        entity_type = get_object_or_404(EntityType, name=type)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        name = fields.pop("name")
+        if entity_type.variables.filter(name=name).exists():
+            raise APIValidationError({"name": [f"variable {type}.{name} already exists"]})
+        try:
+            definition = services.do_save_variable(entity_type, name, user=request.user, **fields)
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(self.get_serializer(definition).data, status=status.HTTP_201_CREATED)
+
+
+class VariableDetail(GenericAPIView):
+    serializer_class = VariableDefinitionSerializer
+    change_permission = "entities.change_variabledefinition"
+
+    def get_object(self):
+        return get_object_or_404(
+            VariableDefinition.objects.select_related("entity_type"),
+            entity_type__name=self.kwargs["type"],
+            name=self.kwargs["name"],
+        )
+
+    def get(self, request, type, name):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def patch(self, request, type, name):
+        definition = self.get_object()
+        serializer = self.get_serializer(definition, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        fields.pop("name", None)
+        try:
+            definition = services.do_save_variable(
+                definition.entity_type, name, user=request.user, **fields
+            )
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(self.get_serializer(definition).data)
+
+    def delete(self, request, type, name):
+        services.do_delete_variable(self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def detail_data(request, entity: Entity) -> dict:
+    contents = entity_contents(entity, show_secrets=request.user.has_perm(SHOW_SECRETS))
+    return EntityDetailSerializer(
+        {
+            "entity_type": entity.entity_type,
+            "name": entity.name,
+            "active": entity.active,
+            "values": contents.values,
+            "tables": contents.tables,
+            "missing": contents.missing,
+        }
+    ).data
+
+
+class EntityList(GenericAPIView):
+    serializer_class = EntitySummarySerializer
+    change_permission = "entities.add_entity"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type", OpenApiTypes.STR, description="Only entities of this type"),
+            OpenApiParameter("search", OpenApiTypes.STR, description="Part of the name"),
+            OpenApiParameter("active", OpenApiTypes.BOOL),
+        ]
+    )
+    def get(self, request):
+        queryset = Entity.objects.select_related("entity_type").order_by(
+            "entity_type__name", "name"
+        )
+        params = request.query_params
+        if "type" in params:
+            queryset = queryset.filter(entity_type__name=params["type"])
+        if "search" in params:
+            queryset = queryset.filter(Q(name__icontains=params["search"]))
+        if "active" in params:
+            queryset = queryset.filter(active=params["active"].lower() in ("1", "true", "yes"))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=EntityCreateSerializer, responses=EntityDetailSerializer)
+    def post(self, request):
+        serializer = EntityCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entity_type = EntityType.objects.filter(name=data["type"]).first()
+        if entity_type is None:
+            raise APIValidationError({"type": [f"no entity type {data['type']!r}"]})
+        try:
+            entity = services.do_create_entity(
+                entity_type, data["name"], data["values"], data["tables"], user=request.user
+            )
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(detail_data(request, entity), status=status.HTTP_201_CREATED)
+
+
+class EntityDetail(GenericAPIView):
+    serializer_class = EntityDetailSerializer
+    change_permission = "entities.change_entity"
+
+    def get_object(self):
+        return get_object_or_404(
+            Entity.objects.select_related("entity_type"),
+            entity_type__name=self.kwargs["type"],
+            name=self.kwargs["name"],
+        )
+
+    def get(self, request, type, name):
+        return Response(detail_data(request, self.get_object()))
+
+    @extend_schema(request=EntityWriteSerializer, responses=EntityDetailSerializer)
+    def patch(self, request, type, name):
+        entity = self.get_object()
+        serializer = EntityWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.do_set_values(
+                entity,
+                serializer.validated_data["values"],
+                serializer.validated_data["tables"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            raise refused(exc) from None
+        entity.refresh_from_db(fields=["active"])
+        return Response(detail_data(request, entity))
+
+    def delete(self, request, type, name):
+        if not request.user.has_perm("entities.delete_entity"):
+            self.permission_denied(request, "deleting entities needs the delete permission")
+        try:
+            services.do_delete_entity(self.get_object(), user=request.user)
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChangeFeed(GenericAPIView):
+    """Changes after `since`, oldest first (DESIGN.md contract 3)."""
+
+    serializer_class = ChangeFeedSerializer
+    max_limit = 10000
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.INT, description="Last sequence number seen"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many (10000)"),
+        ]
+    )
+    def get(self, request):
+        try:
+            since = int(request.query_params.get("since", 0))
+            limit = min(int(request.query_params.get("limit", 1000)), self.max_limit)
+        except ValueError:
+            raise APIValidationError({"since": ["since and limit must be integers"]}) from None
+        if limit < 1:
+            raise APIValidationError({"limit": ["limit must be at least 1"]})
+        # Read first and bound the query by it, so `latest` never passes a change not yet sent.
+        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        changes = list(
+            Change.objects.filter(seq__gt=since, seq__lte=latest).order_by("seq")[: limit + 1]
+        )
+        more = len(changes) > limit
+        context = {"show_secrets": request.user.has_perm(SHOW_SECRETS)}
+        return Response(
+            {
+                "latest": latest,
+                "more": more,
+                "changes": ChangeSerializer(changes[:limit], many=True, context=context).data,
+            }
+        )

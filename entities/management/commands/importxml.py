@@ -1,0 +1,28 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from entities.importing import do_load_mirror
+from entities.mirror import MirrorError, iter_mirror
+
+
+class Command(BaseCommand):
+    help = "Load an XML mirror into the configuration database, all or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory")
+        parser.add_argument("--user", default="importxml", help="Name recorded in the change log.")
+
+    def handle(self, directory, user, **options):
+        try:
+            items = list(iter_mirror(directory))
+            counts = do_load_mirror(items, user=user)
+        except MirrorError as exc:
+            raise CommandError(str(exc)) from None
+        except ValidationError as exc:
+            raise CommandError(
+                "mirror refused, nothing stored:\n" + "\n".join(exc.messages)
+            ) from None
+        self.stdout.write(
+            "{types} types, {entities_created} entities created, {entities_changed} changed, "
+            "{values} values read".format(**counts)
+        )

@@ -1,0 +1,473 @@
+"""The only writers of the configuration database.
+
+Every user action (a form submit, an API call, an import) is one `do_*` call: it validates
+everything first, then writes in one transaction and records each change in the change log
+under one batch id. Views, the API, the admin, the importer and tasks call these functions
+and never save configuration models themselves."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from .choices import ChangeAction, EnumerationKind, Widget
+from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
+from .validation import Validator, check_name, check_regex
+
+# Sent once a batch has committed, with changes=[Change, ...] in sequence order.
+changes_committed = Signal()
+
+Values = Mapping[str, Sequence[str]]
+Rows = Sequence[Mapping[str, str]]
+Tables = Mapping[str, Rows]
+
+_local = threading.local()
+
+
+def username(user: object) -> str:
+    """The name a change is recorded under: a user, a plain string, or '' for the system."""
+    if user is None:
+        return ""
+    if isinstance(user, str):
+        return user
+    return getattr(user, "get_username", lambda: str(user))()
+
+
+@dataclass
+class ChangeBatch:
+    """The changes of one user action, numbered and stored when the action commits."""
+
+    user: str
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    now: datetime = field(default_factory=timezone.now)
+    pending: list[Change] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+    validator: Validator = field(default_factory=Validator)
+
+    def record(self, action: str, entity_type: str, entity: str = "", **details: object) -> None:
+        self.pending.append(
+            Change(
+                batch=self.id,
+                user=self.user,
+                timestamp=self.now,
+                action=action,
+                entity_type=entity_type,
+                entity=entity,
+                **details,
+            )
+        )
+
+    def finish(self) -> list[Change]:
+        _update_active(self.touched)
+        if not self.pending:
+            return []
+        # Taken last, so the lock on the counter is held only for the final inserts.
+        counter = ChangeSequence.objects.select_for_update().get(pk=1)
+        for offset, change in enumerate(self.pending, start=1):
+            change.seq = counter.last_seq + offset
+        counter.last_seq += len(self.pending)
+        counter.save(update_fields=["last_seq"])
+        Change.objects.bulk_create(self.pending, batch_size=2000)
+        return self.pending
+
+
+@contextmanager
+def change_batch(user: object = None) -> Iterator[ChangeBatch]:
+    """One transaction and one batch id; nested calls join the outermost batch."""
+    current = getattr(_local, "batch", None)
+    if current is not None:
+        yield current
+        return
+    batch = ChangeBatch(username(user))
+    _local.batch = batch
+    try:
+        with transaction.atomic():
+            yield batch
+            committed = batch.finish()
+            if committed:
+                transaction.on_commit(
+                    lambda: changes_committed.send(sender=ChangeBatch, changes=committed)
+                )
+    finally:
+        _local.batch = None
+
+
+def _update_active(entity_ids: set[int]) -> None:
+    """An entity is active exactly when every mandatory variable of its type has a value."""
+    if not entity_ids:
+        return
+    entities = list(Entity.objects.filter(pk__in=entity_ids).only("pk", "entity_type", "active"))
+    mandatory: dict[int, set[int]] = defaultdict(set)
+    for type_id, var_id in VariableDefinition.objects.filter(
+        entity_type__in={e.entity_type_id for e in entities}, mandatory=True
+    ).values_list("entity_type_id", "pk"):
+        mandatory[type_id].add(var_id)
+    present: dict[int, set[int]] = defaultdict(set)
+    for entity_id, var_id in Value.objects.filter(
+        entity_id__in=entity_ids, variable__mandatory=True
+    ).values_list("entity_id", "variable_id"):
+        present[entity_id].add(var_id)
+    for active in (True, False):
+        ids = [
+            e.pk
+            for e in entities
+            if (mandatory[e.entity_type_id] <= present[e.pk]) == active and e.active != active
+        ]
+        if ids:
+            Entity.objects.filter(pk__in=ids).update(active=active)
+
+
+def _raise(errors: Mapping[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError({key: messages for key, messages in errors.items()})
+
+
+# --- values ---------------------------------------------------------------------------------
+
+# What a variable should hold after an action: value by indx (an absent indx holds nothing).
+Plan = dict[Entity, dict[VariableDefinition, dict[int, str]]]
+
+
+def definitions_of(entity_type: EntityType) -> dict[str, VariableDefinition]:
+    return {
+        d.name: d
+        for d in VariableDefinition.objects.filter(entity_type=entity_type).select_related(
+            "reference_type"
+        )
+    }
+
+
+def _plan_entity(
+    batch: ChangeBatch,
+    label: str,
+    definitions: Mapping[str, VariableDefinition],
+    values: Values,
+    tables: Tables,
+    errors: dict[str, list[str]],
+) -> dict[VariableDefinition, dict[int, str]]:
+    """Validate one entity's new values and tables; what each variable should then hold.
+
+    An empty string is no value: a multi-valued list closes up around it, a table cell is
+    left empty."""
+    plan: dict[VariableDefinition, dict[int, str]] = {}
+    for name, given in values.items():
+        definition = definitions.get(name)
+        if definition is None:
+            errors[name].append(f"{label}: unknown variable {name!r}")
+            continue
+        if definition.table:
+            errors[name].append(
+                f"{label}: variable {name!r} is a column of table {definition.table!r}; "
+                "set it as a table row"
+            )
+            continue
+        kept = [v for v in given if v != ""]
+        errors[name].extend(batch.validator.check(label, definition, kept))
+        plan[definition] = {i: v for i, v in enumerate(kept, start=1)}
+    for table, rows in tables.items():
+        columns = {n: d for n, d in definitions.items() if d.table == table}
+        if not columns:
+            errors[table].append(f"{label}: unknown table {table!r}")
+            continue
+        cells: dict[VariableDefinition, dict[int, str]] = {d: {} for d in columns.values()}
+        for row_number, row in enumerate(rows, start=1):
+            for name, value in row.items():
+                if name not in columns:
+                    errors[table].append(
+                        f"{label}: table {table!r} row {row_number} has no column {name!r}"
+                    )
+                elif value != "":
+                    cells[columns[name]][row_number] = value
+        for definition, column in cells.items():
+            errors[table].extend(
+                f"{msg} (table {table!r})"
+                for msg in batch.validator.check(label, definition, list(column.values()))
+            )
+        plan.update(cells)
+    return plan
+
+
+def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
+    """Make each planned variable hold exactly its planned values; returns the changes made."""
+    existing: dict[tuple[int, int], dict[int, Value]] = defaultdict(dict)
+    entity_ids = [e.pk for e in plan]
+    variable_ids = {d.pk for per_entity in plan.values() for d in per_entity}
+    for start in range(0, len(entity_ids), 1000):
+        for value in Value.objects.filter(
+            entity_id__in=entity_ids[start : start + 1000], variable_id__in=variable_ids
+        ):
+            existing[value.entity_id, value.variable_id][value.indx] = value
+    to_create: list[Value] = []
+    to_update: list[Value] = []
+    to_delete: list[int] = []
+    before = len(batch.pending)
+    for entity, per_entity in plan.items():
+        for definition, wanted in per_entity.items():
+            have = existing.get((entity.pk, definition.pk), {})
+            for indx in sorted(have.keys() | wanted.keys()):
+                old, new = have.get(indx), wanted.get(indx)
+                old_text = None if old is None else old.value
+                if old_text == new:
+                    continue
+                if new is None:
+                    to_delete.append(old.pk)
+                elif old is None:
+                    to_create.append(
+                        Value(
+                            entity=entity,
+                            variable=definition,
+                            indx=indx,
+                            value=new,
+                            modified=batch.now,
+                        )
+                    )
+                else:
+                    old.value, old.modified = new, batch.now
+                    to_update.append(old)
+                batch.record(
+                    ChangeAction.DELETE if new is None else ChangeAction.SET,
+                    entity.entity_type.name,
+                    entity.name,
+                    variable=definition.name,
+                    indx=indx,
+                    old_value=old_text,
+                    new_value=new,
+                    secret=definition.secret,
+                )
+            batch.touched.add(entity.pk)
+    for start in range(0, len(to_delete), 1000):
+        Value.objects.filter(pk__in=to_delete[start : start + 1000]).delete()
+    Value.objects.bulk_update(to_update, ["value", "modified"], batch_size=1000)
+    Value.objects.bulk_create(to_create, batch_size=2000)
+    return len(batch.pending) - before
+
+
+def do_set_values(
+    entity: Entity, values: Values = {}, tables: Tables = {}, *, user: object = None
+) -> int:
+    """Replace the given variables' values and the given tables' rows of one entity.
+
+    Returns the number of changes recorded (0 when everything already held these values)."""
+    return do_batch_edit([entity], values, tables, user=user)
+
+
+def do_batch_edit(
+    entities: Iterable[Entity], values: Values = {}, tables: Tables = {}, *, user: object = None
+) -> int:
+    """Set the same values and tables on every entity (all of one type) in one batch."""
+    entities = list(entities)
+    if not entities:
+        return 0
+    types = {e.entity_type_id for e in entities}
+    if len(types) != 1:
+        raise ValidationError("A batch edit changes entities of one type only.")
+    definitions = definitions_of(entities[0].entity_type)
+    types_label = f"{entities[0].entity_type.name} entities"
+    with change_batch(user) as batch:
+        errors: dict[str, list[str]] = defaultdict(list)
+        # The values are the same for every entity, so they are validated once.
+        label = str(entities[0]) if len(entities) == 1 else f"{len(entities)} {types_label}"
+        shared = _plan_entity(batch, label, definitions, values, tables, errors)
+        _raise({k: v for k, v in errors.items() if v})
+        return apply_plan(batch, {entity: shared for entity in entities})
+
+
+def do_create_entity(
+    entity_type: EntityType,
+    name: str,
+    values: Values = {},
+    tables: Tables = {},
+    *,
+    user: object = None,
+) -> Entity:
+    """A new entity with its first values; refused when the name is taken or invalid."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    label = f"{entity_type.name}/{name}"
+    if message := check_name("entity", name):
+        errors["name"].append(f"{label}: {message}")
+    with change_batch(user) as batch:
+        if Entity.objects.filter(entity_type=entity_type, name=name).exists():
+            errors["name"].append(f"{label}: an entity of this type with this name exists")
+        plan = _plan_entity(batch, label, definitions_of(entity_type), values, tables, errors)
+        _raise({k: v for k, v in errors.items() if v})
+        entity = Entity.objects.create(entity_type=entity_type, name=name)
+        batch.validator.pending.setdefault(entity_type.pk, set()).add(name)
+        batch.record(ChangeAction.CREATE_ENTITY, entity_type.name, name)
+        batch.touched.add(entity.pk)
+        apply_plan(batch, {entity: plan})
+    return entity
+
+
+def references_to(entity: Entity) -> list[str]:
+    """The entities whose values name this one through a reference variable."""
+    return sorted(
+        f"{entity_type}/{name}.{variable}"
+        for entity_type, name, variable in Value.objects.filter(
+            variable__reference_type=entity.entity_type, value=entity.name
+        ).values_list("entity__entity_type__name", "entity__name", "variable__name")
+    )
+
+
+def do_delete_entity(entity: Entity, *, user: object = None) -> None:
+    """Delete an entity with its values; refused while other entities refer to it."""
+    if referrers := references_to(entity):
+        raise ValidationError(f"{entity} is still named by {', '.join(referrers)}")
+    with change_batch(user) as batch:
+        batch.record(ChangeAction.DELETE_ENTITY, entity.entity_type.name, entity.name)
+        batch.touched.discard(entity.pk)
+        entity.delete()
+
+
+# --- entity types and variable definitions --------------------------------------------------
+
+
+def do_create_type(name: str, description: str = "", *, user: object = None) -> EntityType:
+    if message := check_name("entity type", name):
+        raise ValidationError({"name": [message]})
+    with change_batch(user) as batch:
+        if EntityType.objects.filter(name=name).exists():
+            raise ValidationError({"name": [f"entity type {name!r} already exists"]})
+        entity_type = EntityType.objects.create(name=name, description=description)
+        batch.record(ChangeAction.CREATE_TYPE, name, new_value=description or None)
+    return entity_type
+
+
+def type_deletion_summary(entity_type: EntityType) -> dict[str, list[str]]:
+    """What deleting a type takes with it, and what stops it (for a confirmation page)."""
+    return {
+        "entities": list(entity_type.entities.values_list("name", flat=True)),
+        "variables": list(entity_type.variables.values_list("name", flat=True)),
+        "referenced_by": sorted(
+            str(d)
+            for d in VariableDefinition.objects.filter(reference_type=entity_type).select_related(
+                "entity_type"
+            )
+            | VariableDefinition.objects.filter(enum_type=entity_type).select_related("entity_type")
+            if d.entity_type_id != entity_type.pk
+        ),
+    }
+
+
+def do_delete_type(entity_type: EntityType, *, user: object = None) -> None:
+    summary = type_deletion_summary(entity_type)
+    if summary["referenced_by"]:
+        raise ValidationError(
+            f"entity type {entity_type.name!r} is still referenced by "
+            + ", ".join(summary["referenced_by"])
+        )
+    with change_batch(user) as batch:
+        for name in summary["entities"]:
+            batch.record(ChangeAction.DELETE_ENTITY, entity_type.name, name)
+        batch.record(ChangeAction.DELETE_TYPE, entity_type.name)
+        VariableDefinition.objects.filter(entity_type=entity_type).update(
+            reference_type=None, enum_type=None
+        )
+        entity_type.delete()
+
+
+VARDEF_FIELDS = (
+    "widget",
+    "mandatory",
+    "multi_valued",
+    "table",
+    "reference_type",
+    "regex",
+    "enumeration",
+    "enum_values",
+    "enum_type",
+    "enum_variable",
+    "display_order",
+    "tooltip",
+    "secret",
+)
+
+
+def check_definition(definition: VariableDefinition) -> list[str]:
+    label = f"variable {definition.entity_type.name}.{definition.name}"
+    errors = []
+    if message := check_name("variable", definition.name):
+        errors.append(message)
+    if definition.widget not in Widget.values:
+        errors.append(f"{label}: unknown widget {definition.widget!r}")
+    if definition.enumeration not in EnumerationKind.values:
+        errors.append(f"{label}: unknown enumeration {definition.enumeration!r}")
+    if definition.regex and (message := check_regex(definition.regex)):
+        errors.append(f"{label}: {message}")
+    if definition.table and (message := check_name("table", definition.table)):
+        errors.append(f"{label}: {message}")
+    if definition.enumeration in (EnumerationKind.ENTITIES, EnumerationKind.VALUES) and not (
+        definition.enum_type_id
+    ):
+        errors.append(f"{label}: an enumeration of {definition.enumeration} needs enum_type")
+    if definition.enumeration == EnumerationKind.VALUES and not definition.enum_variable:
+        errors.append(f"{label}: an enumeration of values needs enum_variable")
+    if not isinstance(definition.enum_values, list) or not all(
+        isinstance(v, str) for v in definition.enum_values
+    ):
+        errors.append(f"{label}: enum_values must be a list of strings")
+    return errors
+
+
+def do_save_variable(
+    entity_type: EntityType, name: str, *, user: object = None, **fields: object
+) -> VariableDefinition:
+    """Create the variable definition, or change the given fields of an existing one."""
+    unknown = set(fields) - set(VARDEF_FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown variable definition fields: {', '.join(sorted(unknown))}")
+    with change_batch(user) as batch:
+        definition = VariableDefinition.objects.filter(entity_type=entity_type, name=name).first()
+        before = _definition_state(definition) if definition else None
+        if definition is None:
+            definition = VariableDefinition(entity_type=entity_type, name=name)
+        for key, value in fields.items():
+            setattr(definition, key, value)
+        if errors := check_definition(definition):
+            raise ValidationError({"__all__": errors})
+        after = _definition_state(definition)
+        if after != before:
+            definition.save()
+            batch.record(
+                ChangeAction.SET_VARDEF,
+                entity_type.name,
+                variable=name,
+                old_value=before,
+                new_value=after,
+            )
+    return definition
+
+
+def _definition_state(definition: VariableDefinition) -> str:
+    """A stable one-line description of a definition, for the change log."""
+    parts = []
+    for key in VARDEF_FIELDS:
+        value = getattr(definition, key)
+        if isinstance(value, EntityType):
+            value = value.name
+        parts.append(f"{key}={value!r}")
+    return " ".join(parts)
+
+
+def do_delete_variable(definition: VariableDefinition, *, user: object = None) -> None:
+    """Delete a definition with every value of it."""
+    with change_batch(user) as batch:
+        batch.touched.update(
+            Value.objects.filter(variable=definition).values_list("entity_id", flat=True)
+        )
+        batch.record(
+            ChangeAction.DELETE_VARDEF,
+            definition.entity_type.name,
+            variable=definition.name,
+            old_value=_definition_state(definition),
+        )
+        definition.delete()

@@ -1,0 +1,95 @@
+"""Validation of variable values against their definitions (the guide's var_defs rules)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .choices import EnumerationKind, Widget
+from .mirror import NAME_RE
+from .models import Entity, Value, VariableDefinition
+
+
+def check_name(kind: str, name: str) -> str | None:
+    """A message when name cannot name a type, variable or entity (it names a mirror file)."""
+    if not NAME_RE.match(name or ""):
+        return f"{kind} name {name!r} may hold only letters, digits and . _ @ + -"
+    return None
+
+
+@lru_cache(maxsize=512)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+class Validator:
+    """Checks values for one user action; caches the names and values it looks up.
+
+    `pending` holds entity names created earlier in the same action, so an import can make
+    an entity and a reference to it together."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, set[str]] = {}
+        self._enum_values: dict[tuple[int, str], set[str]] = {}
+        self.pending: dict[int, set[str]] = {}
+
+    def names_of(self, type_id: int) -> set[str]:
+        if type_id not in self._names:
+            self._names[type_id] = set(
+                Entity.objects.filter(entity_type_id=type_id).values_list("name", flat=True)
+            )
+        return self._names[type_id] | self.pending.get(type_id, set())
+
+    def choices(self, definition: VariableDefinition) -> list[str] | None:
+        """The enumeration of a variable, sorted; None when it has none."""
+        kind = definition.enumeration
+        if kind == EnumerationKind.STATIC:
+            return list(definition.enum_values)
+        if kind == EnumerationKind.ENTITIES and definition.enum_type_id:
+            return sorted(self.names_of(definition.enum_type_id))
+        if kind == EnumerationKind.VALUES and definition.enum_type_id:
+            key = (definition.enum_type_id, definition.enum_variable)
+            if key not in self._enum_values:
+                self._enum_values[key] = set(
+                    Value.objects.filter(
+                        variable__entity_type_id=definition.enum_type_id,
+                        variable__name=definition.enum_variable,
+                    ).values_list("value", flat=True)
+                )
+            return sorted(self._enum_values[key])
+        return None
+
+    def check(self, label: str, definition: VariableDefinition, values: list[str]) -> list[str]:
+        """Messages for every value of `values` that `definition` refuses; empty when valid.
+
+        Each message names the entity (label), the variable and the value."""
+        where = f"{label}: variable {definition.name!r}"
+        if len(values) > 1 and not definition.is_multi:
+            return [f"{where} takes one value, not {len(values)}: {values!r}"]
+        errors = []
+        enforced = definition.widget != Widget.SELECT
+        choices = self.choices(definition) if enforced else None
+        allowed = set(choices) if choices is not None else None
+        for value in values:
+            if "\x00" in value:
+                errors.append(f"{where} value {value!r} contains a NUL character")
+            elif definition.regex and not _compiled(definition.regex).fullmatch(value):
+                errors.append(f"{where} value {value!r} does not match {definition.regex!r}")
+            elif allowed is not None and value not in allowed:
+                errors.append(f"{where} value {value!r} is not one of its enumerated values")
+            elif definition.reference_type_id and value not in self.names_of(
+                definition.reference_type_id
+            ):
+                errors.append(
+                    f"{where} value {value!r} is not the name of a "
+                    f"{definition.reference_type.name} entity"
+                )
+        return errors
+
+
+def check_regex(regex: str) -> str | None:
+    try:
+        _compiled(regex)
+    except re.error as exc:
+        return f"regular expression {regex!r} is invalid: {exc}"
+    return None
