@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "entities",
+    "filemgr",
 ]
 
 MIDDLEWARE = [

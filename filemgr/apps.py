@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FilemgrConfig(AppConfig):
+    name = "filemgr"
+    verbose_name = "Managed files and templates"

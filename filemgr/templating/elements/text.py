@@ -1,0 +1,199 @@
+"""Elements that compute with strings: literal, select, arithmetic, substitute, line, tests."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+
+from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
+from ..context import Render, Where, error
+from .common import first, number_fn, regex_fn
+
+TOKEN_RE = re.compile(r"\\([0-9])")
+
+
+def build_literal(node: Node, cc: Compiler) -> ValueFn:
+    text = [node.children[0]]
+    return lambda r: text
+
+
+def build_cat(node: Node, cc: Compiler) -> ValueFn:
+    content = cc.content(node.args)
+    return lambda r: ["".join(content(r))]
+
+
+def build_line(node: Node, cc: Compiler) -> ValueFn:
+    if "ts" not in node.parts:
+        content = cc.content(node.args)
+        return lambda r: ["".join(content(r)) + "\n"]
+    # Segments in order: a tab stop (an int function) or content (a list function).
+    segments: list[tuple[bool, Callable]] = []
+    for child in node.children:
+        if not isinstance(child, str) and child.tag == "ts":
+            ts = cc.node(child, node.tag)[0]
+            segments.append((True, number_fn(cc, ts.args, ts.where)))
+        else:
+            segments.append((False, cc.value(child)))
+
+    def line(r: Render) -> list[str]:
+        parts: list[str] = []
+        column = 0
+        for is_tab_stop, fn in segments:
+            if is_tab_stop:
+                stop = fn(r)
+                if column < stop:
+                    parts.append(" " * (stop - column))
+                    column = stop
+                continue
+            for text in fn(r):
+                parts.append(text)
+                newline = text.rfind("\n")
+                column = len(text) - newline - 1 if newline >= 0 else column + len(text)
+        return ["".join(parts) + "\n"]
+
+    return line
+
+
+def build_select(node: Node, cc: Compiler) -> ValueFn:
+    index_node = cc.part(node, "index")
+    index = number_fn(cc, index_node.args, index_node.where)
+    content = cc.content(node.args)
+
+    def select(r: Render) -> list[str]:
+        i = index(r)
+        strings = content(r)
+        return [strings[i]] if 0 <= i < len(strings) else EMPTY
+
+    return select
+
+
+def build_indexof(node: Node, cc: Compiler) -> ValueFn:
+    pattern, strings = cc.value(node.args[0]), cc.value(node.args[1])
+
+    def indexof(r: Render) -> list[str]:
+        wanted = first(pattern(r))
+        for i, text in enumerate(strings(r)):
+            if text == wanted:
+                return [str(i)]
+        return EMPTY
+
+    return indexof
+
+
+def build_numstrings(node: Node, cc: Compiler) -> ValueFn:
+    content = cc.content(node.args)
+    return lambda r: [str(len(content(r)))]
+
+
+def truncating_div(a: int, b: int) -> int:
+    quotient = abs(a) // abs(b)
+    return -quotient if (a < 0) != (b < 0) else quotient
+
+
+def build_arithmetic(op: Callable[[int, int], int]):
+    """plus, minus, mul, div: two integers in, one integer string out."""
+
+    def build(node: Node, cc: Compiler) -> ValueFn:
+        where = node.where
+        left, right = (number_fn(cc, [child], where) for child in node.args)
+
+        def arithmetic(r: Render) -> list[str]:
+            a, b = left(r), right(r)
+            if op is truncating_div and b == 0:
+                raise error("division by zero", where)
+            return [str(op(a, b))]
+
+        return arithmetic
+
+    return build
+
+
+def build_substitute(node: Node, cc: Compiler) -> ValueFn:
+    where = node.where
+    pattern_node = cc.part(node, "pattern")
+    pattern = regex_fn(cc, pattern_node.args, pattern_node.where)
+    string, replacement = cc.value(node.args[0]), cc.value(node.args[1])
+
+    def substitute(r: Render) -> list[str]:
+        strings = string(r)
+        if not strings:
+            return EMPTY
+        text = strings[0]
+        compiled = pattern(r)
+        match = compiled.search(text)
+        if match is None:
+            return [text]
+        replaced = expand_tokens(first(replacement(r)), match, where)
+        return [text[: match.start()] + replaced + text[match.end() :]]
+
+    return substitute
+
+
+def expand_tokens(template: str, match: re.Match, where: Where) -> str:
+    """\\0 is the whole match, \\1 to \\9 its groups; every other character stays as written."""
+
+    def token(t: re.Match) -> str:
+        group = int(t[1])
+        if group > match.re.groups:
+            raise error(f"\\{group} but the pattern has {match.re.groups} groups", where)
+        return match.group(group) or ""
+
+    return TOKEN_RE.sub(token, template)
+
+
+def build_unique(node: Node, cc: Compiler) -> ValueFn:
+    content = cc.content(node.args)
+    return lambda r: list(dict.fromkeys(content(r)))
+
+
+def build_sorted(node: Node, cc: Compiler) -> ValueFn:
+    content = cc.content(node.args)
+    return lambda r: sorted(content(r))
+
+
+def build_comparison(equal: bool):
+    """equal and noteq: the first strings of two arguments; invalid when one has none."""
+
+    def build(node: Node, cc: Compiler) -> TestFn:
+        left, right = cc.value(node.args[0]), cc.value(node.args[1])
+
+        def compare(r: Render) -> bool | None:
+            a, b = left(r), right(r)
+            if not a or not b:
+                return None
+            return (a[0] == b[0]) is equal
+
+        return compare
+
+    return build
+
+
+def build_hasvalue(node: Node, cc: Compiler) -> TestFn:
+    strings, value = cc.value(node.args[0]), cc.value(node.args[1])
+
+    def hasvalue(r: Render) -> bool | None:
+        wanted = value(r)
+        return wanted[0] in strings(r) if wanted else None
+
+    return hasvalue
+
+
+def build_match(node: Node, cc: Compiler) -> TestFn:
+    pattern_node = cc.part(node, "pattern")
+    pattern = regex_fn(cc, pattern_node.args, pattern_node.where)
+    content = cc.content(node.args)
+
+    def match(r: Render) -> bool | None:
+        strings = content(r)
+        return pattern(r).search(strings[0]) is not None if strings else None
+
+    return match
+
+
+ARITHMETIC = {
+    "plus": operator.add,
+    "minus": operator.sub,
+    "mul": operator.mul,
+    "div": truncating_div,
+}

@@ -1,0 +1,73 @@
+"""Reading the configuration database through the ORM: what the web tools render from.
+
+The models are imported inside methods so the engine imports without Django set up (the host
+agent and the benchmark render from a mirror or a snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from .base import value_lists
+
+
+class DatabaseSource:
+    """One query per entity read, cached for the source's life (create one per render job)."""
+
+    def __init__(self) -> None:
+        self._entities: dict[tuple[str, str], Mapping[str, list[str]] | None] = {}
+        self._tables: dict[str, dict[str, str]] = {}
+
+    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        key = (entity_type, name)
+        if key not in self._entities:
+            self._entities[key] = self._read(entity_type, name)
+        return self._entities[key]
+
+    def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        from entities.models import Entity, Value
+
+        rows = list(
+            Value.objects.filter(
+                entity__entity_type__name=entity_type, entity__name=name
+            ).values_list("variable__name", "indx", "value")
+        )
+        if (
+            not rows
+            and not Entity.objects.filter(entity_type__name=entity_type, name=name).exists()
+        ):
+            return None
+        return value_lists(rows, self._table_columns(entity_type))
+
+    def _table_columns(self, entity_type: str) -> dict[str, str]:
+        from entities.models import VariableDefinition
+
+        if entity_type not in self._tables:
+            self._tables[entity_type] = dict(
+                VariableDefinition.objects.filter(entity_type__name=entity_type)
+                .exclude(table="")
+                .values_list("name", "table")
+            )
+        return self._tables[entity_type]
+
+    def entity_names(self, entity_type: str) -> list[str]:
+        from entities.models import Entity
+
+        return sorted(
+            Entity.objects.filter(entity_type__name=entity_type).values_list("name", flat=True)
+        )
+
+    def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
+        from entities.models import Entity
+
+        return set(
+            Entity.objects.filter(
+                entity_type__name=entity_type,
+                values__variable__name=variable,
+                values__value__in=list(values),
+            ).values_list("name", flat=True)
+        )
+
+    def entity_types(self) -> list[str]:
+        from entities.models import EntityType
+
+        return sorted(EntityType.objects.values_list("name", flat=True))

@@ -1,0 +1,83 @@
+"""An in-memory copy of the configuration: the fastest source, built in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from entities.mirror import MirrorEntity, MirrorEntityType, iter_mirror
+
+from .base import value_lists
+
+Data = dict[str, dict[str, dict[str, list[str]]]]
+
+
+class SnapshotSource:
+    """Entities held as {type: {name: {variable: [values]}}}."""
+
+    def __init__(self, data: Data):
+        self.data = data
+        self._index: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+    @classmethod
+    def from_mirror(cls, directory: Path | str) -> SnapshotSource:
+        tables: dict[str, dict[str, str]] = {}
+        data: Data = {}
+        for item in iter_mirror(directory):
+            if isinstance(item, MirrorEntityType):
+                tables[item.name] = {d.name: d.table for d in item.variables if d.table}
+            else:
+                data.setdefault(item.entity_type, {})[item.name] = mirror_values(item, tables)
+        return cls(data)
+
+    @classmethod
+    def from_database(cls) -> SnapshotSource:
+        from entities.models import Entity, Value, VariableDefinition
+
+        tables: dict[str, dict[str, str]] = {}
+        for type_name, variable, table in VariableDefinition.objects.exclude(table="").values_list(
+            "entity_type__name", "name", "table"
+        ):
+            tables.setdefault(type_name, {})[variable] = table
+        rows: dict[tuple[str, str], list[tuple[str, int, str]]] = {
+            key: [] for key in Entity.objects.values_list("entity_type__name", "name")
+        }
+        for type_name, name, variable, indx, text in Value.objects.values_list(
+            "entity__entity_type__name", "entity__name", "variable__name", "indx", "value"
+        ):
+            rows[type_name, name].append((variable, indx, text))
+        data: Data = {}
+        for (type_name, name), entity_rows in rows.items():
+            data.setdefault(type_name, {})[name] = value_lists(
+                entity_rows, tables.get(type_name, {})
+            )
+        return cls(data)
+
+    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        return self.data.get(entity_type, {}).get(name)
+
+    def entity_names(self, entity_type: str) -> list[str]:
+        return sorted(self.data.get(entity_type, ()))
+
+    def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
+        index = self._index.get((entity_type, variable))
+        if index is None:
+            index = {}
+            for name, variables in self.data.get(entity_type, {}).items():
+                for text in variables.get(variable, ()):
+                    index.setdefault(text, set()).add(name)
+            self._index[entity_type, variable] = index
+        found: set[str] = set()
+        for value in values:
+            found |= index.get(value, set())
+        return found
+
+    def entity_types(self) -> list[str]:
+        return sorted(self.data)
+
+
+def mirror_values(
+    entity: MirrorEntity, tables: Mapping[str, Mapping[str, str]]
+) -> dict[str, list[str]]:
+    rows = [(var, v.indx, v.text) for var, values in entity.variables.items() for v in values]
+    return value_lists(rows, tables.get(entity.entity_type, {}))
