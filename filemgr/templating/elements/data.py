@@ -140,11 +140,10 @@ def build_setdefaults(node: Node, cc: Compiler) -> ValueFn:
 
     def setdefaults(r: Render) -> list[str]:
         saved = (r.def_type, r.def_entity, r.def_values)
-        if type_content:
-            r.def_type = first(type_content(r)).strip()
-        if entity_content:
-            r.def_entity = first(entity_content(r)).strip()
-        r.def_values = None
+        # Both are evaluated in the enclosing defaults before either changes.
+        entity_type = first(type_content(r)).strip() if type_content else r.def_type
+        entity = first(entity_content(r)).strip() if entity_content else r.def_entity
+        r.def_type, r.def_entity, r.def_values = entity_type, entity, None
         try:
             return body(r)
         finally:
