@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 
 from .choices import ChangeAction
 from .mirror import MirrorEntity, MirrorEntityType, MirrorVariableDefinition
-from .models import Entity, EntityType, Value, VariableDefinition
+from .models import Entity, EntityType, VariableDefinition
 from .services import (
     ChangeBatch,
     Plan,
@@ -24,6 +24,7 @@ from .services import (
     change_batch,
     check_definition,
     do_save_variable,
+    insert_values,
 )
 
 
@@ -149,23 +150,20 @@ def _load_entities(
         ],
         batch_size=2000,
     )
-    values = []
-    for mirrored, row in zip(new, rows, strict=True):
+    for mirrored in new:
         batch.record(ChangeAction.CREATE_ENTITY, mirrored.entity_type, mirrored.name)
-        type_defs = definitions[mirrored.entity_type]
-        for name, mirrored_values in mirrored.variables.items():
-            variable_id = type_defs[name].pk
-            for v in mirrored_values:
-                values.append(
-                    Value(
-                        entity_id=row.pk,
-                        variable_id=variable_id,
-                        indx=v.indx,
-                        value=v.text,
-                        modified=_aware(v.modified) or batch.now,
-                    )
-                )
-    Value.objects.bulk_create(values, batch_size=5000)
+    insert_values(
+        (
+            row.pk,
+            definitions[m.entity_type][name].pk,
+            v.indx,
+            v.text,
+            _aware(v.modified) or batch.now,
+        )
+        for m, row in zip(new, rows, strict=True)
+        for name, mirrored_values in m.variables.items()
+        for v in mirrored_values
+    )
 
     plan: Plan = {}
     for mirrored in entities:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -136,6 +136,29 @@ def _raise(errors: Mapping[str, list[str]]) -> None:
 
 # What a variable should hold after an action: value by indx (an absent indx holds nothing).
 Plan = dict[Entity, dict[VariableDefinition, dict[int, str]]]
+
+
+def insert_values(rows: Iterable[tuple[int, int, int, str, datetime]]) -> None:
+    """Insert (entity_id, variable_id, indx, value, modified) rows with the driver's
+    executemany: a bulk load spends most of its time building model instances otherwise."""
+    table = connection.ops.quote_name(Value._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(Value._meta.get_field(f).column)
+        for f in ("entity", "variable", "indx", "value", "modified")
+    )
+    sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"
+    adapted: dict[datetime, object] = {}  # a load shares few distinct timestamps
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for entity_id, variable_id, indx, value, modified in rows:
+            if modified not in adapted:
+                adapted[modified] = connection.ops.adapt_datetimefield_value(modified)
+            batch.append((entity_id, variable_id, indx, value, adapted[modified]))
+            if len(batch) == 5000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
 
 
 def definitions_of(entity_type: EntityType) -> dict[str, VariableDefinition]:
@@ -471,3 +494,20 @@ def do_delete_variable(definition: VariableDefinition, *, user: object = None) -
             old_value=_definition_state(definition),
         )
         definition.delete()
+
+
+def do_set_many(edits: Mapping[Entity, tuple[Values, Tables]], *, user: object = None) -> int:
+    """Set different values and tables on several entities in one batch (a table batch edit,
+    a revert); all are validated first and either all are stored or none."""
+    with change_batch(user) as batch:
+        errors: dict[str, list[str]] = defaultdict(list)
+        definitions: dict[int, dict[str, VariableDefinition]] = {}
+        plan: Plan = {}
+        for entity, (values, tables) in edits.items():
+            if entity.entity_type_id not in definitions:
+                definitions[entity.entity_type_id] = definitions_of(entity.entity_type)
+            plan[entity] = _plan_entity(
+                batch, str(entity), definitions[entity.entity_type_id], values, tables, errors
+            )
+        _raise({k: v for k, v in errors.items() if v})
+        return apply_plan(batch, plan)
