@@ -184,14 +184,15 @@ def check_count(count: int, bounds: tuple[int, int | None], what: str, where: Wh
     low, high = bounds
     if low <= count and (high is None or count <= high):
         return
-    plural = "s" if what == "argument" else ""
     if low == high:
-        expected = f"exactly {low} {what}{plural}" if low else f"no {what}{plural}"
+        limit, wanted = low, "exactly" if low else "no"
     elif count < low:
-        expected = f"at least {low} {what}{plural}"
+        limit, wanted = low, "at least"
     else:
-        expected = f"at most {high} {what}{plural}"
-    raise error(f"takes {expected}, got {count}", where)
+        limit, wanted = high, "at most"
+    plural = "s" if what == "argument" and limit != 1 else ""
+    number = f" {limit}" if limit else ""
+    raise error(f"takes {wanted}{number} {what}{plural}, got {count}", where)
 
 
 def is_null(strings: list[str]) -> bool:

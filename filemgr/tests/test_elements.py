@@ -132,7 +132,10 @@ class TestVarVal:
         assert render(body) == expected
 
     def test_table_columns_line_up_by_row(self):
-        body = "<cat><varVal>access_origins</varVal></cat>/<numStrings><varVal>access_origins</varVal></numStrings>"
+        body = (
+            "<cat><varVal>access_origins</varVal></cat>/"
+            "<numStrings><varVal>access_origins</varVal></numStrings>"
+        )
         assert render(body, host="odie", entity_type="server") == "LOCAL/3"
 
 
@@ -223,7 +226,10 @@ class TestIterateOverLists:
         assert render(body, host="odie", entity_type="server") == expected
 
     def test_empty_list_emits_nothing(self):
-        body = "[<iterateOverLists><iteratorList><varVal>x</varVal></iteratorList>a</iterateOverLists>]"
+        body = (
+            "[<iterateOverLists><iteratorList><varVal>x</varVal></iteratorList>"
+            "a</iterateOverLists>]"
+        )
         assert render(body) == "[]"
 
     def test_iterator_list_is_a_concatenation(self):

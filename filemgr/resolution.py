@@ -1,0 +1,155 @@
+"""Which FileTable instance of a managed file a host gets (DESIGN.md, "File instance names").
+
+Pure functions over plain values, so the web tools, the fan-out and the host agent (which has
+no database) share one implementation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .hashing import NO_HASH
+
+FILE_TYPE = "fileMgr"
+INSTANCE, TEMPLATE, HASH, PREV_HASH = "ft_instance", "ft_template", "ft_hash", "ft_prev_hash"
+FILE_ID, FILE_GROUP = "file_id", "file_group"
+SERVER, CLIENT = "server", "client"
+# A client's appserver is the host named by its `server` variable (guide 2.9).
+APPSERVER_VARIABLE = "server"
+
+
+@dataclass(frozen=True)
+class FileInstance:
+    """One row of a fileMgr entity's FileTable."""
+
+    name: str
+    template: bool
+    hash: str = NO_HASH
+    prev_hash: str = NO_HASH
+
+
+@dataclass(frozen=True)
+class ManagedFile:
+    """A fileMgr entity: where the file goes, whose it is, and its instances."""
+
+    name: str
+    path: str
+    owner: str
+    group: str
+    mode: int
+    script: str = ""
+    instances: tuple[FileInstance, ...] = ()
+
+    def instance(self, name: str) -> FileInstance | None:
+        """The first row of that name: a repeated name never shadows the earlier row."""
+        return next((i for i in self.instances if i.name == name), None)
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What resolution needs to know about a host: its kind, dept, site, appserver, groups."""
+
+    name: str
+    kind: str
+    dept: str = ""
+    site: str = ""
+    appserver: str = ""
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _first(values: Mapping[str, Sequence[str]], variable: str) -> str:
+    found = values.get(variable) or [""]
+    return found[0].strip()
+
+
+def managed_file(name: str, values: Mapping[str, Sequence[str]]) -> ManagedFile:
+    """A ManagedFile from a fileMgr entity's values (table columns aligned by row)."""
+    names = values.get(INSTANCE, [])
+    column = {c: list(values.get(c, [])) for c in (TEMPLATE, HASH, PREV_HASH)}
+
+    def cell(col: str, row: int, default: str) -> str:
+        cells = column[col]
+        return cells[row] if row < len(cells) and cells[row] else default
+
+    instances = tuple(
+        FileInstance(
+            instance.strip(),
+            cell(TEMPLATE, row, "no").strip().lower() == "yes",
+            cell(HASH, row, NO_HASH),
+            cell(PREV_HASH, row, NO_HASH),
+        )
+        for row, instance in enumerate(names)
+        if instance.strip()
+    )
+    mode = _first(values, "mode") or "0644"
+    return ManagedFile(
+        name=name,
+        path=_first(values, "path"),
+        owner=_first(values, "owner") or "root",
+        group=_first(values, "group") or "root",
+        mode=int(mode, 8),
+        script=_first(values, "script"),
+        instances=instances,
+    )
+
+
+def host_facts(name: str, kind: str, values: Mapping[str, Sequence[str]]) -> HostFacts:
+    """HostFacts from a client or server entity's values."""
+    groups: dict[str, list[str]] = {}
+    for file_id, group in zip(values.get(FILE_ID, []), values.get(FILE_GROUP, []), strict=False):
+        if file_id.strip() and group.strip():
+            groups.setdefault(file_id.strip(), []).append(group.strip())
+    return HostFacts(
+        name=name,
+        kind=CLIENT if kind == CLIENT else SERVER,
+        dept=_first(values, "dept"),
+        site=_first(values, "site"),
+        appserver=_first(values, APPSERVER_VARIABLE) if kind == CLIENT else "",
+        groups={k: tuple(v) for k, v in groups.items()},
+    )
+
+
+def candidate_names(file: str, host: HostFacts) -> list[str]:
+    """Instance names tried for host, most specific first."""
+    names = list(host.groups.get(file, ()))
+    dept, site = host.dept, host.site
+    if host.kind == SERVER:
+        names += [f"{host.name}@host_server", f"{host.name}@host"]
+        names += [f"{dept}@dept_server", f"{dept}@dept"] if dept else []
+        names += [f"{site}@site_server", f"{site}@site"] if site else []
+        names += ["default_server"]
+    else:
+        names += [f"{host.name}@host_client"]
+        if host.appserver:
+            names += [f"{host.appserver}@appserver_client", f"{host.appserver}@host"]
+        names += [f"{dept}@dept_client", f"{dept}@dept"] if dept else []
+        names += [f"{site}@site_client", f"{site}@site"] if site else []
+        names += ["default_client"]
+    return names + ["default"]
+
+
+def resolve(file: ManagedFile, host: HostFacts) -> FileInstance | None:
+    """The instance host gets: the first candidate name the FileTable has."""
+    for name in candidate_names(file.name, host):
+        if (instance := file.instance(name)) is not None:
+            return instance
+    return None
+
+
+def instance_audience(instance: str) -> tuple[str, str]:
+    """What an instance name selects: (rule, subject), rule one of group, host, appserver,
+    dept, site, default."""
+    subject, at, suffix = instance.partition("@")
+    if not at:
+        return ("default", "") if instance.startswith("default") else ("group", instance)
+    rule = suffix.split("_")[0]
+    return (rule if rule in ("host", "appserver", "dept", "site") else "group", subject)
+
+
+def hosts_getting(file: ManagedFile, hosts: Iterable[HostFacts]) -> dict[str, list[str]]:
+    """Instance name -> the hosts that get it, for every instance of file."""
+    getting: dict[str, list[str]] = {i.name: [] for i in file.instances}
+    for host in hosts:
+        if (instance := resolve(file, host)) is not None:
+            getting[instance.name].append(host.name)
+    return getting

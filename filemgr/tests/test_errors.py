@@ -1,0 +1,185 @@
+"""Every way a template can go wrong gives one TemplateError naming file, line and element."""
+
+from __future__ import annotations
+
+import pytest
+
+from filemgr.templating import SnapshotSource, TemplateError, compile_template, context
+from filemgr.templating.elements import control
+
+from .conftest import CAMPUS, render
+
+
+def error_of(template: str, host: str = "hogwarts", entity_type: str = "client") -> str:
+    with pytest.raises(TemplateError) as caught:
+        compile_template(template, "bad.xml").render(
+            SnapshotSource(CAMPUS), host, entity_type, "bad.xml"
+        )
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "template,message",
+    [
+        ("<Template><self/>", "bad.xml:1: malformed XML:"),
+        ("<Template>\n<a></b></Template>", "bad.xml:2: malformed XML:"),
+        ("<template/>", "bad.xml:1: <template>: a template must start with <Template>"),
+        ("<Template>\n\n<bogus/></Template>", "bad.xml:3: <bogus>: unknown element"),
+        ("<Template><self>x</self></Template>", "bad.xml:1: <self>: takes no arguments, got 1"),
+        ("<Template><plus>1</plus></Template>", "<plus>: takes exactly 2 arguments, got 1"),
+        ("<Template><varVal><type>a</type></varVal></Template>", "<varVal>: takes at least 1"),
+        (
+            "<Template><varVal><type>a</type><type>b</type>x</varVal></Template>",
+            "<varVal>: takes at most 1 <type>, got 2",
+        ),
+        ("<Template><if><self/></if></Template>", "<if>: takes exactly 1 <then>, got 0"),
+        (
+            "<Template><if><then>x</then><self/></if></Template>",
+            "<if>: takes a condition, <then>, any <elseif> and an optional <else>",
+        ),
+        (
+            "<Template><if><self/><then/><else/><elseif><self/><then/></elseif></if></Template>",
+            "<if>: takes a condition, <then>, any <elseif>",
+        ),
+        (
+            "<Template><if><self/><then/><elseif><then/><self/></elseif></if></Template>",
+            "<elseif>: takes a condition followed by <then>",
+        ),
+        ("<Template><then>x</then></Template>", "<then>: belongs inside <if>, <elseif>"),
+        ("<Template><ts>4</ts></Template>", "<ts>: belongs inside <line>"),
+        ("<Template><cat><ts>4</ts></cat></Template>", "<ts>: belongs inside <line>"),
+        ("<Template><equal>a<self/></equal></Template>", "<equal>: is a condition"),
+        ("<Template><item/></Template>", "<item>: only works inside <iterateOverLists>"),
+        (
+            "<Template><iterateOverLists><iteratorList>a</iteratorList><item>1</item>"
+            "</iterateOverLists></Template>",
+            "<item>: index 1 but only 1 iterator lists",
+        ),
+        (
+            "<Template><iterateOverLists><iteratorList>a</iteratorList><item level='1'/>"
+            "</iterateOverLists></Template>",
+            "<item>: level 1 but only 1 enclosing loops",
+        ),
+        ("<Template><self x='1'/></Template>", "<self>: unknown attribute 'x'"),
+        ("<Template><literal>a<self/></literal></Template>", "<literal>: holds text only"),
+        (
+            "<Template><OR_expr><var>a</var><var>b</var><val>c</val><val>d</val></OR_expr>"
+            "</Template>",
+            "<OR_expr>: takes <var> <val> pairs",
+        ),
+        ("<Template><AND_expr><var>a</var></AND_expr></Template>", "takes at least 1 <val>"),
+        ("<Template><select>a</select></Template>", "<select>: takes exactly 1 <index>, got 0"),
+        (
+            "<Template><select><index>x</index>a</select></Template>",
+            "<index>: 'x' is not a number",
+        ),
+        ("<Template><match><pattern>(</pattern>a</match></Template>", "<pattern>: bad regular"),
+        ("<Template><plus>a<literal>1</literal></plus></Template>", "<plus>: 'a' is not a number"),
+        ("<Template><div>1<literal>0</literal></div></Template>", "<div>: division by zero"),
+        (
+            "<Template><iterateOverLists><iteratorList><varVal>access_perm</varVal>"
+            "</iteratorList><iteratorList>x</iteratorList><item/></iterateOverLists></Template>",
+            "<iterateOverLists>: iterator lists have unequal lengths (0, 1)",
+        ),
+        (
+            "<Template><plus>1<getvalue>x</getvalue></plus></Template>",
+            "<plus>: needs a number, got nothing",
+        ),
+        (
+            "<Template><plus>1<literal>1.5</literal></plus></Template>",
+            "<plus>: '1.5' is not a number",
+        ),
+        (
+            "<Template><if><match><pattern><literal>[</literal></pattern>a</match><then/></if>"
+            "</Template>",
+            "<pattern>: bad regular expression '['",
+        ),
+        (
+            "<Template><substitute><pattern>a</pattern>a<literal>\\2</literal></substitute>"
+            "</Template>",
+            "<substitute>: \\2 but the pattern has 0 groups",
+        ),
+        (
+            "<Template><varVal><type>server</type><entity>nobody</entity>ip</varVal></Template>",
+            "<varVal>: no entity 'nobody' of type 'server'",
+        ),
+        (
+            "<Template><setdefaults><entity>nobody</entity><varVal>ip</varVal></setdefaults>"
+            "</Template>",
+            "<varVal>: no entity 'nobody' of type 'client'",
+        ),
+        ("<Template><confVal>port</confVal></Template>", "<confVal>: no entity 'hogwarts'"),
+        (
+            "<Template><confVal><entity>nothing</entity>port</confVal></Template>",
+            "<confVal>: no entity 'nothing' of type 'lnappconf'",
+        ),
+    ],
+)
+def test_error_message(template, message):
+    assert message in error_of(template)
+
+
+def test_message_format_is_file_line_element():
+    template = "<Template>\nline one\n<if><self/>\n<then><div>1<literal>0</literal></div></then>"
+    assert error_of(template + "</if></Template>") == "bad.xml:4: <div>: division by zero"
+
+
+def test_no_partial_output_on_a_runtime_error():
+    # The first line renders fine, the error comes later: the caller gets only the error.
+    with pytest.raises(TemplateError):
+        render("first line\n<plus>1<varVal>kernel</varVal></plus>")
+
+
+def test_doctype_and_entities_are_refused(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("secret")
+    template = f'<!DOCTYPE Template [<!ENTITY e SYSTEM "file://{secret}">]><Template>&e;</Template>'
+    assert "a DOCTYPE is not allowed" in error_of(template)
+    assert "secret" not in error_of(template)
+
+
+def test_nesting_limit():
+    template = "<Template>" + "<cat>" * 101 + "x" + "</cat>" * 101 + "</Template>"
+    assert "nested more than 100 deep" in error_of(template)
+
+
+def test_iteration_limit(monkeypatch):
+    monkeypatch.setattr(context, "MAX_ITERATIONS", 5)
+    template = (
+        "<Template><iterateOverLists><iteratorList><varVal>access_perm</varVal></iteratorList>"
+        "<iterateOverLists><iteratorList><varVal>access_perm</varVal></iteratorList>"
+        "<item/></iterateOverLists></iterateOverLists></Template>"
+    )
+    assert "more than 5 iterations" in error_of(template, "odie", "server")
+
+
+def test_iteration_limit_real_size():
+    data = {"client": {"h": {"many": [str(i) for i in range(1001)]}}}
+    template = (
+        "<Template><iterateOverLists><iteratorList><varVal>many</varVal></iteratorList>"
+        "<iterateOverLists><iteratorList><varVal>many</varVal></iteratorList>"
+        "</iterateOverLists></iterateOverLists></Template>"
+    )
+    with pytest.raises(TemplateError, match="more than 1000000 iterations"):
+        compile_template(template).render(SnapshotSource(data), "h", "client")
+
+
+def test_output_limit_stops_doubling():
+    data = {"client": {"h": {"many": [str(i) for i in range(40)]}}}
+    template = (
+        "<Template><setvalue>x<literal>ab</literal></setvalue>"
+        "<iterateOverLists><iteratorList><varVal>many</varVal></iteratorList>"
+        "<setvalue>x<cat><getvalue>x</getvalue><getvalue>x</getvalue></cat></setvalue>"
+        "</iterateOverLists></Template>"
+    )
+    with pytest.raises(TemplateError, match="larger than"):
+        compile_template(template).render(SnapshotSource(data), "h", "client")
+
+
+def test_output_limit_on_iterations(monkeypatch):
+    monkeypatch.setattr(control, "MAX_OUTPUT", 10)
+    template = (
+        "<Template><iterateOverLists><iteratorList><varVal>access_users</varVal>"
+        "</iteratorList><item/></iterateOverLists></Template>"
+    )
+    assert "output larger than 10 characters" in error_of(template, "odie", "server")
