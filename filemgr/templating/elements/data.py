@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
 from ..context import Render, error
-from .common import first, names_fn
+from .common import constant_text, first, names_fn
 
 APPCONF_TYPE = "lnappconf"
 
@@ -38,7 +38,19 @@ def build_varval(node: Node, cc: Compiler) -> ValueFn:
     variables = names_fn(cc, node.args)
     entity_part = cc.part(node, "entity")
     if entity_part is None and "type" not in node.parts:
-        # The common case, kept short: variables of the default entity.
+        text = constant_text(node.args)
+        if text is not None and text.strip():
+            # The common case, kept short: one named variable of the default entity.
+            variable = text.strip()
+
+            def varval_named(r: Render) -> list[str]:
+                values = r.def_values
+                if values is None:
+                    values = r.defaults(where)
+                return values.get(variable, EMPTY)
+
+            return varval_named
+
         def varval_default(r: Render) -> list[str]:
             values = r.def_values
             if values is None:
