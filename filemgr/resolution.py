@@ -12,6 +12,7 @@ from .hashing import NO_HASH
 
 FILE_TYPE = "fileMgr"
 INSTANCE, TEMPLATE, HASH, PREV_HASH = "ft_instance", "ft_template", "ft_hash", "ft_prev_hash"
+FILE_TABLE = (INSTANCE, TEMPLATE, HASH, PREV_HASH)
 FILE_ID, FILE_GROUP = "file_id", "file_group"
 SERVER, CLIENT = "server", "client"
 # A client's appserver is the host named by its `server` variable (guide 2.9).

@@ -63,7 +63,13 @@ CAMPUS: dict[str, dict[str, dict[str, list[str]]]] = {
         },
         "nermal": {"domain": ["math.mun.ca"], "functions": ["backup"], "dept": ["math"]},
     },
-    "lnappconf": {"menuserver": {"port": ["8080"], "wallpapers": ["a.png", "b.png"]}},
+    "lnappconf": {
+        "menuserver": {
+            "port": ["8080"],
+            "wallpapers": ["a.png", "b.png"],
+            "iqn_prefix": ["iqn.1989-06"],
+        }
+    },
 }
 
 
