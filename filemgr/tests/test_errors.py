@@ -183,3 +183,13 @@ def test_output_limit_on_iterations(monkeypatch):
         "</iteratorList><item/></iterateOverLists></Template>"
     )
     assert "output larger than 10 characters" in error_of(template, "odie", "server")
+
+
+def test_pathological_regex_is_stopped_with_an_error():
+    template = (
+        "<Template><if><match><pattern>(a|aa)+$</pattern>"
+        f"<literal>{'a' * 40}b</literal></match>"
+        "<then>yes</then></if></Template>"
+    )
+    with pytest.raises(TemplateError, match="ran longer than 1 s"):
+        compile_template(template, "slow.xml").render(SnapshotSource({"client": {"h": {}}}), "h")

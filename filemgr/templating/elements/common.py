@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# Unlike re, the regex module can stop a search: a pathological pattern (catastrophic
+# backtracking) fails the render instead of holding the worker forever.
+import regex as regex_engine
+
 from ..compiler import Child, Compiler, ValueFn
 from ..context import Render, Where, error
 
@@ -41,7 +45,12 @@ def number_fn(cc: Compiler, children: list[Child], where: Where) -> Callable[[Re
     return evaluate
 
 
-def regex_fn(cc: Compiler, children: list[Child], where: Where) -> Callable[[Render], re.Pattern]:
+REGEX_TIMEOUT = 1.0
+
+
+def regex_fn(
+    cc: Compiler, children: list[Child], where: Where
+) -> Callable[[Render], regex_engine.Pattern]:
     """A regular expression: compiled once when it is constant text."""
     text = constant_text(children)
     if text is not None:
@@ -51,11 +60,20 @@ def regex_fn(cc: Compiler, children: list[Child], where: Where) -> Callable[[Ren
     return lambda r: regex(first(content(r)), where)
 
 
-def regex(text: str, where: Where) -> re.Pattern:
+def regex(text: str, where: Where) -> regex_engine.Pattern:
     try:
-        return re.compile(text)
-    except re.error as exc:
+        return regex_engine.compile(text)
+    except regex_engine.error as exc:
         raise error(f"bad regular expression {text!r}: {exc}", where) from None
+
+
+def search(pattern: regex_engine.Pattern, text: str, where: Where) -> regex_engine.Match | None:
+    try:
+        return pattern.search(text, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        raise error(
+            f"regular expression {pattern.pattern!r} ran longer than {REGEX_TIMEOUT:g} s", where
+        ) from None
 
 
 def first(strings: list[str]) -> str:

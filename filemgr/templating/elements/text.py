@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
 from ..context import Render, Where, error
-from .common import first, number_fn, regex_fn
+from .common import first, number_fn, regex_fn, search
 
 TOKEN_RE = re.compile(r"\\([0-9])")
 
@@ -121,7 +121,7 @@ def build_substitute(node: Node, cc: Compiler) -> ValueFn:
             return EMPTY
         text = strings[0]
         compiled = pattern(r)
-        match = compiled.search(text)
+        match = search(compiled, text, where)
         if match is None:
             return [text]
         replaced = expand_tokens(first(replacement(r)), match, where)
@@ -186,7 +186,7 @@ def build_match(node: Node, cc: Compiler) -> TestFn:
 
     def match(r: Render) -> bool | None:
         strings = content(r)
-        return pattern(r).search(strings[0]) is not None if strings else None
+        return search(pattern(r), strings[0], node.where) is not None if strings else None
 
     return match
 
