@@ -1,0 +1,96 @@
+"""The History page of an entity, the change log, and Revert of a change or a batch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+
+from ..history import do_revert, revert_steps
+from ..models import Change
+from .base import CHANGE_VALUES, SEE_SECRETS, EntityMixin, LabnetView, PermissionView
+
+PAGE_SIZE = 50
+
+
+def page_of(request: HttpRequest, changes) -> object:
+    return Paginator(changes.order_by("-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+class EntityHistoryView(LabnetView, EntityMixin, View):
+    """Who changed what of an entity, when, with the old and new values; newest first."""
+
+    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        entity = self.get_entity()
+        changes = Change.objects.filter(entity_type=entity.entity_type.name, entity=entity.name)
+        return render(
+            request,
+            "entities/history.html",
+            {
+                "entity": entity,
+                "page": page_of(request, changes),
+                "show_secrets": request.user.has_perm(SEE_SECRETS),
+            },
+        )
+
+
+class ChangeLogView(LabnetView, View):
+    """Every change of the configuration database, newest first."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        changes = Change.objects.all()
+        if user := request.GET.get("user"):
+            changes = changes.filter(user=user)
+        if batch := request.GET.get("batch"):
+            changes = changes.filter(batch=batch)
+        return render(
+            request,
+            "entities/history.html",
+            {
+                "page": page_of(request, changes),
+                "show_secrets": request.user.has_perm(SEE_SECRETS),
+            },
+        )
+
+
+class RevertView(PermissionView, View):
+    """Revert a change (`seq`) or a whole batch (`batch`): a preview, then the revert."""
+
+    permission_required = CHANGE_VALUES
+
+    def changes(self) -> list[Change]:
+        if "seq" in self.kwargs:
+            return list(Change.objects.filter(seq=self.kwargs["seq"]))
+        return list(Change.objects.filter(batch=self.kwargs["batch"]).order_by("seq"))
+
+    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        changes = self.changes()
+        try:
+            steps, error = revert_steps(changes), ""
+        except ValidationError as refused:
+            steps, error = [], " ".join(refused.messages)
+        return render(
+            request,
+            "entities/revert.html",
+            {
+                "changes": changes,
+                "steps": steps,
+                "error": error,
+                "show_secrets": request.user.has_perm(SEE_SECRETS),
+                "next": request.GET.get("next", ""),
+            },
+            status=409 if error else 200,
+        )
+
+    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        try:
+            count = do_revert(self.changes(), user=request.user)
+        except ValidationError as refused:
+            messages.error(request, "Nothing was reverted: " + " ".join(refused.messages))
+            return redirect(request.path)
+        messages.success(request, f"Reverted: {count} change(s) recorded.")
+        next_url = request.POST.get("next", "")
+        return redirect(next_url if next_url.startswith("/") else "entities:changes")

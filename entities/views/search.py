@@ -1,0 +1,338 @@
+"""Entity Search and Table Search with their batch edits.
+
+A batch edit goes edit -> preview -> apply: the preview lists every value that will change,
+and apply stores them all as one batch of the change log, or nothing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+
+from .. import services
+from ..filtersets import EntitySearch, TableSearch
+from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
+from ..models import Change, Entity, Value, VariableDefinition
+from ..validation import Validator
+from .base import CHANGE_VALUES, EntityTypeMixin, LabnetView, PermissionView
+
+
+class SearchChooseView(LabnetView, View):
+    """Entity Search: the entity type select page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = ChooseTypeForm(request.GET or None)
+        if form.is_valid():
+            return redirect("entities:search", form.cleaned_data["type"].name)
+        return render(
+            request,
+            "entities/choose_type.html",
+            {"form": form, "title": "Entity Search", "button": "Variable Search"},
+        )
+
+
+def criteria_rows(search, validator: Validator) -> list[dict]:
+    return [
+        {
+            "definition": d,
+            "values": search.values[d.name] or [""],
+            "shown": d in search.shown,
+            "choices": choices_for(validator, d),
+        }
+        for d in search.definitions
+    ]
+
+
+class EntitySearchView(LabnetView, EntityTypeMixin, View):
+    """The Variable Search: criteria per variable, AND or OR, and the matching entities."""
+
+    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        entity_type = self.get_entity_type()
+        search = EntitySearch(entity_type, request.GET)
+        context = {
+            "entity_type": entity_type,
+            "search": search,
+            "rows": criteria_rows(search, Validator()),
+            "tables": sorted({d.table for d in entity_type.variables.all() if d.table}),
+        }
+        if "search" in request.GET:
+            entities = list(search.queryset().order_by("name"))
+            shown = search.shown_values(entities)
+            context["results"] = [
+                (e, [shown[e.pk][d.name] for d in search.shown]) for e in entities
+            ]
+        return render(request, "entities/search.html", context)
+
+
+class TableSearchView(LabnetView, EntityTypeMixin, View):
+    """Table Search: criteria per column of one table, and the matching rows."""
+
+    def get(self, request: HttpRequest, table: str, **kwargs) -> HttpResponse:
+        entity_type = self.get_entity_type()
+        search = TableSearch(entity_type, table, request.GET)
+        context = {
+            "entity_type": entity_type,
+            "table": table,
+            "search": search,
+            "rows": criteria_rows(search, Validator()),
+        }
+        if "search" in request.GET:
+            context["results"] = search.rows()
+        return render(request, "entities/table_search.html", context)
+
+
+class BatchEditView(PermissionView, EntityTypeMixin, View):
+    """Batch Edit: set the ticked variables of the selected entities to new values.
+
+    A variable whose boxes are left empty is not changed unless its Clear box is ticked."""
+
+    permission_required = CHANGE_VALUES
+
+    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        self.entity_type = self.get_entity_type()
+        self.targets = self.get_targets()
+        if not self.targets:
+            messages.error(request, "Select at least one entity for the batch edit.")
+            return redirect(self.back_url())
+        fields = self.get_fields()
+        step = request.POST.get("step", "edit")
+        if step == "edit":
+            return self.show(fields, "edit")
+        changes = self.read_changes(fields)
+        validator = Validator()
+        for f in fields:
+            if f.name in changes:
+                f.errors = validator.check(self.label(), f.definition, changes[f.name])
+        if not changes:
+            return self.show(fields, "edit", error="Enter a new value, or tick Clear.")
+        if any(f.errors for f in fields):
+            return self.show(fields, "edit")
+        seq = self.latest_seq()
+        preview = self.preview(changes)
+        if step == "apply":
+            if int(request.POST.get("seq") or 0) < seq:
+                error = "Some of these entities changed since the preview; check it again."
+                return self.show(fields, "preview", preview=preview, seq=seq, error=error)
+            try:
+                count = self.apply(changes)
+            except ValidationError as refused:
+                return self.show(fields, "edit", error=" ".join(refused.messages))
+            messages.success(
+                request, f"Batch edit of {len(self.targets)} {self.label()}: {count} change(s)."
+            )
+            return redirect(self.back_url())
+        return self.show(fields, "preview", preview=preview, seq=seq)
+
+    def read_changes(self, fields: list[VariableField]) -> dict[str, list[str]]:
+        post = self.request.POST
+        return {f.name: f.current for f in fields if f.current or post.get(f"clear-{f.name}")}
+
+    def label(self) -> str:
+        return f"{self.entity_type.name} entities"
+
+    def back_url(self) -> str:
+        url = reverse("entities:search", args=[self.entity_type.name])
+        return f"{url}?{self.request.POST.get('back', '')}"
+
+    def definitions(self) -> list[VariableDefinition]:
+        return [d for d in self.entity_type.variables.all() if not d.table]
+
+    def get_fields(self) -> list[VariableField]:
+        definitions = self.definitions()
+        ticked = [d for d in definitions if d.name in self.request.POST.getlist("show")]
+        validator = Validator()
+        return [
+            VariableField(
+                d,
+                [],
+                read_values(self.request.POST, f"v-{d.name}"),
+                choices=choices_for(validator, d),
+            )
+            for d in ticked or definitions
+        ]
+
+    def get_targets(self) -> list:
+        ids = self.request.POST.getlist("entity") or self.request.POST.get("entities", "").split(
+            ","
+        )
+        return list(
+            Entity.objects.filter(entity_type=self.entity_type, pk__in=[i for i in ids if i])
+            .select_related("entity_type")
+            .order_by("name")
+        )
+
+    def target_ids(self) -> str:
+        return ",".join(str(e.pk) for e in self.targets)
+
+    def target_labels(self) -> list[str]:
+        return [e.name for e in self.targets]
+
+    def entity_names(self) -> set[str]:
+        return {e.name for e in self.targets}
+
+    def latest_seq(self) -> int:
+        return (
+            Change.objects.filter(
+                entity_type=self.entity_type.name, entity__in=self.entity_names()
+            ).aggregate(seq=Max("seq"))["seq"]
+            or 0
+        )
+
+    def preview(self, changes: dict[str, list[str]]) -> dict:
+        """Each entity's variables that will change, old and new values; one query."""
+        current: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for entity_id, name, value in (
+            Value.objects.filter(
+                entity__in=self.targets,
+                variable__entity_type=self.entity_type,
+                variable__name__in=changes,
+            )
+            .order_by("indx")
+            .values_list("entity_id", "variable__name", "value")
+        ):
+            current[entity_id][name].append(value)
+        rows = []
+        for entity in self.targets:
+            diffs = [
+                (name, current[entity.pk][name], new)
+                for name, new in changes.items()
+                if current[entity.pk][name] != new
+            ]
+            if diffs:
+                rows.append((entity, entity.name, diffs))
+        return {"rows": rows, "unchanged": len(self.targets) - len(rows)}
+
+    def apply(self, changes: dict[str, list[str]]) -> int:
+        return services.do_batch_edit(self.targets, changes, user=self.request.user)
+
+    def show(self, fields, step: str, preview=None, seq: int = 0, error: str = ""):
+        return render(
+            self.request,
+            "entities/batch_edit.html",
+            {
+                "entity_type": self.entity_type,
+                "view": self,
+                "fields": fields,
+                "step": step,
+                "preview": preview,
+                "seq": seq,
+                "error": error,
+                "back": self.request.POST.get("back", ""),
+            },
+            status=400 if error or any(f.errors for f in fields) else 200,
+        )
+
+
+class TableBatchEditView(BatchEditView):
+    """Batch edit of table rows: set columns of the selected rows, or remove the rows."""
+
+    def label(self) -> str:
+        return f"{self.entity_type.name} entities' {self.kwargs['table']} rows"
+
+    def back_url(self) -> str:
+        url = reverse("entities:table_search", args=[self.entity_type.name, self.kwargs["table"]])
+        return f"{url}?{self.request.POST.get('back', '')}"
+
+    def definitions(self) -> list[VariableDefinition]:
+        return [d for d in self.entity_type.variables.all() if d.table == self.kwargs["table"]]
+
+    def get_targets(self) -> list:
+        """(entity, row number) pairs from `row` values ENTITY_ID:ROW."""
+        raw = self.request.POST.getlist("row") or self.request.POST.get("rows", "").split(",")
+        pairs = [tuple(int(part) for part in r.split(":")) for r in raw if r.count(":") == 1]
+        entities = Entity.objects.select_related("entity_type").in_bulk(
+            [entity_id for entity_id, _ in pairs]
+        )
+        return sorted(
+            (
+                (entities[entity_id], indx)
+                for entity_id, indx in pairs
+                if entity_id in entities
+                and entities[entity_id].entity_type_id == self.entity_type.pk
+            ),
+            key=lambda target: (target[0].name, target[1]),
+        )
+
+    def target_ids(self) -> str:
+        return ",".join(f"{e.pk}:{indx}" for e, indx in self.targets)
+
+    def target_labels(self) -> list[str]:
+        return [f"{e.name} row {indx}" for e, indx in self.targets]
+
+    def entity_names(self) -> set[str]:
+        return {e.name for e, _ in self.targets}
+
+    @property
+    def removing(self) -> bool:
+        return bool(self.request.POST.get("remove"))
+
+    def read_changes(self, fields: list[VariableField]) -> dict[str, list[str]]:
+        # A removed row loses every cell, so removing needs no new values.
+        return {f.name: [] for f in fields} if self.removing else super().read_changes(fields)
+
+    def tables(self) -> dict[Entity, list[dict[str, str]]]:
+        """The whole table of every entity with a selected row, row n at position n-1."""
+        columns = self.definitions()
+        entities = {e.pk: e for e, _ in self.targets}
+        cells: dict[int, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+        for entity_id, indx, name, value in Value.objects.filter(
+            entity_id__in=entities, variable__in=columns
+        ).values_list("entity_id", "indx", "variable__name", "value"):
+            cells[entity_id][indx][name] = value
+        return {
+            entities[entity_id]: [
+                {c.name: rows.get(i, {}).get(c.name, "") for c in columns}
+                for i in range(1, max(rows) + 1)
+            ]
+            for entity_id, rows in cells.items()
+        }
+
+    def edited_tables(self, changes: dict[str, list[str]]):
+        """Each entity's table before and after the edit of its selected rows."""
+        before = self.tables()
+        selected: dict[Entity, set[int]] = defaultdict(set)
+        for entity, indx in self.targets:
+            selected[entity].add(indx)
+        edited = {}
+        for entity, rows in before.items():
+            after = []
+            for indx, row in enumerate(rows, start=1):
+                if indx not in selected[entity]:
+                    after.append(row)
+                elif not self.removing:
+                    after.append({**row, **{n: (v[0] if v else "") for n, v in changes.items()}})
+            edited[entity] = (rows, after)
+        return edited
+
+    def preview(self, changes: dict[str, list[str]]) -> dict:
+        rows = []
+        targets = set(self.targets)
+        for entity, (before, after) in self.edited_tables(changes).items():
+            for indx, row in enumerate(before, start=1):
+                if (entity, indx) not in targets:
+                    continue
+                new = None if self.removing else after[indx - 1]
+                diffs = [
+                    (name, [row[name]] if row[name] else [], [] if new is None else [new[name]])
+                    for name in row
+                    if new is None or new[name] != row[name]
+                ]
+                if diffs:
+                    rows.append((entity, f"{entity.name} row {indx}", diffs))
+        return {"rows": rows, "unchanged": len(self.targets) - len(rows)}
+
+    def apply(self, changes: dict[str, list[str]]) -> int:
+        table = self.kwargs["table"]
+        return services.do_set_many(
+            {
+                entity: ({}, {table: after})
+                for entity, (_, after) in self.edited_tables(changes).items()
+            },
+            user=self.request.user,
+        )
