@@ -55,8 +55,11 @@ class Criteria:
 class EntitySearch(Criteria):
     """The Variable Search of the guide over one type's entities."""
 
-    def __init__(self, entity_type: EntityType, data: QueryDict) -> None:
-        definitions = [d for d in entity_type.variables.all() if not d.table]
+    def __init__(self, entity_type: EntityType, data: QueryDict, show_secrets: bool) -> None:
+        # Searching a secret would disclose it, so only those who may see secrets can.
+        definitions = [
+            d for d in entity_type.variables.all() if not d.table and (show_secrets or not d.secret)
+        ]
         super().__init__(definitions, data)
         self.entity_type = entity_type
 
@@ -85,8 +88,14 @@ class EntitySearch(Criteria):
 class TableSearch(Criteria):
     """Table Search: rows of one table whose cells match, each as (entity, row number)."""
 
-    def __init__(self, entity_type: EntityType, table: str, data: QueryDict) -> None:
-        columns = [d for d in entity_type.variables.all() if d.table == table]
+    def __init__(
+        self, entity_type: EntityType, table: str, data: QueryDict, show_secrets: bool
+    ) -> None:
+        columns = [
+            d
+            for d in entity_type.variables.all()
+            if d.table == table and (show_secrets or not d.secret)
+        ]
         super().__init__(columns, data)
         self.entity_type = entity_type
         self.table = table

@@ -7,7 +7,7 @@ Django forms whose save goes through entities.services."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,6 +66,11 @@ class VariableField:
     def changed(self) -> bool:
         return self.current != self.original
 
+    @property
+    def pristine(self) -> VariableField:
+        """The field as it was before the user's changes (for the check-mark restore)."""
+        return replace(self, current=self.original, errors=[])
+
 
 @dataclass
 class TableField:
@@ -111,6 +116,10 @@ class TableField:
     @property
     def changed(self) -> bool:
         return self.current != self.original
+
+    @property
+    def pristine(self) -> TableField:
+        return replace(self, current=self.original, errors=[])
 
 
 def read_values(data: QueryDict, input_name: str) -> list[str]:

@@ -20,7 +20,7 @@ from ..filtersets import EntitySearch, TableSearch
 from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
 from ..models import Change, Entity, Value, VariableDefinition
 from ..validation import Validator
-from .base import CHANGE_VALUES, EntityTypeMixin, LabnetView, PermissionView
+from .base import CHANGE_VALUES, SEE_SECRETS, EntityTypeMixin, LabnetView, PermissionView
 
 
 class SearchChooseView(LabnetView, View):
@@ -54,7 +54,7 @@ class EntitySearchView(LabnetView, EntityTypeMixin, View):
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity_type = self.get_entity_type()
-        search = EntitySearch(entity_type, request.GET)
+        search = EntitySearch(entity_type, request.GET, request.user.has_perm(SEE_SECRETS))
         context = {
             "entity_type": entity_type,
             "search": search,
@@ -75,7 +75,7 @@ class TableSearchView(LabnetView, EntityTypeMixin, View):
 
     def get(self, request: HttpRequest, table: str, **kwargs) -> HttpResponse:
         entity_type = self.get_entity_type()
-        search = TableSearch(entity_type, table, request.GET)
+        search = TableSearch(entity_type, table, request.GET, request.user.has_perm(SEE_SECRETS))
         context = {
             "entity_type": entity_type,
             "table": table,
@@ -141,7 +141,10 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         return f"{url}?{self.request.POST.get('back', '')}"
 
     def definitions(self) -> list[VariableDefinition]:
-        return [d for d in self.entity_type.variables.all() if not d.table]
+        secrets = self.request.user.has_perm(SEE_SECRETS)
+        return [
+            d for d in self.entity_type.variables.all() if not d.table and (secrets or not d.secret)
+        ]
 
     def get_fields(self) -> list[VariableField]:
         definitions = self.definitions()
@@ -240,7 +243,13 @@ class TableBatchEditView(BatchEditView):
         return f"{url}?{self.request.POST.get('back', '')}"
 
     def definitions(self) -> list[VariableDefinition]:
-        return [d for d in self.entity_type.variables.all() if d.table == self.kwargs["table"]]
+        secrets = self.request.user.has_perm(SEE_SECRETS)
+        table = self.kwargs["table"]
+        return [
+            d
+            for d in self.entity_type.variables.all()
+            if d.table == table and (secrets or not d.secret)
+        ]
 
     def get_targets(self) -> list:
         """(entity, row number) pairs from `row` values ENTITY_ID:ROW."""

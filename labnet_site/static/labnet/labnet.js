@@ -10,13 +10,16 @@
   }
 
   // Each field row remembers a pristine copy of its editor; the check shows whether the
-  // row still holds it, and clicking an empty check puts the copy back.
+  // row still holds it, and clicking an empty check puts the copy back. A form sent back
+  // with errors carries the pristine editor in a template, since its boxes hold the user's.
   function setupRow(row) {
     const editor = row.querySelector("td.editor");
     const check = row.querySelector("input.unchanged");
     if (!editor || !check) return;
-    row._original = editor.cloneNode(true);
-    row._state = state(editor);
+    const saved = row.querySelector("template.original-editor");
+    row._original = saved ? saved.content.firstElementChild : editor.cloneNode(true);
+    row._state = state(row._original);
+    refresh(row);
   }
 
   function refresh(row) {
