@@ -151,9 +151,11 @@ class EntityValuesForm:
         data: QueryDict | None = None,
         *,
         show_secrets: bool = False,
-        validator: Validator | None = None,
+        editing: bool = True,
     ) -> None:
-        validator = validator or Validator()
+        # Only an editor needs the drop-downs' choices; a read-only view skips their queries.
+        validator = Validator()
+        choices = (lambda d: choices_for(validator, d)) if editing else (lambda d: None)
         self.is_bound = data is not None
         self.errors: list[str] = []
         self.fields: dict[str, VariableField | TableField] = {}
@@ -165,7 +167,7 @@ class EntityValuesForm:
                     )
                 table = self.fields[definition.table]
                 table.columns.append(definition)
-                table.choices[definition.name] = choices_for(validator, definition)
+                table.choices[definition.name] = choices(definition)
                 continue
             original = list(values.get(definition.name, []))
             hidden = definition.secret and not show_secrets
@@ -173,7 +175,7 @@ class EntityValuesForm:
                 definition,
                 original,
                 read_values(data, f"v-{definition.name}") if data and not hidden else original,
-                choices=None if hidden else choices_for(validator, definition),
+                choices=None if hidden else choices(definition),
                 hidden=hidden,
             )
         for table in self.tables:

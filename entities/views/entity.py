@@ -26,11 +26,18 @@ from .base import (
 )
 
 
-def entity_form(request: HttpRequest, entity: Entity, data=None) -> EntityValuesForm:
+def entity_form(
+    request: HttpRequest, entity: Entity, data=None, editing: bool = True
+) -> EntityValuesForm:
     show_secrets = request.user.has_perm(SEE_SECRETS)
     contents = entity_contents(entity, show_secrets=show_secrets)
     return EntityValuesForm(
-        contents.definitions, contents.values, contents.tables, data, show_secrets=show_secrets
+        contents.definitions,
+        contents.values,
+        contents.tables,
+        data,
+        show_secrets=show_secrets,
+        editing=editing,
     )
 
 
@@ -39,7 +46,7 @@ class EntityView(LabnetView, EntityMixin, View):
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity = self.get_entity()
-        form = entity_form(request, entity)
+        form = entity_form(request, entity, editing=False)
         missing = [name for name, f in form.fields.items() if f.mandatory and not f.original]
         return render(
             request,

@@ -1,0 +1,211 @@
+"""System Configuration webtool figures on MariaDB, each beside the bare ORM queries for the
+same data in the same run.
+
+    LABNET_DATABASE_URL=mysql://root@127.0.0.1:3306/labnet_bench .venv/bin/python \\
+        bench/bench_webtool.py [--entities N] [--samples N]
+
+On gendata's campus (made with `manage.py gendata` when the database holds no entities;
+the database is created and migrated when missing):
+- server time of the entity view and modify pages of random clients, p50 and p95
+  (target under 100 ms), beside the ORM queries that read the same entity;
+- Entity Search matching about 1,000 clients, then Batch Edit of one variable on all of
+  them (preview and apply), target under 2 s, beside the ORM queries that find those
+  entities and update the same rows;
+- the number of queries of each page.
+Server time is the request through Django's whole stack in process (middleware, view,
+templates), without a network or a browser."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL = os.environ.get("LABNET_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_bench")
+os.environ["LABNET_DATABASE_URL"] = URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
+os.environ["LABNET_DEBUG"] = "0"
+SEARCHED = 1_000
+
+
+def create_database() -> None:
+    import MySQLdb
+
+    parsed = urlparse(URL)
+    conn = MySQLdb.connect(
+        host=parsed.hostname,
+        port=parsed.port or 3306,
+        user=parsed.username or "root",
+        passwd=parsed.password or "",
+    )
+    name = parsed.path.lstrip("/")
+    conn.cursor().execute(
+        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+    )
+    conn.close()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+
+
+def timed(action, samples: int) -> list[float]:
+    times = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ms(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered) * 1000
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000
+    return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entities", type=int, default=17_000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    create_database()
+    manage("migrate", "-v0")
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from entities.models import Entity, EntityType, Value, VariableDefinition
+
+    if not Entity.objects.exists():
+        manage("gendata", "--entities", str(args.entities))
+    print(
+        f"campus: {Entity.objects.count()} entities, {Value.objects.count()} values "
+        f"on {connection.vendor}"
+    )
+    admin, _ = User.objects.get_or_create(username="bench-admin")
+    admin.groups.add(Group.objects.get(name="admin"))
+    client = Client()
+    client.force_login(admin)
+
+    client_type = EntityType.objects.get(name="client")
+    names = list(Entity.objects.filter(entity_type=client_type).values_list("name", flat=True))
+    chosen = random.Random(1).sample(names, min(args.samples, len(names)))
+
+    def page(kind: str):
+        suffix = "modify/" if kind == "modify" else ""
+        urls = iter(f"/entity/client/{n}/{suffix}" for n in chosen)
+        return lambda: client.get(next(urls))
+
+    def bare_read():
+        it = iter(chosen)
+
+        def read():
+            entity = Entity.objects.select_related("entity_type").get(
+                entity_type=client_type, name=next(it)
+            )
+            list(VariableDefinition.objects.filter(entity_type_id=entity.entity_type_id))
+            list(Value.objects.filter(entity=entity).values_list("variable_id", "indx", "value"))
+
+        return read
+
+    def queries(url: str, data: dict | None = None) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, data) if data is not None else client.get(url)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        return len(captured)
+
+    client.get(f"/entity/client/{chosen[0]}/")  # warm the templates and connection
+    print(f"\nentity pages of {len(chosen)} random clients (target p95 under 100 ms)")
+    print(f"  view page     {ms(timed(page('view'), len(chosen)))}")
+    print(f"  modify page   {ms(timed(page('modify'), len(chosen)))}")
+    print(f"  bare ORM read {ms(timed(bare_read(), len(chosen)))}  (entity, definitions, values)")
+    print(
+        f"  queries: view {queries(f'/entity/client/{chosen[0]}/')}, "
+        f"modify {queries(f'/entity/client/{chosen[0]}/modify/')}"
+    )
+
+    # Rooms whose clients add up to about SEARCHED entities: an any-of criterion.
+    room = VariableDefinition.objects.get(entity_type=client_type, name="room")
+    counts = {}
+    for value in Value.objects.filter(variable=room).values_list("value", flat=True):
+        counts[value] = counts.get(value, 0) + 1
+    rooms, total = [], 0
+    for value, count in sorted(counts.items()):
+        if total >= SEARCHED:
+            break
+        rooms.append(value)
+        total += count
+    search_url = "/search/client/?search=1&show=bootOptions&" + "&".join(
+        f"c-room={r}" for r in rooms
+    )
+
+    started = time.perf_counter()
+    html = client.get(search_url).content.decode()
+    search_seconds = time.perf_counter() - started
+    ids = [int(i) for i in re.findall(r'name="entity" value="(\d+)"', html)]
+    new_value = f"quiet bench{int(time.time())}"
+    data = {
+        "entities": ",".join(map(str, ids)),
+        "show": "bootOptions",
+        "v-bootOptions": new_value,
+        "step": "preview",
+    }
+    started = time.perf_counter()
+    preview = client.post("/search/client/batch/", data).content.decode()
+    preview_seconds = time.perf_counter() - started
+    seq = re.search(r'name="seq" value="(\d+)"', preview).group(1)
+    started = time.perf_counter()
+    applied = client.post("/search/client/batch/", {**data, "step": "apply", "seq": seq})
+    apply_seconds = time.perf_counter() - started
+    assert applied.status_code == 302, applied.content[:2000]
+    stored = Value.objects.filter(
+        entity_id__in=ids, variable__name="bootOptions", value=new_value
+    ).count()
+
+    boot = VariableDefinition.objects.get(entity_type=client_type, name="bootOptions")
+    started = time.perf_counter()
+    found = list(
+        Entity.objects.filter(
+            entity_type=client_type,
+            pk__in=Value.objects.filter(variable=room, value__in=rooms).values("entity_id"),
+        ).values_list("pk", flat=True)
+    )
+    list(Value.objects.filter(entity_id__in=found, variable=boot).values_list("entity_id", "value"))
+    bare_search = time.perf_counter() - started
+    started = time.perf_counter()
+    with transaction.atomic():
+        Value.objects.filter(entity_id__in=found, variable=boot).update(value=new_value + "x")
+        transaction.set_rollback(True)
+    bare_update = time.perf_counter() - started
+
+    total = search_seconds + preview_seconds + apply_seconds
+    print(f"\nsearch of {len(ids)} clients in {len(rooms)} rooms, batch edit of bootOptions")
+    print(f"  search page          {search_seconds * 1000:8.1f} ms")
+    print(f"  batch edit preview   {preview_seconds * 1000:8.1f} ms")
+    print(f"  batch edit apply     {apply_seconds * 1000:8.1f} ms  ({stored} values now hold it)")
+    print(f"  search + batch edit  {total * 1000:8.1f} ms  (target under 2000 ms)")
+    print(f"  bare ORM search      {bare_search * 1000:8.1f} ms  (entities and their values)")
+    print(f"  bare ORM update      {bare_update * 1000:8.1f} ms  (one UPDATE, rolled back)")
+    print(
+        f"  queries: search {queries(search_url)}, preview {queries('/search/client/batch/', data)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
