@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "entities",
     "filemgr",
+    "workers",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Entity types, variable definitions, entities and the change feed.",
     "VERSION": "1",
 }
+
+# The git master store of managed file instances (filemgr.store).
+LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "master"))
 
 # Celery: Redis in production (LABNET_BROKER_URL=redis://...); a filesystem broker embedded,
 # so the web, the central worker and a local agent can run with no service at all.

@@ -1,0 +1,82 @@
+"""Accepting a new version of a file instance (guide 2.5): check it, commit it to the master
+store, and update the fileMgr entity's FileTable hashes in the same action."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from entities.models import Entity
+from entities.services import do_set_values, username
+
+from .hashing import NO_HASH, file_hash
+from .resolution import FILE_TYPE, HASH, INSTANCE, PREV_HASH, TEMPLATE
+from .store import MasterStore, StoreError
+from .templating import TemplateError, compile_template
+
+FILE_TABLE_NAME = "FileTable"
+INSTANCE_NAME_RE = re.compile(
+    r"^(default(_server|_client)?"
+    r"|[A-Za-z0-9_.-]+@(host|host_server|host_client|appserver_client|dept|dept_server"
+    r"|dept_client|site|site_server|site_client)"
+    r"|[A-Za-z0-9_.-]+)$"
+)
+
+
+def file_table(entity: Entity) -> list[dict[str, str]]:
+    from entities.reading import entity_contents
+
+    return entity_contents(entity, show_secrets=True).tables.get(FILE_TABLE_NAME, [])
+
+
+def do_commit_instance(
+    entity: Entity,
+    instance: str,
+    content: bytes,
+    *,
+    template: bool,
+    message: str,
+    user: object,
+    store: MasterStore | None = None,
+) -> str:
+    """Store content as instance of the managed file entity; returns the commit id.
+
+    Refused without a log message, for a template that does not compile, and for content
+    equal to the instance's current one."""
+    errors: dict[str, list[str]] = {}
+    if entity.entity_type.name != FILE_TYPE:
+        raise ValidationError(f"{entity} is not a fileMgr entity")
+    if not message.strip():
+        errors["message"] = ["A log message is required."]
+    if not INSTANCE_NAME_RE.match(instance):
+        errors["instance"] = [f"{instance!r} is not an instance name"]
+    if template:
+        try:
+            compile_template(content, f"{entity.name}/{instance}")
+        except TemplateError as exc:
+            errors["content"] = [f"The template does not compile: {exc}"]
+    if errors:
+        raise ValidationError(errors)
+    digest = file_hash(content)
+    rows = file_table(entity)
+    row = next((r for r in rows if r.get(INSTANCE) == instance), None)
+    if row is None:
+        row = {INSTANCE: instance, HASH: NO_HASH}
+        rows.append(row)
+    elif row.get(HASH) == digest and (row.get(TEMPLATE) == "yes") == template:
+        raise ValidationError({"content": ["This is already the instance's content."]})
+    row[PREV_HASH] = row.get(HASH) or NO_HASH
+    row[HASH] = digest
+    row[TEMPLATE] = "yes" if template else "no"
+    store = store or MasterStore()
+    name = username(user) or "labnet"
+    email = getattr(user, "email", "") or f"{name}@labnet"
+    with transaction.atomic():
+        do_set_values(entity, tables={FILE_TABLE_NAME: rows}, user=user)
+        # Last, so a refused database change leaves no commit; a failed commit rolls back.
+        try:
+            return store.commit(entity.name, instance, content, name, email, message.strip())
+        except StoreError as exc:
+            raise ValidationError(f"The master store refused the change: {exc}") from None

@@ -1,0 +1,80 @@
+"""Factories for hosts with agents and managed files (the workers and filemgr tests)."""
+
+from __future__ import annotations
+
+from entities.models import Entity, EntityType
+from filemgr.resolution import FILE_TABLE
+from filemgr.services import do_commit_instance
+from filemgr.store import MasterStore
+
+from . import factories
+
+
+def file_manager_type() -> EntityType:
+    """The guide's fileMgr type (section 2.4) as the demo data defines it."""
+    return factories.entity_type(
+        "fileMgr",
+        path={"mandatory": True},
+        owner={"mandatory": True},
+        group={"mandatory": True},
+        mode={"mandatory": True, "regex": "0?[0-7]{3,4}"},
+        script={},
+        **{column: {"table": "FileTable"} for column in FILE_TABLE},
+    )
+
+
+def host_type(kind: str) -> EntityType:
+    """A client or server type with what resolution and the shipped templates read."""
+    variables = {
+        "dept": {},
+        "site": {},
+        "room": {},
+        "functions": {"multi_valued": True},
+        "ssh_key": {},
+        "file_id": {"table": "Config_Files_Table"},
+        "file_group": {"table": "Config_Files_Table"},
+        **{
+            f"ct_{c}": {"table": "crontab_tasks"}
+            for c in ("minute", "hour", "mday", "month", "wday", "user", "command")
+        },
+    }
+    if kind == "client":
+        variables["server"] = {}
+    return factories.entity_type(kind, **variables)
+
+
+def host(kind: str, name: str, **values) -> Entity:
+    return factories.entity(host_type(kind), name, **values)
+
+
+def managed_file(
+    name: str,
+    path: str,
+    instances: dict[str, tuple[str, bool]],
+    store: MasterStore | None = None,
+    user: str = "tests",
+    **values: str,
+) -> Entity:
+    """A fileMgr entity with its instances committed to the master store."""
+    entity = Entity.objects.filter(entity_type__name="fileMgr", name=name).first()
+    if entity is None:
+        entity = factories.entity(
+            file_manager_type(),
+            name,
+            path=path,
+            owner="root",
+            group="root",
+            mode=values.pop("mode", "0644"),
+            **values,
+        )
+    for instance, (content, template) in instances.items():
+        do_commit_instance(
+            entity,
+            instance,
+            content.encode(),
+            template=template,
+            message=f"{name} {instance}",
+            user=user,
+            store=store,
+        )
+    return entity

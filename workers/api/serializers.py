@@ -1,0 +1,61 @@
+from rest_framework import serializers
+
+from ..models import AgentHost, AgentReport
+
+
+class ScriptRunSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    command = serializers.CharField()
+    exit_status = serializers.IntegerField()
+    output = serializers.CharField(allow_blank=True)
+
+
+class ReportSerializer(serializers.Serializer):
+    """What an agent sends after each pass."""
+
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(AgentReport.Kind.choices)
+    seq = serializers.IntegerField(min_value=0)
+    duration = serializers.FloatField(required=False, default=0)
+    files_read = serializers.IntegerField(required=False, default=0)
+    files_written = serializers.IntegerField(required=False, default=0)
+    files_changed = serializers.ListField(child=serializers.DictField(), required=False)
+    scripts = ScriptRunSerializer(many=True, required=False)
+    errors = serializers.ListField(child=serializers.DictField(), required=False)
+    reads = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
+        required=False,
+        help_text="[type, name] of every entity the host's templates read; name * is any.",
+    )
+
+
+class StoredReportSerializer(serializers.ModelSerializer):
+    host = serializers.CharField(source="host.name")
+
+    class Meta:
+        model = AgentReport
+        fields = [
+            "host",
+            "report_id",
+            "received",
+            "kind",
+            "seq",
+            "duration",
+            "files_read",
+            "files_written",
+            "files_changed",
+            "scripts",
+            "errors",
+        ]
+
+
+class AgentHostSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgentHost
+        fields = ["name", "registered", "last_report", "last_seq"]
+
+
+class AgentVariablesSerializer(serializers.Serializer):
+    values = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True))
+    )

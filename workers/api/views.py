@@ -1,0 +1,118 @@
+"""The agents' endpoints: register, report, set agent-owned variables, download the mirror."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from entities import services as entity_services
+from entities.api.views import SHOW_SECRETS, refused
+from entities.models import ChangeSequence, Entity
+
+from .. import services
+from ..mirror_export import mirror_download
+from ..models import AgentHost
+from .permissions import CanViewReports, IsTheHostAgent
+from .serializers import (
+    AgentHostSerializer,
+    AgentVariablesSerializer,
+    ReportSerializer,
+    StoredReportSerializer,
+)
+
+# Variables the agent sets on its own host entity (guide 2.9: "initialized by lnclientconfigd").
+AGENT_VARIABLES = frozenset({"ssh_key"})
+
+
+class HostMixin:
+    def host(self) -> AgentHost:
+        return get_object_or_404(AgentHost, name=self.kwargs["host"])
+
+
+class Register(HostMixin, GenericAPIView):
+    permission_classes = [IsTheHostAgent]
+    serializer_class = AgentHostSerializer
+
+    def post(self, request, host):
+        agent = self.host()
+        services.do_register(agent)
+        data = self.get_serializer(agent).data
+        data["latest"] = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        return Response(data)
+
+
+class Reports(HostMixin, GenericAPIView):
+    serializer_class = ReportSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsTheHostAgent()]
+        return [CanViewReports()]
+
+    @extend_schema(responses=StoredReportSerializer(many=True))
+    def get(self, request, host):
+        reports = self.host().reports.select_related("host")
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response(StoredReportSerializer(page, many=True).data)
+
+    @extend_schema(responses=StoredReportSerializer)
+    def post(self, request, host):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stored = services.do_record_report(self.host(), serializer.validated_data)
+        return Response(StoredReportSerializer(stored).data, status=status.HTTP_201_CREATED)
+
+
+class AgentVariables(HostMixin, GenericAPIView):
+    """Set the agent-owned variables (ssh_key) of the host's own entity."""
+
+    permission_classes = [IsTheHostAgent]
+    serializer_class = AgentVariablesSerializer
+
+    def post(self, request, host):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data["values"]
+        if refused_names := sorted(set(values) - AGENT_VARIABLES):
+            raise APIValidationError(
+                {"values": [f"an agent may not set {', '.join(refused_names)}"]}
+            )
+        entity = get_object_or_404(
+            Entity.objects.select_related("entity_type"),
+            name=host,
+            entity_type__name__in=("client", "server"),
+        )
+        try:
+            changed = entity_services.do_set_values(entity, values, user=request.user)
+        except ValidationError as exc:
+            raise refused(exc) from None
+        return Response({"changed": changed})
+
+
+class MirrorDownload(GenericAPIView):
+    """The XML mirror's contents as JSON, for an agent's first start and its sanity pass."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("entity", OpenApiTypes.STR, many=True, description="type/name"),
+            OpenApiParameter("type", OpenApiTypes.STR, many=True, description="definitions"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        entities = []
+        for key in request.query_params.getlist("entity"):
+            entity_type, slash, name = key.partition("/")
+            if not slash:
+                raise APIValidationError({"entity": [f"{key!r} is not type/name"]})
+            entities.append((entity_type, name))
+        types = request.query_params.getlist("type")
+        return Response(
+            mirror_download(entities, types, show_secrets=request.user.has_perm(SHOW_SECRETS))
+        )

@@ -1,0 +1,167 @@
+"""The push that replaces the guide's 60 s poll: after a commit, work is enqueued on the
+queue host.<name> of exactly the hosts the changes affect (DESIGN.md).
+
+A host is affected by a change of its own entity; of an entity its templates read (the reads
+its agent reports); of a managed file whose changed instance it can get by name; and, for
+an appserver, of what its clients are affected by, since it renders their shared image.
+Changes of types and definitions affect every host. Only hosts with an agent get work."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Q
+
+from entities.choices import ChangeAction
+from entities.models import Change, Value
+from filemgr.resolution import (
+    APPSERVER_VARIABLE,
+    CLIENT,
+    FILE_GROUP,
+    FILE_ID,
+    FILE_TABLE,
+    FILE_TYPE,
+    INSTANCE,
+    SERVER,
+    instance_audience,
+)
+
+from .models import AgentHost, HostRead
+
+log = logging.getLogger("labnet.fanout")
+SYNC_TASK = "workers.sync"
+HOST_TYPES = (CLIENT, SERVER)
+SCHEMA_ACTIONS = {
+    ChangeAction.CREATE_TYPE,
+    ChangeAction.DELETE_TYPE,
+    ChangeAction.SET_VARDEF,
+    ChangeAction.DELETE_VARDEF,
+}
+
+
+def on_changes_committed(sender: object, changes: Sequence[Change], **_: object) -> None:
+    if not changes or not AgentHost.objects.exists():
+        return
+    hosts = affected_hosts(changes)
+    if hosts:
+        enqueue_sync(hosts, changes[-1].seq)
+
+
+def affected_hosts(changes: Iterable[Change]) -> set[str]:
+    changes = list(changes)
+    registered = set(AgentHost.objects.values_list("name", flat=True))
+    if any(c.action in SCHEMA_ACTIONS for c in changes):
+        return registered
+    affected = {c.entity for c in changes if c.entity_type in HOST_TYPES}
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        by_type[change.entity_type].add(change.entity)
+    query = Q()
+    for entity_type, names in by_type.items():
+        query |= Q(entity_type=entity_type, entity__in=[*names, ""])
+    affected |= set(HostRead.objects.filter(query).values_list("host__name", flat=True))
+    files = [c for c in changes if c.entity_type == FILE_TYPE]
+    if files:
+        audience = file_audience(files)
+        if audience is None:
+            return registered
+        affected |= audience
+    affected |= appservers_of(affected)
+    return affected & registered
+
+
+def file_audience(changes: Sequence[Change]) -> set[str] | None:
+    """The hosts that can get an instance the changes touch; None means every host."""
+    touched: dict[str, set[str]] = defaultdict(set)
+    rows: dict[str, set[int]] = defaultdict(set)
+    whole: set[str] = set()
+    for change in changes:
+        if change.action not in (ChangeAction.SET, ChangeAction.DELETE):
+            return None  # a file created, deleted or renamed: any host may hold it
+        if change.variable == INSTANCE:
+            touched[change.entity].update(v for v in (change.old_value, change.new_value) if v)
+        if change.variable in FILE_TABLE:
+            rows[change.entity].add(change.indx)
+        else:  # path, owner, mode, script: every host getting any instance
+            whole.add(change.entity)
+    instances = Value.objects.filter(
+        entity__entity_type__name=FILE_TYPE, variable__name=INSTANCE
+    ).values_list("value", flat=True)
+    for file in whole:
+        touched[file].update(instances.filter(entity__name=file))
+    for file, indexes in rows.items():
+        touched[file].update(instances.filter(entity__name=file, indx__in=indexes))
+    hosts: set[str] = set()
+    for file, instances in touched.items():
+        for instance in instances:
+            rule, subject = instance_audience(instance)
+            if rule == "default":
+                return None
+            if rule == "group":
+                hosts |= group_members(file, subject)
+            elif rule == "host" and not instance.endswith("@host"):
+                hosts.add(subject)
+            elif rule in ("host", "appserver"):  # <appserver>@host also serves its clients
+                hosts.add(subject)
+                hosts |= hosts_where(APPSERVER_VARIABLE, subject, (CLIENT,))
+            else:
+                hosts |= hosts_where(rule, subject, HOST_TYPES)
+    return hosts
+
+
+def hosts_where(variable: str, value: str, types: Sequence[str]) -> set[str]:
+    return set(
+        Value.objects.filter(
+            entity__entity_type__name__in=types, variable__name=variable, value=value
+        ).values_list("entity__name", flat=True)
+    )
+
+
+def group_members(file: str, group: str) -> set[str]:
+    """Hosts whose Config_Files_Table has a row (file, group)."""
+    with_file = set(
+        Value.objects.filter(
+            entity__entity_type__name__in=HOST_TYPES, variable__name=FILE_ID, value=file
+        ).values_list("entity_id", "indx")
+    )
+    with_group = Value.objects.filter(
+        entity__entity_type__name__in=HOST_TYPES, variable__name=FILE_GROUP, value=group
+    ).values_list("entity_id", "indx", "entity__name")
+    return {name for entity_id, indx, name in with_group if (entity_id, indx) in with_file}
+
+
+def appservers_of(hosts: set[str]) -> set[str]:
+    """The appservers of the clients among hosts: they render those clients' image."""
+    if not hosts:
+        return set()
+    found: set[str] = set()
+    names = sorted(hosts)
+    for start in range(0, len(names), 1000):
+        found.update(
+            Value.objects.filter(
+                entity__entity_type__name=CLIENT,
+                entity__name__in=names[start : start + 1000],
+                variable__name=APPSERVER_VARIABLE,
+            ).values_list("value", flat=True)
+        )
+    return found
+
+
+def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
+    """One sync message per host; a broker that is down costs a log line, not the commit
+    (the agents' poll catches up)."""
+    from labnet_site.celery import app
+
+    sent = 0
+    try:
+        with app.producer_or_acquire() as producer:
+            for host in sorted(hosts):
+                app.send_task(
+                    SYNC_TASK, args=[seq], queue=f"host.{host}", producer=producer, retry=False
+                )
+                sent += 1
+    except Exception as exc:  # kombu raises transport-specific errors
+        log.warning("fan-out of change %s stopped after %s hosts: %s", seq, sent, exc)
+    return sent

@@ -1,0 +1,144 @@
+"""One host's agent: pull the change feed into the mirror, re-render what the changes touch,
+report back; the sanity pass re-checks everything. One pass at a time per host (a file lock),
+whether it came from the broker, the schedule, the signal or the command line."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+from entities.mirror import write_atomic
+from filemgr.resolution import FILE_TYPE
+from filemgr.templating import MirrorSource
+
+from .client import ApiClient, ApiError, ApiUnavailable
+from .files import FilesRun, HostFiles, files_to_process
+from .master import MasterCache
+from .mirror import ANY, LocalMirror, download, pull
+from .settings import AgentSettings
+
+log = logging.getLogger("labnet.agent")
+SYNC, SANITY = "sync", "sanity"
+
+
+class Agent:
+    def __init__(self, settings: AgentSettings):
+        self.settings = settings
+        self.paths = settings.paths
+        self.client = ApiClient(settings.server, settings.token)
+        self.mirror = LocalMirror(settings.etc, self.paths.last_seq)
+        self.paths.state.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with open(self.paths.lock, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def register(self) -> dict[str, Any]:
+        """Tell the web server this agent runs, and learn whether the token is this host's."""
+        return self.client.post(f"agents/{self.settings.host}/register/", {})
+
+    def sync(self, seq: int | None = None) -> dict[str, Any] | None:
+        """Catch up with the change feed; seq, when given, is the change that asked for it,
+        so a pile of requests queued behind one pass costs nothing."""
+        with self.locked():
+            last = self.mirror.last_seq()
+            if seq is not None and last is not None and last >= seq:
+                return None
+            started = time.monotonic()
+            try:
+                applied, changed = pull(self.client, self.mirror)
+            except ApiUnavailable as exc:
+                log.warning("web server unavailable, keeping the installed files: %s", exc)
+                return None
+            if not changed:
+                return None
+            deps = self._load_deps()
+            host_files = self._host_files()
+            names = host_files.source.entity_names(FILE_TYPE)
+            only = files_to_process(names, changed, deps, (host_files.kind, self.settings.host))
+            run = host_files.apply(only)
+            return self._finish(SYNC, applied, run, deps, started)
+
+    def sanity(self) -> dict[str, Any]:
+        """Re-check everything: the mirror against the database when the web server answers,
+        then every managed file against the mirror."""
+        with self.locked():
+            started = time.monotonic()
+            errors = []
+            try:
+                data = download(self.client)
+                self.mirror.store(data, complete=True)
+                applied = data["latest"]
+                self.mirror.set_last_seq(applied)
+            except ApiUnavailable as exc:
+                applied = self.mirror.last_seq() or 0
+                errors.append({"file": "", "message": f"mirror not re-checked: {exc}"})
+            run = self._host_files().apply()
+            run.errors[:0] = errors
+            return self._finish(SANITY, applied, run, self._load_deps(), started)
+
+    def _host_files(self) -> HostFiles:
+        return HostFiles(
+            self.paths,
+            MirrorSource(self.settings.etc),
+            self.settings.host,
+            MasterCache(self.paths.master, self.client).content,
+        )
+
+    def _load_deps(self) -> dict[str, list[tuple[str, str]]]:
+        try:
+            stored = json.loads((self.paths.state / "deps.json").read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return {name: [tuple(key) for key in keys] for name, keys in stored.items()}
+
+    def _finish(
+        self, kind: str, applied: int, run: FilesRun, deps: dict, started: float
+    ) -> dict[str, Any]:
+        deps.update(run.deps)
+        write_atomic(self.paths.state / "deps.json", json.dumps(deps, sort_keys=True).encode())
+        reads = sorted({tuple(k) for keys in deps.values() for k in keys if k[0] != ANY})
+        report = {
+            "id": str(uuid.uuid4()),
+            "kind": kind,
+            "seq": applied,
+            "duration": round(time.monotonic() - started, 3),
+            "files_read": run.files_read,
+            "files_written": run.files_written,
+            "files_changed": run.changed,
+            "scripts": [asdict(s) for s in run.scripts],
+            "errors": run.errors,
+            "reads": [list(k) for k in reads],
+        }
+        self.send_report(report)
+        return report
+
+    def send_report(self, report: dict[str, Any]) -> None:
+        """Deliver this report and any kept while the web server was away, oldest first."""
+        outbox = self.paths.reports
+        outbox.mkdir(parents=True, exist_ok=True)
+        write_atomic(
+            outbox / f"{time.time_ns():020d}-{report['id']}.json", json.dumps(report).encode()
+        )
+        for path in sorted(outbox.glob("*.json")):
+            try:
+                self.client.post(
+                    f"agents/{self.settings.host}/reports/", json.loads(path.read_text())
+                )
+            except ApiUnavailable:
+                return
+            except ApiError as exc:
+                log.error("report %s refused: %s", path.name, exc)
+            path.unlink()

@@ -1,0 +1,223 @@
+"""Bringing a host's managed files to their intended content (guide 2.3 steps 5 to 7, 2.4,
+2.9): resolve each fileMgr entity's instance for the host, render templates from the mirror,
+install what differs, then run the scripts of the files that changed."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from entities.mirror import write_atomic
+from filemgr.hashing import file_hash
+from filemgr.resolution import (
+    CLIENT,
+    FILE_TYPE,
+    FileInstance,
+    HostFacts,
+    ManagedFile,
+    host_facts,
+    managed_file,
+    resolve,
+)
+from filemgr.templating import ConfigSource, TemplateError, compile_template
+
+from .install import InstallError, install_file, install_symlink
+from .paths import CLIENT_IMAGE, LOCAL_CONF, AgentPaths, under
+from .recording import ANY, Key, RecordingSource
+from .scripts import ScriptRun, run_script
+
+APPSERVER_FUNCTION = "appserver"
+Content = Callable[[str, FileInstance], bytes]
+
+
+@dataclass
+class FilesRun:
+    """What one pass over the files did: the agent's report is made from it."""
+
+    files_read: int = 0
+    files_written: int = 0
+    changed: list[dict] = field(default_factory=list)
+    scripts: list[ScriptRun] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    deps: dict[str, list[Key]] = field(default_factory=dict)
+
+
+class InstalledRecord:
+    """The hash of what Labnet last installed at each path: content on disk with another hash
+    was changed by hand (a template instance's hash is the template's, not the output's)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.hashes: dict[str, str] = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            self.hashes = {}
+        self.dirty = False
+
+    def get(self, target: Path) -> str | None:
+        return self.hashes.get(str(target))
+
+    def set(self, target: Path, digest: str) -> None:
+        if self.hashes.get(str(target)) != digest:
+            self.hashes[str(target)] = digest
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.dirty:
+            write_atomic(self.path, json.dumps(self.hashes, sort_keys=True, indent=0).encode())
+            self.dirty = False
+
+
+def host_kind(source: ConfigSource, host: str) -> str:
+    return CLIENT if source.entity_values(CLIENT, host) is not None else "server"
+
+
+def files_to_process(
+    names: Collection[str],
+    changed: Collection[Key],
+    deps: Mapping[str, Collection[Key]],
+    own: Key,
+) -> set[str]:
+    """The files a set of changed keys can affect: all when definitions or the host itself
+    changed; else a changed fileMgr entity, a file whose reads meet the changes, a file never
+    processed."""
+    if (ANY, ANY) in changed or own in changed or any(n == ANY for _, n in changed):
+        return set(names)
+    changed_types = {t for t, _ in changed}
+    picked = set()
+    for name in names:
+        reads = deps.get(name)
+        if reads is None or (FILE_TYPE, name) in changed:
+            picked.add(name)
+            continue
+        for entity_type, entity in reads:
+            if (entity_type, entity) in changed or (entity == ANY and entity_type in changed_types):
+                picked.add(name)
+                break
+    return picked
+
+
+class HostFiles:
+    """The managed files of one host, rendered from source (the mirror)."""
+
+    def __init__(self, paths: AgentPaths, source: ConfigSource, host: str, content: Content):
+        self.paths, self.source, self.host, self.content = paths, source, host, content
+        self.kind = host_kind(source, host)
+        self.record = InstalledRecord(paths.state / "installed.json")
+
+    def facts(self, source: ConfigSource, host: str, kind: str) -> HostFacts:
+        return host_facts(host, kind, source.entity_values(kind, host) or {})
+
+    def managed_files(self) -> list[ManagedFile]:
+        return [
+            managed_file(name, self.source.entity_values(FILE_TYPE, name) or {})
+            for name in self.source.entity_names(FILE_TYPE)
+        ]
+
+    def apply(self, only: Collection[str] | None = None) -> FilesRun:
+        """Install the files named in only (all when None); run their scripts."""
+        run = FilesRun()
+        facts = self.facts(self.source, self.host, self.kind)
+        own = self.source.entity_values(self.kind, self.host) or {}
+        appserver = self.kind != CLIENT and APPSERVER_FUNCTION in own.get("functions", [])
+        to_run: list[tuple[ManagedFile, Path]] = []
+        for file in self.managed_files():
+            if only is not None and file.name not in only:
+                continue
+            recording = RecordingSource(self.source)
+            target = self._own_file(file, facts, recording, run)
+            if appserver:
+                self._client_image(file, recording, run)
+            run.deps[file.name] = sorted(recording.reads)
+            if target is not None and file.script:
+                to_run.append((file, target))
+        self.record.save()
+        for file, target in to_run:
+            run.scripts.append(run_script(file.script, file.name, target, self.paths))
+        return run
+
+    def render(
+        self, file: ManagedFile, instance: FileInstance, source: ConfigSource, host: str, kind: str
+    ) -> bytes:
+        data = self.content(file.name, instance)
+        if not instance.template:
+            return data
+        label = f"{file.name}/{instance.name}"
+        return compile_template(data, label).render(source, host, kind, label).encode()
+
+    def _own_file(
+        self, file: ManagedFile, facts: HostFacts, source: ConfigSource, run: FilesRun
+    ) -> Path | None:
+        """Install the host's own copy; the path written when it changed."""
+        instance = resolve(file, facts)
+        if instance is None or not file.path:
+            return None
+        try:
+            data = self.render(file, instance, source, self.host, self.kind)
+            target = self.paths.file(file.path)
+            # A diskless client's shared image points differing files at its /local_conf.
+            local = f"{LOCAL_CONF}/{file.name}"
+            if self.kind == CLIENT and target.is_symlink() and os.readlink(target) == local:
+                target = under(self.paths.root, local)
+            known = {file_hash(data)}
+            if not instance.template:
+                known |= {instance.hash, instance.prev_hash}
+            return self._install(file, target, data, known, run)
+        except (TemplateError, LookupError, InstallError, OSError, ValueError) as exc:
+            run.errors.append({"file": file.name, "instance": instance.name, "message": str(exc)})
+            return None
+
+    def _install(
+        self, file: ManagedFile, target: Path, data: bytes, known: set[str], run: FilesRun
+    ) -> Path | None:
+        if (recorded := self.record.get(target)) is not None:
+            known.add(recorded)
+        run.files_read += 1
+        done = install_file(target, data, file.owner, file.group, file.mode, known)
+        self.record.set(target, file_hash(data))
+        if not done.changed:
+            return None
+        run.files_written += 1
+        run.changed.append({"file": file.name, "path": str(target), "saved": str(done.saved or "")})
+        return target
+
+    def _client_image(self, file: ManagedFile, source: ConfigSource, run: FilesRun) -> None:
+        """An appserver places its clients' copy in their shared root image: the one version
+        when all clients agree, else a link to /local_conf/<name> that each client fills."""
+        clients = sorted(source.entities_where(CLIENT, "server", [self.host]))
+        versions: set[bytes] = set()
+        missing = False
+        for client in clients:
+            instance = resolve(file, self.facts(source, client, CLIENT))
+            if instance is None:
+                missing = True
+                continue
+            try:
+                versions.add(self.render(file, instance, source, client, CLIENT))
+            except (TemplateError, LookupError) as exc:
+                run.errors.append(
+                    {
+                        "file": file.name,
+                        "instance": instance.name,
+                        "client": client,
+                        "message": str(exc),
+                    }
+                )
+                return
+        if not versions or not file.path:
+            return
+        target = under(self.paths.root, CLIENT_IMAGE + "/" + file.path.lstrip("/"))
+        try:
+            if len(versions) == 1 and not missing:
+                data = versions.pop()
+                self._install(file, target, data, {file_hash(data)}, run)
+                return
+            run.files_read += 1
+            if install_symlink(target, f"{LOCAL_CONF}/{file.name}"):
+                run.files_written += 1
+                run.changed.append({"file": file.name, "path": str(target), "saved": ""})
+        except (InstallError, OSError) as exc:
+            run.errors.append({"file": file.name, "message": f"client image: {exc}"})

@@ -1,0 +1,246 @@
+"""The agent's XML mirror of the whole database (DESIGN.md contract 1) kept current from the
+change feed (contract 3), each file replaced atomically, the last applied sequence number
+stored beside it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from entities.mirror import (
+    NAME_RE,
+    VAR_DEFS_DIR,
+    MirrorEntity,
+    MirrorEntityType,
+    MirrorValue,
+    MirrorVariableDefinition,
+    entity_xml,
+    read_entity_file,
+    var_defs_xml,
+    write_atomic,
+)
+
+from .client import ApiClient
+
+# A changed key: (type, entity name), or (type, "*") when the type's definitions changed.
+Key = tuple[str, str]
+ANY = "*"
+FEED_PAGE = 5000
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    # The mirror's timestamps are UTC without a zone, as exportxml writes them.
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def entity_from_json(item: Mapping[str, Any]) -> MirrorEntity:
+    entity = MirrorEntity(item["type"], item["name"])
+    for variable, values in item["variables"].items():
+        entity.variables[variable] = [
+            MirrorValue(indx, text, _timestamp(modified)) for indx, text, modified in values
+        ]
+    return entity
+
+
+def type_from_json(item: Mapping[str, Any]) -> MirrorEntityType:
+    return MirrorEntityType(
+        item["name"],
+        item.get("description", ""),
+        [MirrorVariableDefinition(**definition) for definition in item["variables"]],
+    )
+
+
+class LocalMirror:
+    """The mirror directory LABNET_ETC and the sequence number it is current to."""
+
+    def __init__(self, directory: Path, last_seq_file: Path):
+        self.directory = directory
+        self.last_seq_file = last_seq_file
+
+    def last_seq(self) -> int | None:
+        try:
+            return int(self.last_seq_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def set_last_seq(self, seq: int) -> None:
+        write_atomic(self.last_seq_file, f"{seq}\n".encode())
+
+    def _entity_path(self, entity_type: str, name: str) -> Path | None:
+        if not (NAME_RE.match(entity_type) and NAME_RE.match(name)) or ".." in (entity_type, name):
+            return None
+        return self.directory / entity_type / name
+
+    def read(self, entity_type: str, name: str) -> MirrorEntity:
+        path = self._entity_path(entity_type, name)
+        if path is None or not path.is_file():
+            return MirrorEntity(entity_type, name)
+        return read_entity_file(path)
+
+    def write(self, entity: MirrorEntity) -> bool:
+        path = self._entity_path(entity.entity_type, entity.name)
+        return path is not None and write_atomic(path, entity_xml(entity))
+
+    def remove(self, entity_type: str, name: str) -> bool:
+        path = self._entity_path(entity_type, name)
+        if path is None or not path.exists():
+            return False
+        path.unlink()
+        return True
+
+    def write_type(self, entity_type: MirrorEntityType) -> bool:
+        (self.directory / entity_type.name).mkdir(parents=True, exist_ok=True)
+        return write_atomic(
+            self.directory / VAR_DEFS_DIR / entity_type.name, var_defs_xml(entity_type)
+        )
+
+    def remove_type(self, name: str) -> None:
+        if NAME_RE.match(name) and name != "..":
+            shutil.rmtree(self.directory / name, ignore_errors=True)
+            (self.directory / VAR_DEFS_DIR / name).unlink(missing_ok=True)
+
+    def store(self, data: Mapping[str, Any], complete: bool = False) -> set[Key]:
+        """Write the types and entities of a mirror download; with complete, remove every
+        entity and type the download does not hold. Returns the keys whose files changed."""
+        changed: set[Key] = set()
+        types = [type_from_json(t) for t in data.get("types", [])]
+        for entity_type in types:
+            if self.write_type(entity_type):
+                changed.add((entity_type.name, ANY))
+        kept: set[Key] = set()
+        for item in data.get("entities", []):
+            entity = entity_from_json(item)
+            kept.add((entity.entity_type, entity.name))
+            if self.write(entity):
+                changed.add((entity.entity_type, entity.name))
+        if complete:
+            type_names = {t.name for t in types}
+            for type_dir in self.directory.iterdir():
+                if type_dir.name.startswith(".") or not type_dir.is_dir():
+                    continue
+                if type_dir.name not in type_names:
+                    self.remove_type(type_dir.name)
+                    changed.add((type_dir.name, ANY))
+                    continue
+                for path in type_dir.iterdir():
+                    key = (type_dir.name, path.name)
+                    if not path.name.startswith(".") and key not in kept:
+                        path.unlink()
+                        changed.add(key)
+        return changed
+
+    def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Key], set[str]]:
+        """Apply feed changes in order. Returns (changed keys, entities to download whole,
+        types whose definitions to download)."""
+        changed: set[Key] = set()
+        fetch_entities: set[Key] = set()
+        fetch_types: set[str] = set()
+        loaded: dict[Key, MirrorEntity] = {}
+        dirty: set[Key] = set()
+        for change in changes:
+            action, entity_type, name = change["action"], change["entity_type"], change["entity"]
+            key = (entity_type, name)
+            if action in ("set", "delete"):
+                entity = loaded.get(key) or loaded.setdefault(key, self.read(entity_type, name))
+                values = [v for v in entity.variables.get(change["variable"], [])]
+                values = [v for v in values if v.indx != change["indx"]]
+                if action == "set":
+                    values.append(
+                        MirrorValue(
+                            change["indx"], change["new_value"], _timestamp(change["timestamp"])
+                        )
+                    )
+                if values:
+                    entity.variables[change["variable"]] = sorted(values, key=lambda v: v.indx)
+                else:
+                    entity.variables.pop(change["variable"], None)
+                dirty.add(key)
+            elif action == "create_entity":
+                loaded.setdefault(key, MirrorEntity(entity_type, name))
+                dirty.add(key)
+                fetch_entities.add(key)
+            elif action == "delete_entity":
+                loaded.pop(key, None)
+                dirty.discard(key)
+                fetch_entities.discard(key)
+                self.remove(entity_type, name)
+                changed.add(key)
+            elif action == "rename_entity":
+                new_key = (entity_type, change["new_value"] or "")
+                loaded.pop(key, None)
+                dirty.discard(key)
+                self.remove(entity_type, name)
+                fetch_entities.add(new_key)
+                changed.update((key, new_key))
+            elif action == "delete_type":
+                self._flush(loaded, dirty, changed)
+                self.remove_type(entity_type)
+                fetch_types.discard(entity_type)
+                changed.add((entity_type, ANY))
+            elif action == "delete_vardef":
+                self._flush(loaded, dirty, changed)
+                self._drop_variable(entity_type, change["variable"], changed)
+                fetch_types.add(entity_type)
+            else:  # create_type, set_vardef
+                fetch_types.add(entity_type)
+                changed.add((entity_type, ANY))
+        self._flush(loaded, dirty, changed)
+        return changed, fetch_entities, fetch_types
+
+    def _flush(self, loaded: dict[Key, MirrorEntity], dirty: set[Key], changed: set[Key]):
+        for key in dirty:
+            if self.write(loaded[key]):
+                changed.add(key)
+        loaded.clear()
+        dirty.clear()
+
+    def _drop_variable(self, entity_type: str, variable: str, changed: set[Key]) -> None:
+        """A deleted definition takes its values along without a change per value."""
+        type_dir = self.directory / entity_type
+        if not type_dir.is_dir():
+            return
+        for path in type_dir.iterdir():
+            if path.name.startswith("."):
+                continue
+            entity = read_entity_file(path)
+            if entity.variables.pop(variable, None) is not None and self.write(entity):
+                changed.add((entity_type, entity.name))
+
+
+def download(
+    client: ApiClient, entities: Iterable[Key] = (), types: Iterable[str] = ()
+) -> dict[str, Any]:
+    """A mirror download: everything, or only the named entities and types' definitions."""
+    params = [("entity", f"{t}/{n}") for t, n in sorted(entities)]
+    params += [("type", t) for t in sorted(types)]
+    return client.get("mirror/", params)
+
+
+def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
+    """Bring the mirror up to the newest change: the whole mirror the first time, the change
+    feed after. Returns the sequence number now applied and the changed keys."""
+    since = mirror.last_seq()
+    if since is None:
+        data = download(client)
+        changed = mirror.store(data, complete=True)
+        mirror.set_last_seq(data["latest"])
+        return data["latest"], changed | {(ANY, ANY)}
+    changed: set[Key] = set()
+    while True:
+        feed = client.get("changes/", {"since": since, "limit": FEED_PAGE})
+        applied, entities, types = mirror.apply(feed["changes"])
+        changed |= applied
+        if entities or types:
+            changed |= mirror.store(download(client, entities, types))
+        if feed["changes"]:
+            since = feed["changes"][-1]["seq"]
+            mirror.set_last_seq(since)
+        if not feed["more"]:
+            break
+    return since, changed

@@ -1,0 +1,145 @@
+"""The agent as a Celery worker consuming only its host's queue host.<name>, with its own
+schedule thread: the poll and the daily sanity pass go on while the broker is down, and
+SIGUSR2 asks for a sanity pass (the guide's SIGUSR1; Celery's worker uses SIGUSR1 to dump
+its threads' tracebacks and leaves SIGUSR2 free unless CELERY_RDBSIG is set)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import worker_ready, worker_shutting_down
+
+from .agent import Agent
+from .client import ApiError, ApiUnavailable
+from .settings import AgentSettings
+
+log = logging.getLogger("labnet.agent")
+SANITY_SIGNAL = signal.SIGUSR2
+SYNC_TASK, SANITY_TASK = "workers.sync", "workers.sanity"
+
+
+class Schedule(threading.Thread):
+    """Sanity pass at start and every sanity_interval, a sync every poll_interval, and a
+    sanity pass as soon as one is asked for."""
+
+    def __init__(self, agent: Agent, poll_interval: float, sanity_interval: float):
+        super().__init__(name="labnet-schedule", daemon=True)
+        self.agent = agent
+        self.poll_interval, self.sanity_interval = poll_interval, sanity_interval
+        self.wake = threading.Event()
+        self.sanity_asked = True
+        self.stopping = False
+
+    def ask_sanity(self, *_: object) -> None:
+        self.sanity_asked = True
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+
+    def run(self) -> None:
+        next_sanity = time.monotonic() + self.sanity_interval
+        while not self.stopping:
+            try:
+                if self.sanity_asked or time.monotonic() >= next_sanity:
+                    self.sanity_asked = False
+                    next_sanity = time.monotonic() + self.sanity_interval
+                    self.agent.sanity()
+                else:
+                    self.agent.sync()
+            except Exception:  # the schedule must outlive any one failed pass
+                log.exception("agent pass failed")
+            self.wake.wait(self.poll_interval)
+            self.wake.clear()
+
+
+def broker_options(url: str) -> dict:
+    """The embedded filesystem broker's folders, as labnet_site.settings lays them out."""
+    if not url.startswith("filesystem://"):
+        return {}
+    var = Path(os.environ.get("LABNET_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
+    folder = str(var / "broker")
+    return {
+        "data_folder_in": folder,
+        "data_folder_out": folder,
+        "processed_folder": str(var / "broker" / "processed"),
+        "store_processed": False,
+    }
+
+
+def make_app(settings: AgentSettings, agent: Agent) -> Celery:
+    # fixups=[]: the agent never sets Django up, whatever DJANGO_SETTINGS_MODULE says.
+    app = Celery("labnet-agent", broker=settings.broker, fixups=[], set_as_current=True)
+    app.conf.update(
+        task_default_queue=settings.queue,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=broker_options(settings.broker),
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name=SYNC_TASK)
+    def sync(seq: int | None = None) -> None:
+        agent.sync(seq)
+
+    @app.task(name=SANITY_TASK)
+    def sanity() -> None:
+        agent.sanity()
+
+    return app
+
+
+def run_worker(settings: AgentSettings) -> None:
+    """Register, then consume host.<name> until stopped (SIGTERM)."""
+    agent = Agent(settings)
+    try:
+        agent.register()
+    except (ApiUnavailable, ApiError) as exc:
+        log.warning("could not register with %s: %s", settings.server, exc)
+    schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
+    signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
+    worker_ready.connect(lambda **_: schedule.start(), weak=False)
+    worker_shutting_down.connect(lambda **_: schedule.stop(), weak=False)
+    os.environ.pop("CELERY_RDBSIG", None)
+    app = make_app(settings, agent)
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.queue,
+            "--hostname",
+            f"agent@{settings.host}",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            os.environ.get("LABNET_LOG_LEVEL", "INFO"),
+            "--pidfile",
+            str(settings.paths.pidfile),
+        ]
+    )
+
+
+def run_poll_only(settings: AgentSettings) -> None:
+    """The guide's lnsysconfigd: no broker, a poll every poll_interval."""
+    agent = Agent(settings)
+    schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
+    signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
+    signal.signal(signal.SIGTERM, lambda *_: schedule.stop())
+    Path(settings.paths.pidfile).write_text(f"{os.getpid()}\n")
+    schedule.start()
+    while schedule.is_alive():
+        schedule.join(1.0)

@@ -1,0 +1,67 @@
+"""The mirror download: what `exportxml` writes, as one JSON answer an agent stores."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import UTC
+from typing import Any
+
+from django.db.models import Q
+
+from entities.exporting import mirror_type
+from entities.models import ChangeSequence, Entity, EntityType, Value, VariableDefinition
+from entities.reading import SECRET_MASK
+
+
+def mirror_download(
+    entities: Collection[tuple[str, str]] = (),
+    types: Collection[str] = (),
+    show_secrets: bool = False,
+) -> dict[str, Any]:
+    """Everything when nothing is named; else the named entities and types' definitions.
+
+    `latest` is read first: what follows is at least that new, so an agent that replays the
+    feed after it loses nothing."""
+    everything = not entities and not types
+    latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+    type_names = None if everything else set(types)
+    definitions = defaultdict(list)
+    found_types = EntityType.objects.all()
+    if type_names is not None:
+        found_types = found_types.filter(name__in=type_names)
+    for d in VariableDefinition.objects.filter(entity_type__in=found_types).select_related(
+        "reference_type", "enum_type"
+    ):
+        definitions[d.entity_type_id].append(d)
+    type_data = [asdict(mirror_type(t, definitions[t.pk])) for t in found_types]
+
+    values = Value.objects.all()
+    entity_query = Q()
+    for entity_type, name in entities:
+        entity_query |= Q(entity_type__name=entity_type, name=name)
+    if everything:
+        chosen = Entity.objects.all()
+    elif entities:
+        chosen = Entity.objects.filter(entity_query)
+    else:
+        chosen = Entity.objects.none()
+    result: dict[int, dict[str, Any]] = {
+        pk: {"type": entity_type, "name": name, "variables": {}}
+        for pk, entity_type, name in chosen.values_list("pk", "entity_type__name", "name")
+    }
+    if not everything:
+        values = values.filter(entity_id__in=list(result))
+    for entity_id, variable, secret, indx, text, modified in values.values_list(
+        "entity_id", "variable__name", "variable__secret", "indx", "value", "modified"
+    ):
+        if secret and not show_secrets:
+            text = SECRET_MASK
+        result[entity_id]["variables"].setdefault(variable, []).append(
+            [indx, text, modified.astimezone(UTC).replace(tzinfo=None).isoformat()]
+        )
+    for item in result.values():
+        for values_of in item["variables"].values():
+            values_of.sort()
+    return {"latest": latest, "types": type_data, "entities": list(result.values())}

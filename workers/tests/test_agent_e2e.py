@@ -1,0 +1,268 @@
+"""The agent end to end with real parts: a live Django server, Redis (database 15, flushed),
+and each host's agent as a real Celery worker process installing into a temporary
+LABNET_ROOT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.test.testcases import QuietWSGIRequestHandler
+from pytest_django.live_server_helper import LiveServer
+
+from entities import services
+from entities.models import Entity
+from labnet_site.celery import app as celery_app
+from testing import hosts
+from workers.models import AgentReport
+from workers.services import do_make_host_token
+
+BROKER = "redis://127.0.0.1:6379/15"
+MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
+BROKEN = "<Template>\n<varVal><entity>nobody</entity>room</varVal>\n</Template>"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
+# The test and the server thread share one in-memory SQLite connection: one at a time.
+DB_LOCK = threading.RLock()
+
+
+class OneAtATime:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        with DB_LOCK:
+            return list(self.app(environ, start_response))
+
+
+def reusable_server(thread, connections_override=None):
+    return thread.server_class(
+        (thread.host, thread.port),
+        QuietWSGIRequestHandler,
+        allow_reuse_address=True,
+        connections_override=connections_override,
+    )
+
+
+class WebServer:
+    """A live server on a fixed loopback port that can be stopped and started again."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.server: LiveServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = LiveServer(f"127.0.0.1:{self.port}", start=False)
+        # The agent's closed connections leave the port in TIME_WAIT: allow rebinding it.
+        self.server.thread._create_server = partial(reusable_server, self.server.thread)
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.server = None
+
+
+class AgentProcess:
+    def __init__(self, host: str, server: str, token: str, tmp: Path, poll: float):
+        self.root, self.etc = tmp / host / "root", tmp / host / "etc"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+        env.update(LABNET_VAR_DIR=str(tmp / "var"), LABNET_LOG_LEVEL="WARNING")
+        self.log = open(tmp / f"{host}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "workers.host",
+                "run",
+                host,
+                "--server",
+                server,
+                "--token",
+                token,
+                "--broker",
+                BROKER,
+                "--root",
+                str(self.root),
+                "--etc",
+                str(self.etc),
+                "--poll-interval",
+                str(poll),
+            ],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def file(self, path: str) -> Path:
+        return self.root / path.lstrip("/")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def broker():
+    client = redis.Redis.from_url(BROKER)
+    client.flushdb()
+    # Under the Django namespace the setting's own name is what the broker URL is read from.
+    saved = celery_app.conf.CELERY_BROKER_URL
+    celery_app.conf.CELERY_BROKER_URL = BROKER
+    celery_app.close()
+    yield
+    celery_app.conf.CELERY_BROKER_URL = saved
+    celery_app.close()
+    client.flushdb()
+
+
+@pytest.fixture
+def campus(settings, tmp_path, broker):
+    settings.LABNET_MASTER_STORE = tmp_path / "master"
+    hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
+    hosts.host("server", "nermal", room="EN2000", dept="math", site="mun")
+    hosts.managed_file("motd", "/etc/motd", {"default_server": (MOTD, True)})
+    hosts.managed_file(
+        "issue",
+        "/etc/issue",
+        {"odie@host_server": ("odie's own\n", False), "default": ("everyone\n", False)},
+    )
+    web = WebServer()
+    web.start()
+    agents: list[AgentProcess] = []
+
+    def start(host: str, poll: float = 30.0) -> AgentProcess:
+        with DB_LOCK:
+            token = do_make_host_token(host)
+        agent = AgentProcess(host, web.url, token, tmp_path, poll)
+        agents.append(agent)
+        return agent
+
+    yield web, start
+    for agent in agents:
+        agent.stop()
+    if web.server is not None:
+        web.stop()
+
+
+def set_room(host: str, room: str) -> None:
+    with DB_LOCK:
+        entity = Entity.objects.get(entity_type__name="server", name=host)
+        services.do_set_values(entity, {"room": [room]}, user="tests")
+
+
+def reported(host: str, **lookups) -> AgentReport | None:
+    with DB_LOCK:
+        return AgentReport.objects.filter(host__name=host, **lookups).first()
+
+
+def test_changes_reach_the_files_of_the_affected_host_only(campus):
+    web, start = campus
+    odie, nermal = start("odie"), start("nermal")
+    motd_odie, motd_nermal = odie.file("/etc/motd"), nermal.file("/etc/motd")
+    wait_for(lambda: read(motd_odie) and read(motd_nermal), what="first install")
+    assert read(motd_odie) == "welcome to EN1018.\n"
+    assert read(motd_nermal) == "welcome to EN2000.\n"
+    # Two hosts, two instances of one file.
+    assert read(odie.file("/etc/issue")) == "odie's own\n"
+    assert read(nermal.file("/etc/issue")) == "everyone\n"
+    assert (odie.etc / "server" / "nermal").is_file()  # the mirror holds the whole database
+    nermal_inode = motd_nermal.stat().st_ino
+
+    # A value change is pushed (the poll is 30 s): the file follows within seconds.
+    started = time.monotonic()
+    set_room("odie", "EN1020")
+    wait_for(lambda: read(motd_odie) == "welcome to EN1020.\n", 10, "the pushed change")
+    assert time.monotonic() - started < 5
+    assert motd_nermal.stat().st_ino == nermal_inode
+
+    # A hand edit is kept as .lnsyncsave when the next change comes.
+    motd_odie.write_text("edited by hand\n")
+    set_room("odie", "EN1021")
+    wait_for(lambda: read(motd_odie) == "welcome to EN1021.\n", 10, "the second change")
+    assert read(odie.file("/etc/motd.lnsyncsave")) == "edited by hand\n"
+
+    # A template that does not compile cannot be committed; one that fails to render
+    # leaves the installed file, and the agent reports why.
+    with DB_LOCK:
+        with pytest.raises(ValidationError, match="does not compile"):
+            hosts.managed_file("motd", "/etc/motd", {"default_server": ("<Template><no/>", True)})
+        hosts.managed_file("motd", "/etc/motd", {"default_server": (BROKEN, True)})
+
+    report = wait_for(lambda: reported("odie", errors__icontains="nobody"), 10, "the error")
+    assert "motd" in str(report.errors)
+    assert read(motd_odie) == "welcome to EN1021.\n"
+
+
+def test_agent_keeps_working_while_the_web_server_is_away_then_catches_up(campus):
+    web, start = campus
+    odie = start("odie", poll=1.0)
+    motd = odie.file("/etc/motd")
+    wait_for(lambda: read(motd) == "welcome to EN1018.\n", what="first install")
+
+    web.stop()
+    set_room("odie", "EN3000")  # committed while the agent cannot read it
+    time.sleep(2.5)  # the push and two polls fail
+    assert odie.process.poll() is None
+    assert read(motd) == "welcome to EN1018.\n"
+    # The sanity pass re-renders from the mirror alone: a removed file comes back.
+    motd.unlink()
+    pid = int((odie.etc / ".agent" / "agent.pid").read_text())
+    os.kill(pid, signal.SIGUSR2)
+    wait_for(lambda: read(motd) == "welcome to EN1018.\n", 10, "the offline sanity pass")
+
+    web.start()
+    wait_for(lambda: read(motd) == "welcome to EN3000.\n", 10, "catching up")
+    wait_for(
+        lambda: reported("odie", kind="sanity", errors__icontains="not re-checked"),
+        10,
+        "the offline sanity report delivered later",
+    )

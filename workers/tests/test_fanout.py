@@ -1,0 +1,103 @@
+"""Which hosts a committed change enqueues work for."""
+
+import pytest
+
+from entities import services
+from entities.models import Entity
+from testing import factories, hosts
+from workers import fanout
+from workers.models import AgentHost
+from workers.services import do_make_host_token, do_record_report
+
+# Committed for real, since the fan-out runs after commit; restored after, for later tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    calls = []
+    monkeypatch.setattr(fanout, "enqueue_sync", lambda names, seq: calls.append(set(names)))
+    return calls
+
+
+@pytest.fixture
+def campus(settings, tmp_path):
+    settings.LABNET_MASTER_STORE = tmp_path / "master"
+    hosts.host("server", "odie", dept="cs", site="mun", functions=["appserver"])
+    hosts.host("server", "nermal", dept="math", site="mun")
+    hosts.host("client", "wren", server="odie", dept="cs", site="mun")
+    hosts.host("client", "jay", server="nermal", dept="math", site="mun")
+    room = factories.entity_type("room", building={})
+    factories.entity(room, "EN1018", building="engineering")
+    for name in ("odie", "nermal", "wren", "jay"):
+        do_make_host_token(name)
+    return room
+
+
+def report(host, reads):
+    do_record_report(
+        AgentHost.objects.get(name=host),
+        {
+            "id": f"00000000-0000-0000-0000-{abs(hash(host)) % 10**12:012d}",
+            "kind": "sync",
+            "seq": 1,
+            "reads": reads,
+        },
+    )
+
+
+def set_value(entity_type, name, **values):
+    entity = Entity.objects.get(entity_type__name=entity_type, name=name)
+    services.do_set_values(entity, {k: [v] for k, v in values.items()}, user="tests")
+
+
+def test_own_entity_and_read_entities(campus, sent):
+    report("nermal", [["room", "EN1018"]])
+    set_value("server", "odie", room="X1")
+    assert sent[-1] == {"odie"}
+    set_value("room", "EN1018", building="science")
+    assert sent[-1] == {"nermal"}
+
+
+def test_a_client_change_also_reaches_its_appserver(campus, sent):
+    set_value("client", "wren", room="X1")
+    assert sent[-1] == {"wren", "odie"}
+
+
+def test_type_wide_reads(campus, sent):
+    report("jay", [["room", "*"]])
+    factories.entity(campus, "EN2000")
+    assert sent[-1] == {"jay", "nermal"}
+
+
+def test_unread_entity_and_hosts_without_agent_get_nothing(campus, sent):
+    factories.entity(campus, "EN3000")
+    hosts.host("server", "arlene")
+    assert sent == []
+
+
+def test_file_instance_changes_reach_who_can_get_them(campus, sent, settings):
+    hosts.managed_file("motd", "/etc/motd", {"cs@dept": ("cs\n", False)})
+    assert sent[-1] == {"odie", "wren"}
+    hosts.managed_file("motd", "/etc/motd", {"nermal@host_server": ("n\n", False)})
+    assert sent[-1] == {"nermal"}
+    hosts.managed_file("motd", "/etc/motd", {"odie@appserver_client": ("c\n", False)})
+    assert sent[-1] == {"odie", "wren"}
+    hosts.managed_file("motd", "/etc/motd", {"default": ("all\n", False)})
+    assert sent[-1] == {"odie", "nermal", "wren", "jay"}
+
+
+def test_group_instance_reaches_the_group(campus, sent):
+    set_value("client", "jay")  # nothing
+    services.do_set_values(
+        Entity.objects.get(name="jay"),
+        tables={"Config_Files_Table": [{"file_id": "motd", "file_group": "labs"}]},
+        user="tests",
+    )
+    hosts.managed_file("motd", "/etc/motd", {"labs": ("labs\n", False)})
+    assert sent[-1] == {"jay", "nermal"}
+
+
+def test_definition_change_reaches_every_agent(campus, sent):
+    factories.variable(campus, "floor")
+    assert sent[-1] == {"odie", "nermal", "wren", "jay"}

@@ -1,0 +1,164 @@
+"""A host's managed files from its mirror: rendering, installing, scripts, diskless images,
+runlevels; no database and no web server."""
+
+import os
+
+import pytest
+
+from filemgr.templating import MirrorSource
+from workers.host.files import HostFiles, files_to_process
+from workers.host.paths import AgentPaths
+from workers.tests.mirrors import offline_content, write_entity, write_file
+
+MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
+
+
+@pytest.fixture
+def paths(tmp_path):
+    return AgentPaths(tmp_path / "root", tmp_path / "etc")
+
+
+def host_files(paths, host):
+    return HostFiles(paths, MirrorSource(paths.etc), host, offline_content(paths.master))
+
+
+def test_template_is_rendered_for_the_host_and_installed(paths):
+    write_entity(paths.etc, "server", "odie", room="EN1018", dept="cs", site="mun")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default": (MOTD, True)})
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN1018.\n"
+    assert run.errors == [] and run.files_written == 1
+    assert ("server", "odie") in run.deps["motd"]
+    # A second pass reads and writes nothing new.
+    again = host_files(paths, "odie").apply()
+    assert (again.files_read, again.files_written) == (1, 0)
+
+
+def test_broken_template_leaves_the_installed_file_and_is_reported(paths):
+    write_entity(paths.etc, "server", "odie", room="EN1018")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default": (MOTD, True)})
+    host_files(paths, "odie").apply()
+    broken = "<Template><varVal><entity>nobody</entity>room</varVal></Template>"
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default": (broken, True)})
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN1018.\n"
+    assert run.errors and "nobody" in run.errors[0]["message"]
+
+
+def test_rendered_file_edited_by_hand_is_saved(paths):
+    write_entity(paths.etc, "server", "odie", room="EN1018")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default": (MOTD, True)})
+    host_files(paths, "odie").apply()
+    (paths.root / "etc/motd").write_text("mine\n")
+    write_entity(paths.etc, "server", "odie", room="EN2000")
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN2000.\n"
+    assert (paths.root / "etc/motd.lnsyncsave").read_text() == "mine\n"
+    assert run.changed[0]["saved"].endswith("motd.lnsyncsave")
+
+
+def test_a_file_no_instance_fits_is_left_alone(paths):
+    write_entity(paths.etc, "server", "odie")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"nermal@host_server": ("x", False)})
+    run = host_files(paths, "odie").apply()
+    assert not (paths.root / "etc/motd").exists() and run.files_read == 0
+
+
+def test_script_runs_after_the_file_changed_with_its_exit_status(paths):
+    write_entity(paths.etc, "server", "odie")
+    write_file(
+        paths.etc,
+        paths.master,
+        "hosts",
+        "/etc/hosts",
+        {"default": ("127.0.0.1 localhost\n", False)},
+        script='cp "$LABNET_FILE" copied; echo done; exit 3',
+    )
+    run = host_files(paths, "odie").apply()
+    assert [(s.file, s.exit_status, s.output) for s in run.scripts] == [("hosts", 3, "done\n")]
+    assert (paths.root / "copied").read_text() == "127.0.0.1 localhost\n"
+    assert host_files(paths, "odie").apply().scripts == []  # unchanged: not run again
+
+
+def test_group_instance_from_config_files_table(paths):
+    write_entity(paths.etc, "server", "odie", file_id=["access.conf"], file_group=["mscluster"])
+    write_entity(paths.etc, "server", "nermal")
+    write_file(
+        paths.etc,
+        paths.master,
+        "access.conf",
+        "/etc/security/access.conf",
+        {"mscluster": ("cluster\n", False), "default": ("everyone\n", False)},
+    )
+    host_files(paths, "odie").apply()
+    assert (paths.root / "etc/security/access.conf").read_text() == "cluster\n"
+
+
+def write_appserver(paths, rooms):
+    write_entity(paths.etc, "server", "odie", functions=["basic_services", "appserver"])
+    for client, room in rooms.items():
+        write_entity(paths.etc, "client", client, server="odie", room=room)
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default_client": (MOTD, True)})
+
+
+def test_appserver_puts_one_version_for_all_its_clients_in_the_image(paths):
+    write_appserver(paths, {"wren": "EN1", "jay": "EN1"})
+    host_files(paths, "odie").apply()
+    image = paths.root / "diskless/rootfs/etc/motd"
+    assert not image.is_symlink() and image.read_text() == "welcome to EN1.\n"
+    assert not (paths.root / "etc/motd").exists()  # a client instance, not the server's own
+
+
+def test_differing_versions_become_a_local_conf_link_each_client_fills(tmp_path, paths):
+    write_appserver(paths, {"wren": "EN1", "jay": "EN2"})
+    host_files(paths, "odie").apply()
+    image = paths.root / "diskless/rootfs/etc/motd"
+    assert os.readlink(image) == "/local_conf/motd"
+    # The client's root is the appserver's image: its agent writes its own /local_conf copy.
+    client = AgentPaths(paths.root / "diskless/rootfs", tmp_path / "client-etc")
+    client.etc.symlink_to(paths.etc)
+    host_files(client, "jay").apply()
+    assert (client.root / "local_conf/motd").read_text() == "welcome to EN2.\n"
+    assert os.readlink(image) == "/local_conf/motd"
+    # All clients agree again: the link is replaced by the file.
+    write_entity(paths.etc, "client", "jay", server="odie", room="EN1")
+    host_files(paths, "odie").apply()
+    assert not image.is_symlink() and image.read_text() == "welcome to EN1.\n"
+
+
+def test_runlevels_follow_functions_and_services(paths):
+    write_entity(paths.etc, "server", "odie", functions=["basic_services", "dhcpserver"])
+    manifest = "default sshd\ndefault dhcpd\nsysinit udev\n"
+    write_file(
+        paths.etc,
+        paths.master,
+        "runlevels",
+        "/etc/runlevels.labnet",
+        {"default": (manifest, False)},
+        script="@runlevels",
+    )
+    stale = paths.root / "etc/runlevels/default/samba"
+    stale.parent.mkdir(parents=True)
+    stale.symlink_to("/etc/init.d/samba")
+    run = host_files(paths, "odie").apply()
+    assert run.scripts[0].exit_status == 0
+    links = {
+        f"{p.parent.name}/{p.name}": os.readlink(p)
+        for p in (paths.root / "etc/runlevels").glob("*/*")
+    }
+    assert links == {
+        "default/sshd": "/etc/init.d/sshd",
+        "default/dhcpd": "/etc/init.d/dhcpd",
+        "sysinit/udev": "/etc/init.d/udev",
+    }
+
+
+def test_files_to_process_follows_what_each_file_read():
+    deps = {"motd": [("server", "odie"), ("room", "*")], "hosts": [("server", "nermal")]}
+    names = ["motd", "hosts", "fresh"]
+    own = ("server", "odie")
+    assert files_to_process(names, {("room", "EN1")}, deps, own) == {"motd", "fresh"}
+    assert files_to_process(names, {("server", "nermal")}, deps, own) == {"hosts", "fresh"}
+    assert files_to_process(names, {("fileMgr", "hosts")}, deps, own) == {"hosts", "fresh"}
+    assert files_to_process(names, {own}, deps, own) == set(names)
+    assert files_to_process(names, {("server", "*")}, deps, own) == set(names)

@@ -1,0 +1,66 @@
+"""The agent's mirror follows the change feed: values, entities, definitions."""
+
+from entities.mirror import read_entity_file
+from workers.host.mirror import LocalMirror
+from workers.tests.mirrors import write_entity
+
+
+def change(action, entity_type, entity="", variable="", indx=None, new=None, seq=1):
+    return {
+        "seq": seq,
+        "action": action,
+        "entity_type": entity_type,
+        "entity": entity,
+        "variable": variable,
+        "indx": indx,
+        "old_value": None,
+        "new_value": new,
+        "timestamp": "2026-01-05T09:30:00Z",
+    }
+
+
+def test_values_set_and_deleted_in_order(tmp_path):
+    write_entity(tmp_path, "server", "odie", cname=["mail", "www"])
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    changed, fetch, types = mirror.apply(
+        [
+            change("set", "server", "odie", "cname", 2, "web"),
+            change("delete", "server", "odie", "cname", 1),
+            change("set", "server", "odie", "room", 1, "EN1018"),
+        ]
+    )
+    entity = read_entity_file(tmp_path / "server" / "odie")
+    assert entity.values("cname") == ["web"] and entity.values("room") == ["EN1018"]
+    assert entity.variables["room"][0].modified.isoformat() == "2026-01-05T09:30:00"
+    assert changed == {("server", "odie")} and not fetch and not types
+
+
+def test_created_entity_is_fetched_deleted_one_removed(tmp_path):
+    write_entity(tmp_path, "server", "odie", room="EN1")
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    changed, fetch, types = mirror.apply(
+        [
+            change("create_entity", "server", "nermal"),
+            change("set", "server", "nermal", "room", 1, "EN2"),
+            change("delete_entity", "server", "odie"),
+            change("set_vardef", "server", variable="room"),
+        ]
+    )
+    assert not (tmp_path / "server" / "odie").exists()
+    assert read_entity_file(tmp_path / "server" / "nermal").values("room") == ["EN2"]
+    assert fetch == {("server", "nermal")} and types == {"server"}
+    assert ("server", "*") in changed
+
+
+def test_deleted_definition_takes_its_values(tmp_path):
+    write_entity(tmp_path, "server", "odie", room="EN1", dept="cs")
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    mirror.apply([change("delete_vardef", "server", variable="room")])
+    assert read_entity_file(tmp_path / "server" / "odie").variables.keys() == {"dept"}
+
+
+def test_last_seq_is_kept(tmp_path):
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    assert mirror.last_seq() is None
+    mirror.set_last_seq(42)
+    assert LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq").last_seq() == 42
