@@ -8,7 +8,9 @@ urlpatterns = [
     path("api/v1/", include("entities.api.urls")),
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("filemgr.api.urls")),
+    path("api/v1/", include("nms.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("nms/", include("nms.urls")),
     path("", include("entities.urls")),
 ]

@@ -1,0 +1,133 @@
+"""The host agent's side of network monitoring (the guide's lnsysconfigd statistics report):
+collect every category from this machine and the host's configuration in the XML mirror,
+and post the report to the web server with the host's token. It runs on the agent's own
+schedule (lnappconf/nms report_interval, 300 s by default, re-read every time) and when the
+task nms.collect arrives on the host's queue. No ORM here: plain data in, the API out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready, worker_shutting_down
+
+from entities.mirror import write_atomic
+from filemgr.templating import ConfigSource, MirrorSource
+from workers.host.client import ApiClient, ApiError, ApiUnavailable
+
+from .collectors import FstabRow, HostConfig, System, collect_all
+
+log = logging.getLogger("labnet.nms")
+COLLECT_TASK = "nms.collect"
+REPORT_INTERVAL = 300.0
+FSTAB_COLUMNS = {
+    "dev": "fst_dev",
+    "mntpt": "fst_mntpt",
+    "type": "fst_type",
+    "opts": "fst_opts",
+    "passno": "fst_pass",
+    "uuid": "fst_uuid",
+}
+
+
+def host_config(source: ConfigSource, host: str) -> HostConfig:
+    """The host's fstab table and the daemons its configuration runs: a server's are the
+    services of its functions, a client's those of its run level."""
+    kind = "client" if source.entity_values("client", host) is not None else "server"
+    own = source.entity_values(kind, host) or {}
+    columns = {field: own.get(variable, []) for field, variable in FSTAB_COLUMNS.items()}
+    rows = len(columns["mntpt"])
+    fstab = [
+        FstabRow(**{f: (values[i] if i < len(values) else "") for f, values in columns.items()})
+        for i in range(rows)
+    ]
+    if kind == "client":
+        run_level = (own.get("run_level_name") or [""])[0]
+        services = (source.entity_values("client_run_levels", run_level) or {}).get("services", [])
+    else:
+        functions = set(own.get("functions", []))
+        services = [
+            name
+            for name in source.entity_names("service")
+            if functions & set((source.entity_values("service", name) or {}).get("functions", []))
+        ]
+    daemons = [
+        ((source.entity_values("service", s) or {}).get("daemon") or [s])[0] for s in services
+    ]
+    return HostConfig(host, fstab, daemons)
+
+
+def report_interval(source: ConfigSource) -> float:
+    values = (source.entity_values("lnappconf", "nms") or {}).get("report_interval", [])
+    try:
+        return max(float(values[0]), 1.0)
+    except (IndexError, ValueError):
+        return REPORT_INTERVAL
+
+
+class Collection:
+    """One host's collections, one at a time; the network counters persist between them in
+    the agent's state folder."""
+
+    def __init__(self, host: str, etc: Path, state_dir: Path, client: ApiClient):
+        self.host, self.etc, self.client = host, etc, client
+        self.state_file = state_dir / "nms-state.json"
+        self.lock = threading.Lock()
+
+    def run(self) -> dict[str, Any]:
+        with self.lock:
+            config = host_config(MirrorSource(self.etc), self.host)
+            system = System(state=self._load_state())
+            report = {"reports": collect_all(config, system)}
+            write_atomic(self.state_file, json.dumps(system.state).encode())
+            try:
+                self.client.post(f"nms/hosts/{self.host}/reports/", report)
+            except (ApiUnavailable, ApiError) as exc:
+                # A late report would be stale: the next one replaces it.
+                log.warning("nms report not delivered: %s", exc)
+            return report
+
+    def _load_state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+
+class CollectionSchedule(threading.Thread):
+    """A collection when the agent starts and every report interval after."""
+
+    def __init__(self, collection: Collection):
+        super().__init__(name="labnet-nms", daemon=True)
+        self.collection = collection
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.collection.run()
+            except Exception:  # the schedule must outlive any one failed collection
+                log.exception("nms collection failed")
+            self.stopping.wait(report_interval(MirrorSource(self.collection.etc)))
+
+
+def install(app: Celery, agent: Any) -> None:
+    """Give the agent's Celery app (workers.host.worker) the nms.collect task and start the
+    collection schedule with its worker."""
+    settings = agent.settings
+    collection = Collection(settings.host, settings.etc, agent.paths.state, agent.client)
+
+    @app.task(name=COLLECT_TASK)
+    def collect() -> None:
+        collection.run()
+
+    schedule = CollectionSchedule(collection)
+    worker_ready.connect(lambda **_: schedule.start(), weak=False)
+    worker_shutting_down.connect(lambda **_: schedule.stop(), weak=False)

@@ -1,0 +1,23 @@
+"""A host agent's report (nms.agent posts it after each collection)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from ..ingest import ingest_report
+from .permissions import IsReportingHost
+from .serializers import ReportSerializer
+
+
+class HostReport(GenericAPIView):
+    serializer_class = ReportSerializer
+    permission_classes = [IsReportingHost]
+
+    @extend_schema(responses={201: None})
+    def post(self, request, host: str):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        events = ingest_report(host, serializer.validated_data["reports"])
+        changes = [{"category": e.category, "item": e.item, "state": e.new} for e in events]
+        return Response({"host": host, "changes": changes}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class NmsConfig(AppConfig):
+    name = "nms"
+    verbose_name = "Network monitoring"
+
+    def ready(self) -> None:
+        from labnet_site.celery import app
+
+        from .tasks import CHECK_SILENCE_TASK, SILENCE_CHECK_SECONDS
+
+        app.conf.beat_schedule.setdefault(
+            CHECK_SILENCE_TASK, {"task": CHECK_SILENCE_TASK, "schedule": SILENCE_CHECK_SECONDS}
+        )

@@ -1,0 +1,155 @@
+"""Levels from the nms entities, change-only storage with the heartbeat, the flapping hold
+and silence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from nms.choices import Level
+from nms.ingest import ingest_report
+from nms.levels import Levels, monitoring_settings
+from nms.models import Host, Sample, Status
+from nms.services import do_notice_silence
+from testing import nms as factories
+
+pytestmark = pytest.mark.django_db
+T0 = timezone.now().replace(microsecond=0) - timedelta(days=1)
+
+
+def at(minutes: int):
+    return T0 + timedelta(minutes=minutes)
+
+
+def report(**categories):
+    """report(loadaverage="0.5", diskspace={"/": "40.0"})"""
+    return {
+        c: [{"item": "", "value": v}]
+        if isinstance(v, str)
+        else [{"item": i, "value": x} for i, x in v.items()]
+        for c, v in categories.items()
+    }
+
+
+def status(category, item=""):
+    return Status.objects.get(host__name="guernsey", category=category, item=item)
+
+
+@pytest.fixture
+def levels(db):
+    factories.demo_levels()
+
+
+def test_greater_levels_and_ranges():
+    load = Levels("greater", ("1.5",), ("3.0",))
+    assert [load.evaluate(v) for v in ("0.2", "1.5", "1.6", "3.01")] == [
+        Level.OK, Level.OK, Level.WARNING, Level.CRITICAL,
+    ]  # fmt: skip
+    band = Levels("greater", ("10..20",), ("..5", "95.."))
+    assert [band.evaluate(v) for v in ("3", "15", "50", "99", "x")] == [
+        Level.CRITICAL, Level.WARNING, Level.OK, Level.CRITICAL, Level.OK,
+    ]  # fmt: skip
+
+
+def test_equal_levels_and_collector_errors():
+    raid = Levels("equal", ("resync", "recovery"), ("degraded", "inactive"))
+    assert [raid.evaluate(v) for v in ("active", "Resync", "degraded", "error")] == [
+        Level.OK, Level.WARNING, Level.CRITICAL, Level.WARNING,
+    ]  # fmt: skip
+
+
+def test_levels_come_from_the_nms_entities_and_lnappconf(levels):
+    factories.monitoring_settings(report_interval="60", hold_reports="3", silence_intervals="5")
+    settings = monitoring_settings()
+    assert settings.levels_of("mdstat").critical == ("degraded", "inactive")
+    assert settings.levels_of("diskspace").thresholds() == [("warning", 85.0), ("critical", 95.0)]
+    assert settings.heartbeats == {"loadaverage"}
+    assert (settings.report_interval, settings.hold_reports, settings.silence_seconds) == (
+        60,
+        3,
+        300,
+    )
+
+
+def test_only_changes_are_stored_and_the_heartbeat_every_report(levels):
+    for minute in (0, 5, 10):
+        ingest_report(
+            "guernsey",
+            report(loadaverage="0.40", diskspace={"/": "41.0", "/var": "12.0"}),
+            now=at(minute),
+        )
+    ingest_report(
+        "guernsey", report(loadaverage="0.40", diskspace={"/": "42.0", "/var": "12.0"}), now=at(15)
+    )
+    samples = Sample.objects.filter(host__name="guernsey")
+    assert samples.filter(category="loadaverage").count() == 4
+    assert list(samples.filter(category="diskspace").values_list("item", "value")) == [
+        ("/", "41.0"), ("/", "42.0"), ("/var", "12.0"),
+    ]  # fmt: skip
+    assert status("diskspace", "/").changed == at(15)
+    assert status("diskspace", "/var").changed == at(0)
+    assert Host.objects.get(name="guernsey").last_report == at(15)
+
+
+def test_an_item_not_reported_any_more_loses_its_status_and_keeps_its_history(levels):
+    ingest_report("guernsey", report(diskspace={"/": "41.0", "/scratch": "90.0"}), now=at(0))
+    ingest_report("guernsey", report(diskspace={"/": "41.0"}), now=at(5))
+    assert list(Status.objects.values_list("item", flat=True)) == ["/"]
+    assert Sample.objects.filter(item="/scratch").count() == 1
+
+
+def test_a_level_must_hold_for_the_configured_reports(levels):
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "active"}), now=at(0))
+    events = ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(5))
+    md0 = status("mdstat", "/dev/md0")
+    assert (events, md0.level, md0.state, md0.streak) == ([], Level.CRITICAL, Level.OK, 1)
+    [event] = ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(10))
+    md0 = status("mdstat", "/dev/md0")
+    assert (md0.state, md0.since, md0.streak) == (Level.CRITICAL, at(10), 0)
+    assert (event.category, event.item, event.old, event.new) == (
+        "mdstat",
+        "/dev/md0",
+        "ok",
+        "critical",
+    )
+
+
+def test_flapping_never_alerts(levels):
+    events = []
+    for minute, load in enumerate(["0.5", "3.5", "0.5", "3.5", "0.5", "3.5"]):
+        events += ingest_report("guernsey", report(loadaverage=load), now=at(minute * 5))
+    assert events == []
+    assert status("loadaverage").state == Level.OK
+
+
+def test_hold_of_one_report_alerts_at_once_and_a_new_metric_starts_at_its_level(levels):
+    factories.monitoring_settings(hold_reports="1")
+    [first] = ingest_report("guernsey", report(uuids={"/": "mismatch"}), now=at(0))
+    assert (first.old, first.new) == ("ok", "critical")
+    ingest_report("guernsey", report(loadaverage="0.5"), now=at(5))
+    [event] = ingest_report("guernsey", report(loadaverage="2.0"), now=at(10))
+    assert (event.new, status("loadaverage").state) == ("warning", "warning")
+
+
+def test_a_level_edit_counts_from_the_next_report(levels):
+    factories.monitoring_settings(hold_reports="1")
+    ingest_report("guernsey", report(diskspace={"/": "50.0"}), now=at(0))
+    factories.levels("diskspace", "greater", ["40"], ["45"], "percent")
+    ingest_report("guernsey", report(diskspace={"/": "50.0"}), now=at(5))
+    assert status("diskspace", "/").state == Level.CRITICAL
+
+
+def test_silence_is_noticed_once_and_cleared_by_the_next_report(levels, mailoutbox, settings):
+    settings.ADMINS = [("Labnet", "nms@example.edu")]
+    ingest_report("guernsey", report(loadaverage="0.5"), now=at(0))
+    assert do_notice_silence(now=at(14)) == []
+    [event] = do_notice_silence(now=at(16))  # 3 intervals of 5 minutes
+    assert (event.host, event.new) == ("guernsey", "silent")
+    assert do_notice_silence(now=at(30)) == []
+    assert Host.objects.get().silent
+    [back] = ingest_report("guernsey", report(loadaverage="0.5"), now=at(31))
+    assert (back.old, back.new) == ("silent", "reporting")
+    assert not Host.objects.get().silent
+    assert [m.subject for m in mailoutbox] == ["[Labnet NMS] guernsey: stopped reporting"]
