@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("nms/", include("nms.urls")),
+    path("files/", include("filemgr.urls")),
+    path("agents/", include("workers.urls")),
     path("", include("entities.urls")),
 ]

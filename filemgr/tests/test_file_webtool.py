@@ -1,0 +1,84 @@
+"""The File webtool: instances and their hosts, new instance, preview, commit, history."""
+
+import pytest
+
+from entities.models import Entity
+from entities.reading import entity_contents
+from filemgr.hashing import file_hash
+from filemgr.store import MasterStore
+from testing import factories, hosts
+
+MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
+
+
+@pytest.fixture
+def campus(db, settings, tmp_path):
+    settings.LABNET_MASTER_STORE = tmp_path / "master"
+    hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
+    hosts.host("server", "nermal", room="EN2000", dept="math", site="mun")
+    hosts.host("client", "wren", server="odie", dept="cs")
+    return hosts.managed_file("motd", "/etc/motd", {"default_server": (MOTD, True)})
+
+
+@pytest.fixture
+def editor(client, campus):
+    client.force_login(factories.user("editor"))
+    return client
+
+
+def test_file_page_lists_instances_and_the_hosts_getting_each(editor):
+    page = editor.get("/files/motd/").content.decode()
+    assert "default_server" in page and "2: nermal, odie" in page
+
+
+def test_new_group_instance_adds_the_members_config_files_rows(editor):
+    answer = editor.post(
+        "/files/motd/",
+        {"audience": "group", "subject": "labs", "scope": "server", "members": "nermal"},
+    )
+    assert answer.status_code == 302 and answer.url == "/files/motd/labs/"
+    nermal = Entity.objects.get(name="nermal")
+    rows = entity_contents(nermal).tables["Config_Files_Table"]
+    assert rows == [{"file_id": "motd", "file_group": "labs"}]
+
+
+def test_preview_renders_for_the_chosen_host(editor):
+    page = editor.post(
+        "/files/motd/default_server/",
+        {"content": MOTD, "template": "on", "preview_host": "nermal", "preview": "1"},
+    ).content.decode()
+    assert "welcome to EN2000." in page
+
+
+def test_commit_needs_a_log_message_and_a_compiling_template(editor):
+    url = "/files/motd/default_server/"
+    page = editor.post(url, {"content": "x", "template": "on", "message": "", "commit": "1"})
+    assert "A log message is required." in page.content.decode()
+    page = editor.post(url, {"content": "<Template><nope/>", "template": "on", "message": "m"})
+    assert "does not compile" in page.content.decode()
+    assert len(MasterStore().history("motd", "default_server")) == 1
+
+
+def test_commit_stores_a_git_commit_by_the_user_and_the_hashes(editor, campus):
+    new = MOTD.replace("welcome", "hello")
+    answer = editor.post(
+        "/files/motd/default_server/",
+        {"content": new, "template": "on", "message": "friendlier", "commit": "1"},
+    )
+    assert answer.status_code == 302
+    history = MasterStore().history("motd", "default_server")
+    assert [r.message for r in history] == ["friendlier", "motd default_server"]
+    assert history[0].author.startswith("editor")
+    row = entity_contents(campus).tables["FileTable"][0]
+    assert row["ft_hash"] == file_hash(new.encode())
+    assert row["ft_prev_hash"] == file_hash(MOTD.encode())
+    page = editor.get(f"/files/motd/default_server/diff/{history[0].commit}/").content.decode()
+    assert "+hello to" in page and "-welcome to" in page
+
+
+def test_viewer_cannot_commit(client, campus):
+    client.force_login(factories.user("viewer"))
+    answer = client.post(
+        "/files/motd/default_server/", {"content": "x", "message": "m", "commit": "1"}
+    )
+    assert answer.status_code == 403

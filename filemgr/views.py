@@ -1,0 +1,197 @@
+"""The File webtool (guide 2.5): pick a managed file, see its instances and who gets each,
+create an instance, edit it in the browser, preview it for a host, commit it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import TemplateView
+
+from entities.models import Entity
+from entities.reading import entity_contents
+from entities.services import do_set_values
+from entities.views.base import CHANGE_VALUES, LabnetView
+
+from .forms import InstanceEditForm, NewInstanceForm
+from .hosts import all_host_facts
+from .resolution import FILE_GROUP, FILE_ID, FILE_TYPE, hosts_getting, managed_file
+from .services import do_commit_instance
+from .store import MasterStore, StoreError
+from .templating import DatabaseSource, TemplateError, UnknownHost, compile_template
+
+HOSTS_SHOWN = 30
+
+
+def file_entity(name: str) -> Entity:
+    return get_object_or_404(
+        Entity.objects.select_related("entity_type"), entity_type__name=FILE_TYPE, name=name
+    )
+
+
+def preview(content: str, template: bool, host: str, label: str) -> tuple[str, str]:
+    """(output, error) of the instance for host, rendered from the database."""
+    if not template:
+        return content, ""
+    try:
+        return compile_template(content.encode(), label).render(DatabaseSource(), host), ""
+    except (TemplateError, UnknownHost) as exc:
+        return "", str(exc)
+
+
+class FileListView(LabnetView, TemplateView):
+    template_name = "filemgr/file_list.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if chosen := request.GET.get("file"):
+            return redirect("filemgr:file", chosen)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict:
+        files = Entity.objects.filter(entity_type__name=FILE_TYPE).order_by("name")
+        return super().get_context_data(files=files, **kwargs)
+
+
+class FileView(LabnetView, View):
+    """One managed file: its instances, the hosts getting each, a new instance."""
+
+    def get(self, request: HttpRequest, file: str) -> HttpResponse:
+        return self.show(request, file_entity(file), NewInstanceForm())
+
+    def post(self, request: HttpRequest, file: str) -> HttpResponse:
+        if not request.user.has_perm(CHANGE_VALUES):
+            return HttpResponse("Your role does not allow this.", status=403)
+        entity = file_entity(file)
+        form = NewInstanceForm(request.POST)
+        if not form.is_valid():
+            return self.show(request, entity, form)
+        if members := form.cleaned_data["members"]:
+            self.add_to_group(entity.name, form.cleaned_data["instance"], members, request.user)
+        return redirect("filemgr:instance", entity.name, form.cleaned_data["instance"])
+
+    @staticmethod
+    def add_to_group(file: str, group: str, members: list[str], user) -> None:
+        for host in Entity.objects.filter(
+            entity_type__name__in=("client", "server"), name__in=members
+        ).select_related("entity_type"):
+            rows = entity_contents(host).tables.get("Config_Files_Table", [])
+            if not any(r.get(FILE_ID) == file and r.get(FILE_GROUP) == group for r in rows):
+                rows.append({FILE_ID: file, FILE_GROUP: group})
+                do_set_values(host, tables={"Config_Files_Table": rows}, user=user)
+
+    def show(self, request: HttpRequest, entity: Entity, form: NewInstanceForm) -> HttpResponse:
+        contents = entity_contents(entity)
+        managed = managed_file(entity.name, contents.values | _columns(contents.tables))
+        getting = hosts_getting(managed, all_host_facts())
+        instances = [
+            {
+                "instance": i,
+                "hosts": getting[i.name][:HOSTS_SHOWN],
+                "more": max(0, len(getting[i.name]) - HOSTS_SHOWN),
+                "count": len(getting[i.name]),
+            }
+            for i in managed.instances
+        ]
+        return render(
+            request,
+            "filemgr/file.html",
+            {"entity": entity, "file": managed, "instances": instances, "form": form},
+        )
+
+
+def _columns(tables: dict[str, list[dict[str, str]]]) -> dict[str, list[str]]:
+    """Table rows back to one list per column, as resolution reads them."""
+    columns: dict[str, list[str]] = {}
+    for rows in tables.values():
+        for row_number, row in enumerate(rows):
+            for column, value in row.items():
+                columns.setdefault(column, [""] * len(rows))[row_number] = value
+    return columns
+
+
+class InstanceView(LabnetView, View):
+    """Edit one instance; Preview renders it for a host, Commit stores it with a log message."""
+
+    def get(self, request: HttpRequest, file: str, instance: str) -> HttpResponse:
+        entity = file_entity(file)
+        store = MasterStore()
+        try:
+            current = store.read(file, instance)
+        except StoreError:
+            raise Http404("not an instance name") from None
+        row = self.row(entity, instance)
+        form = InstanceEditForm(
+            initial={
+                "content": (current or b"").decode(errors="replace"),
+                "template": row.get("ft_template") == "yes" if row else True,
+            }
+        )
+        return self.show(request, entity, instance, form, store)
+
+    def post(self, request: HttpRequest, file: str, instance: str) -> HttpResponse:
+        entity = file_entity(file)
+        form = InstanceEditForm(request.POST)
+        form.is_valid()
+        data = form.cleaned_data
+        store = MasterStore()
+        output = error = ""
+        if "preview" in request.POST:
+            output, error = preview(
+                data["content"], data["template"], data["preview_host"].strip(), instance
+            )
+            return self.show(request, entity, instance, form, store, output, error)
+        if not request.user.has_perm(CHANGE_VALUES):
+            return HttpResponse("Your role does not allow this.", status=403)
+        try:
+            commit = do_commit_instance(
+                entity,
+                instance,
+                data["content"].encode(),
+                template=data["template"],
+                message=data["message"],
+                user=request.user,
+                store=store,
+            )
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.show(request, entity, instance, form, store)
+        messages.success(request, f"{file} {instance} committed as {commit[:10]}.")
+        return redirect("filemgr:instance", file, instance)
+
+    @staticmethod
+    def row(entity: Entity, instance: str) -> dict[str, str] | None:
+        rows = entity_contents(entity).tables.get("FileTable", [])
+        return next((r for r in rows if r.get("ft_instance") == instance), None)
+
+    def show(self, request, entity, instance, form, store, output="", error="") -> HttpResponse:
+        return render(
+            request,
+            "filemgr/instance.html",
+            {
+                "entity": entity,
+                "instance": instance,
+                "row": self.row(entity, instance),
+                "form": form,
+                "history": store.history(entity.name, instance),
+                "output": output,
+                "error": error,
+                "hosts": sorted(h.name for h in all_host_facts()),
+            },
+        )
+
+
+class InstanceDiffView(LabnetView, View):
+    def get(self, request: HttpRequest, file: str, instance: str, commit: str) -> HttpResponse:
+        entity = file_entity(file)
+        try:
+            diff = MasterStore().diff(file, instance, commit)
+        except StoreError as exc:
+            raise Http404(str(exc)) from None
+        return render(
+            request,
+            "filemgr/diff.html",
+            {"entity": entity, "instance": instance, "commit": commit, "diff": diff},
+        )

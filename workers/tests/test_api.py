@@ -1,0 +1,74 @@
+"""Host tokens: read the configuration, write only their own reports and agent variables."""
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from testing import factories, hosts
+from workers.models import AgentHost, HostRead
+from workers.services import do_make_host_token
+
+
+@pytest.fixture
+def agent(db):
+    hosts.host("server", "odie", room="EN1018")
+    hosts.host("server", "nermal")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_make_host_token('odie')}")
+    return client
+
+
+def report(**fields):
+    return {"id": str(uuid.uuid4()), "kind": "sync", "seq": 3, **fields}
+
+
+def test_host_token_reads_configuration_and_the_mirror(agent):
+    assert agent.get("/api/v1/entities/server/nermal/").status_code == 200
+    data = agent.get("/api/v1/mirror/", {"entity": "server/odie"}).json()
+    [odie] = data["entities"]
+    assert odie["variables"]["room"][0][:2] == [1, "EN1018"]
+    assert data["latest"] > 0
+
+
+def test_host_token_cannot_change_configuration(agent):
+    answer = agent.patch(
+        "/api/v1/entities/server/odie/", {"values": {"room": ["X"]}}, format="json"
+    )
+    assert answer.status_code == 403
+
+
+def test_reports_only_for_its_own_host(agent):
+    assert agent.post("/api/v1/agents/odie/register/").status_code == 200
+    assert agent.post("/api/v1/agents/odie/reports/", report(), format="json").status_code == 201
+    denied = agent.post("/api/v1/agents/nermal/reports/", report(), format="json")
+    assert denied.status_code == 403
+    assert agent.get("/api/v1/agents/odie/reports/").status_code == 403
+
+
+def test_report_records_seq_reads_and_is_kept_once(agent):
+    body = report(reads=[["room", "EN1018"], ["printer", "*"]], errors=[{"message": "x"}])
+    agent.post("/api/v1/agents/odie/reports/", body, format="json")
+    agent.post("/api/v1/agents/odie/reports/", body, format="json")
+    odie = AgentHost.objects.get(name="odie")
+    assert odie.last_seq == 3 and odie.reports.count() == 1
+    assert set(HostRead.objects.values_list("entity_type", "entity")) == {
+        ("room", "EN1018"),
+        ("printer", ""),
+    }
+
+
+def test_agent_sets_its_own_ssh_key_and_nothing_else(agent):
+    key = {"values": {"ssh_key": ["ssh-ed25519 AAAA root@odie"]}}
+    assert agent.post("/api/v1/agents/odie/variables/", key, format="json").status_code == 200
+    other = {"values": {"room": ["X"]}}
+    assert agent.post("/api/v1/agents/odie/variables/", other, format="json").status_code == 400
+    assert agent.post("/api/v1/agents/nermal/variables/", key, format="json").status_code == 403
+
+
+def test_people_read_reports(agent, client):
+    agent.post("/api/v1/agents/odie/reports/", report(), format="json")
+    client.force_login(factories.user("viewer"))
+    assert client.get("/api/v1/agents/odie/reports/").json()["count"] == 1
+    page = client.get("/agents/odie/").content.decode()
+    assert "Change feed #3" in page

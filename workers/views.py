@@ -1,0 +1,36 @@
+"""Per host: when its agent last applied the configuration, what it changed, what failed."""
+
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView
+
+from entities.models import ChangeSequence
+from entities.views.base import LabnetView
+
+from .models import AgentHost
+
+REPORTS_SHOWN = 30
+
+
+class AgentListView(LabnetView, ListView):
+    template_name = "workers/agent_list.html"
+    context_object_name = "agents"
+
+    def get_queryset(self):
+        return AgentHost.objects.prefetch_related("reports")[:5000]
+
+    def get_context_data(self, **kwargs) -> dict:
+        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        return super().get_context_data(latest=latest, **kwargs)
+
+
+class AgentDetailView(LabnetView, DetailView):
+    template_name = "workers/agent_detail.html"
+    context_object_name = "agent"
+
+    def get_object(self, queryset=None) -> AgentHost:
+        return get_object_or_404(AgentHost, name=self.kwargs["host"])
+
+    def get_context_data(self, **kwargs) -> dict:
+        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        reports = self.object.reports.all()[:REPORTS_SHOWN]
+        return super().get_context_data(latest=latest, reports=reports, **kwargs)
