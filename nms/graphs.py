@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-WIDTH, HEIGHT = 720, 160
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 10, 24
+WIDTH, HEIGHT = 1160, 150
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 10, 24
 TICKS = 6
 
 
@@ -25,6 +25,10 @@ def _scale(start: datetime, end: datetime):
         return round(LEFT + plot * min(max((t - start).total_seconds() / span, 0.0), 1.0), 1)
 
     return x
+
+
+def _tick(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == 0 else f"{value:.2g}"
 
 
 def _time_axis(start: datetime, end: datetime, top: float, bottom: float) -> SafeString:
@@ -50,8 +54,11 @@ def history_svg(
     """A step line of points (oldest first) from start to end, the value held after the last
     point; thresholds are (level, value) lines; top fixes the scale (100 for percentages)."""
     x = _scale(start, end)
-    values = [v for _, v in points] + [v for _, v in thresholds]
-    top = top or max(max(values, default=1.0) * 1.15, 0.01)
+    highest = max((v for _, v in points), default=0.0)
+    # A level far above every reading would flatten the line: scale to the levels only
+    # when the readings come near them.
+    near = [v for _, v in thresholds if v <= highest * 2]
+    top = top or max(max([highest, *near]) * 1.15, 0.01)
     plot_h = HEIGHT - TOP - BOTTOM
 
     def y(v: float) -> float:
@@ -64,7 +71,11 @@ def history_svg(
             path += f"H{x(t):.1f}V{y(value):.1f}" if value != before else ""
         path += f"H{x(end):.1f}"
         area = path + f"V{y(0):.1f}H{x(points[0][0]):.1f}Z"
-        line = format_html('<path class="area" d="{}"/><path class="line" d="{}"/>', area, path)
+        line = format_html(
+            '<path class="area" d="{}"/><path class="line" d="{}"/>'
+            '<circle class="last" cx="{}" cy="{}" r="3"/>',
+            area, path, x(points[-1][0]), y(points[-1][1]),
+        )  # fmt: skip
     else:
         line = format_html(
             '<text class="empty" x="{}" y="{}">no readings</text>', WIDTH / 2, HEIGHT / 2
@@ -78,7 +89,7 @@ def history_svg(
         "",
         '<line class="grid" x1="{0}" x2="{1}" y1="{2}" y2="{2}"/>'
         '<text class="tick" x="{3}" y="{4}" text-anchor="end">{5}</text>',
-        ((LEFT, WIDTH - RIGHT, y(v), LEFT - 5, y(v) + 4, f"{v:.3g}") for v in (0, top / 2, top)),
+        ((LEFT, WIDTH - RIGHT, y(v), LEFT - 5, y(v) + 4, _tick(v)) for v in (0, top / 2, top)),
     )
     axis = _time_axis(start, end, TOP, HEIGHT - BOTTOM)
     return format_html(

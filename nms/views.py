@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -127,11 +127,20 @@ def _categories(row: Host, settings, start, now, acks) -> list[dict]:
         history[category, item].append((time, number, level, value))
     forecasts = _forecasts(row, now)
     grouped: dict[str, list] = defaultdict(list)
-    for status in row.statuses.all():
+    before = Sample.objects.filter(
+        host=row, category=OuterRef("category"), item=OuterRef("item"), time__lt=start
+    ).order_by("-time")
+    statuses = row.statuses.annotate(
+        **{f"before_{f}": Subquery(before.values(f)[:1]) for f in ("number", "level", "value")}
+    )
+    for status in statuses:
         levels = settings.levels_of(status.category)
-        points = history[status.category, status.item] or [
-            (start, status.number, status.level, status.value)
-        ]
+        points = history[status.category, status.item]
+        if status.before_value is not None:  # the value held when the window opens
+            points.insert(
+                0, (start, status.before_number, status.before_level, status.before_value)
+            )
+        points = points or [(start, status.number, status.level, status.value)]
         if status.number is not None:
             status.graph = history_svg(
                 [(t, n) for t, n, _, _ in points if n is not None],

@@ -15,6 +15,8 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import worker_ready, worker_shutting_down
 
+from nms.agent import install as install_nms
+
 from .agent import Agent
 from .client import ApiError, ApiUnavailable
 from .settings import AgentSettings
@@ -97,6 +99,7 @@ def make_app(settings: AgentSettings, agent: Agent) -> Celery:
     def sanity() -> None:
         agent.sanity()
 
+    install_nms(app, agent)
     return app
 
 
