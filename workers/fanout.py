@@ -9,6 +9,7 @@ Changes of types and definitions affect every host. Only hosts with an agent get
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -150,16 +151,24 @@ def appservers_of(hosts: set[str]) -> set[str]:
 
 
 def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
-    """One sync message per host; a broker that is down costs a log line, not the commit
-    (the agents' poll catches up)."""
+    """One sync message per host, published on the default exchange straight to the queue
+    host.<name>: no per-queue declaration, so ten thousand hosts cost one publish each. A
+    broker that is down costs a log line, not the commit (the agents' poll catches up)."""
     from labnet_site.celery import app
 
     sent = 0
     try:
         with app.producer_or_acquire() as producer:
             for host in sorted(hosts):
-                app.send_task(
-                    SYNC_TASK, args=[seq], queue=f"host.{host}", producer=producer, retry=False
+                message = app.amqp.as_task_v2(uuid.uuid4().hex, SYNC_TASK, args=[seq])
+                producer.publish(
+                    message.body,
+                    exchange="",
+                    routing_key=f"host.{host}",
+                    headers=message.headers,
+                    serializer="json",
+                    retry=False,
+                    **message.properties,
                 )
                 sent += 1
     except Exception as exc:  # kombu raises transport-specific errors

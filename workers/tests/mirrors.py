@@ -18,10 +18,15 @@ from filemgr.hashing import file_hash
 from filemgr.resolution import FILE_TABLE
 from workers.host.master import MasterCache
 
+CONFIG_FILES = {"file_id": "Config_Files_Table", "file_group": "Config_Files_Table"}
+CRONTAB = {
+    f"ct_{c}": "crontab_tasks"
+    for c in ("minute", "hour", "mday", "month", "wday", "user", "command")
+}
 TABLES = {
     "fileMgr": {c: "FileTable" for c in FILE_TABLE},
-    "server": {"file_id": "Config_Files_Table", "file_group": "Config_Files_Table"},
-    "client": {"file_id": "Config_Files_Table", "file_group": "Config_Files_Table"},
+    "server": CONFIG_FILES | CRONTAB,
+    "client": CONFIG_FILES | CRONTAB,
 }
 
 

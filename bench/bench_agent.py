@@ -1,0 +1,284 @@
+"""Host agent figures (issue 5), printed, not asserted:
+
+1. propagation latency, committed change -> file on disk, p50/p95 over 100 changes with one
+   real agent (Celery worker on Redis), beside the guide's poll-only design measured in the
+   same run with a shorter poll (scaled to the guide's 60 s and said so);
+2. fan-out: time to find and enqueue the hosts a change affects, 1,000 and 10,000 hosts;
+3. a full sanity pass of one host with 200 managed files: time, files read and written.
+
+Needs Redis on 127.0.0.1:6379 (database 15 is flushed). Everything else (SQLite database,
+web server, agents, LABNET_ROOT) lives in a temporary folder that is removed at the end.
+
+    .venv/bin/python bench/bench_agent.py [--changes 100] [--poll 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+BROKER = "redis://127.0.0.1:6379/15"
+MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
+GUIDE_POLL = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.002)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--poll", type=float, default=2.0, help="poll-only interval, seconds")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="labnet-bench-agent-"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "LABNET_DATABASE_URL": f"sqlite:///{tmp / 'labnet.sqlite3'}",
+        "LABNET_BROKER_URL": BROKER,
+        "LABNET_VAR_DIR": str(tmp / "var"),
+        "LABNET_MASTER_STORE": str(tmp / "master"),
+        "LABNET_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "labnet_site.settings"
+    sys.path.insert(0, str(BASE))
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis.Redis.from_url(BROKER).flushdb()
+    processes: list[subprocess.Popen] = []
+    try:
+        run(args, tmp, env, processes)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        redis.Redis.from_url(BROKER).flushdb()
+        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+
+
+def run(args, tmp: Path, env: dict, processes: list) -> None:
+    from entities import services
+    from entities.models import Entity
+    from testing import hosts
+    from workers.services import do_make_host_token
+
+    odie = hosts.host("server", "odie", room="EN0")
+    hosts.managed_file("motd", "/etc/motd", {"default_server": (MOTD, True)})
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    processes.append(
+        subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=BASE,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+    wait_for(lambda: _answers(port), 30, "the web server")
+    token = do_make_host_token("odie")
+
+    def agent(mode: str, name: str, *extra: str) -> tuple[subprocess.Popen, Path]:
+        root = tmp / name / "root"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "workers.host",
+                mode,
+                "odie",
+                "--server",
+                server,
+                "--token",
+                token,
+                "--broker",
+                BROKER,
+                "--root",
+                str(root),
+                "--etc",
+                str(tmp / name / "etc"),
+                *extra,
+            ],
+            cwd=BASE,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        processes.append(process)
+        return process, root / "etc" / "motd"
+
+    def latencies(motd: Path, count: int, spread: float) -> list[float]:
+        samples = []
+        for i in range(1, count + 1):
+            if spread:  # changes land at a random phase of the poll
+                time.sleep((i * 0.618) % 1 * spread)
+            started = time.monotonic()
+            services.do_set_values(odie, {"room": [f"EN{i}"]}, user="bench")
+            wait_for(lambda i=i: read(motd) == f"welcome to EN{i}.\n", 120, f"change {i}")
+            samples.append(time.monotonic() - started)
+        return samples
+
+    print(f"Labnet host agent benchmark ({args.changes} changes, one agent)\n")
+    push, motd = agent("run", "push", "--poll-interval", "3600")
+    wait_for(lambda: read(motd) == "welcome to EN0.\n", 60, "the first install")
+    pushed = latencies(motd, args.changes, 0)
+    push.terminate()
+    push.wait(10)
+    services.do_set_values(odie, {"room": ["EN0"]}, user="bench")
+    poll_count = max(10, args.changes // 5)
+    poller, motd = agent("poll", "poll", "--poll-interval", str(args.poll))
+    wait_for(lambda: read(motd) == "welcome to EN0.\n", 60, "the first install (poll)")
+    polled = latencies(motd, poll_count, args.poll)
+    poller.terminate()
+    poller.wait(10)
+    scale = GUIDE_POLL / args.poll
+    print("1. Propagation, commit -> file on disk")
+    print(f"   push (Celery, host.odie)      {percentiles(pushed)}   n={len(pushed)}")
+    print(f"   poll every {args.poll:g} s (measured)   {percentiles(polled)}   n={len(polled)}")
+    print(
+        f"   poll every 60 s (x{scale:g} scaled)  {percentiles([s * scale for s in polled])}"
+        "   (the guide's lnsysconfigd design)"
+    )
+    print(
+        f"   push p50 is {statistics.median(polled) * scale / statistics.median(pushed):,.0f}x"
+        " faster than the guide's poll\n"
+    )
+
+    fanout(services, Entity)
+    sanity(tmp, server, token, env, hosts)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def fanout(services, Entity) -> None:
+    from django.contrib.auth.models import User
+
+    from entities.services import changes_committed
+    from labnet_site.celery import app
+    from testing import factories
+    from workers import fanout as fan
+    from workers.models import AgentHost, HostRead
+
+    app.conf.CELERY_BROKER_URL = BROKER
+    room_type = factories.entity_type("room", building={})
+    room = factories.entity(room_type, "EN1018", building="engineering")
+    print("2. Fan-out: find the affected hosts and enqueue one message each (Redis)")
+    made = 0
+    captured: list = []
+    changes_committed.disconnect(dispatch_uid="workers.fanout")
+    changes_committed.connect(lambda changes, **_: captured.extend(changes), weak=False)
+    for target in (1_000, 10_000):
+        users = User.objects.bulk_create(
+            [User(username=f"lab{i:05d}@agent") for i in range(made, target)]
+        )
+        agents = AgentHost.objects.bulk_create(
+            [
+                AgentHost(name=f"lab{i:05d}", user=u)
+                for i, u in zip(range(made, target), users, strict=True)
+            ]
+        )
+        HostRead.objects.bulk_create(
+            [HostRead(host=a, entity_type="room", entity="EN1018") for a in agents]
+        )
+        made = target
+        captured.clear()
+        services.do_set_values(room, {"building": [f"b{target}"]}, user="bench")
+        started = time.monotonic()
+        hosts = fan.affected_hosts(captured)
+        found = time.monotonic()
+        sent = fan.enqueue_sync(hosts, captured[-1].seq)
+        done = time.monotonic()
+        print(
+            f"   {target:>6,} hosts: {len(hosts):,} affected in {(found - started) * 1000:7.1f} ms,"
+            f" {sent:,} enqueued in {(done - found) * 1000:7.1f} ms,"
+            f" total {(done - started) * 1000:7.1f} ms"
+        )
+    print(
+        "   (synthetic agent records reading one room entity; the query is the same for a"
+        " gendata campus)\n"
+    )
+
+
+def sanity(tmp: Path, server: str, token: str, env: dict, hosts) -> None:
+    template = "<Template>\n# file {n}\nroom <varVal>room</varVal> of <self/>.\n</Template>"
+    for n in range(200):
+        hosts.managed_file(
+            f"bench{n:03d}.conf",
+            f"/etc/bench/{n:03d}.conf",
+            {"default_server": (template.replace("{n}", str(n)), True)},
+        )
+    print("3. Sanity pass, one host, 200 managed files (python -m workers.host sanity)")
+    command = [
+        sys.executable,
+        "-m",
+        "workers.host",
+        "sanity",
+        "odie",
+        "--server",
+        server,
+        "--token",
+        token,
+        "--root",
+        str(tmp / "sanity" / "root"),
+        "--etc",
+        str(tmp / "sanity" / "etc"),
+    ]
+    for label in ("first (mirror and every file new)", "again (nothing changed)"):
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=BASE, env=env, capture_output=True, check=True)
+        wall = time.monotonic() - started
+        report = json.loads(done.stdout)
+        print(
+            f"   {label:36s} {report['duration'] * 1000:7.0f} ms in the pass"
+            f" ({wall:.2f} s with interpreter start), {report['files_read']} files read,"
+            f" {report['files_written']} written"
+        )
+
+
+if __name__ == "__main__":
+    main()
