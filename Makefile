@@ -8,10 +8,9 @@ PORT ?= 8000
 setup:
 	scripts/setup
 
+# Web, central worker and one demo host's agent until Ctrl-C (scripts/run).
 run: setup
-	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	scripts/run --address $(HOST):$(PORT)
 
 test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)

@@ -80,9 +80,9 @@ def campus(seed: int = 1) -> SnapshotSource:
 
 
 def labnet_renderer(source: SnapshotSource) -> Callable[[str, str], str]:
-    templates = ROOT / "demo" / "templates"
-    access = compile_template((templates / "access.conf.server.xml").read_bytes())
-    boot = compile_template((templates / "boot-menu.xml").read_bytes())
+    files = ROOT / "demo" / "files"
+    access = compile_template((files / "access.conf" / "mun@site_server").read_bytes())
+    boot = compile_template((files / "linux_template" / "mun@site_server").read_bytes())
     return lambda host, kind: (access if kind == "server" else boot).render(source, host, kind)
 
 

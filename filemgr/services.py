@@ -12,7 +12,7 @@ from entities.models import Entity
 from entities.services import do_set_values, username
 
 from .hashing import NO_HASH, file_hash
-from .resolution import FILE_TYPE, HASH, INSTANCE, PREV_HASH, TEMPLATE
+from .resolution import FILE_TYPE, HASH, INSTANCE, PREV_HASH, TEMPLATE, ManagedFile, managed_file
 from .store import MasterStore, StoreError
 from .templating import TemplateError, compile_template
 
@@ -29,6 +29,19 @@ def file_table(entity: Entity) -> list[dict[str, str]]:
     from entities.reading import entity_contents
 
     return entity_contents(entity, show_secrets=True).tables.get(FILE_TABLE_NAME, [])
+
+
+def entity_managed_file(entity: Entity) -> ManagedFile:
+    """A fileMgr entity as resolution reads it: table rows back to one list per column."""
+    from entities.reading import entity_contents
+
+    contents = entity_contents(entity, show_secrets=True)
+    columns: dict[str, list[str]] = {}
+    for rows in contents.tables.values():
+        for row_number, row in enumerate(rows):
+            for column, value in row.items():
+                columns.setdefault(column, [""] * len(rows))[row_number] = value
+    return managed_file(entity.name, contents.values | columns)
 
 
 def do_commit_instance(

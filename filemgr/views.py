@@ -17,8 +17,8 @@ from entities.views.base import CHANGE_VALUES, LabnetView
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
-from .resolution import FILE_GROUP, FILE_ID, FILE_TYPE, hosts_getting, managed_file
-from .services import do_commit_instance
+from .resolution import FILE_GROUP, FILE_ID, FILE_TYPE, hosts_getting
+from .services import do_commit_instance, entity_managed_file
 from .store import MasterStore, StoreError
 from .templating import DatabaseSource, TemplateError, UnknownHost, compile_template
 
@@ -82,8 +82,7 @@ class FileView(LabnetView, View):
                 do_set_values(host, tables={"Config_Files_Table": rows}, user=user)
 
     def show(self, request: HttpRequest, entity: Entity, form: NewInstanceForm) -> HttpResponse:
-        contents = entity_contents(entity)
-        managed = managed_file(entity.name, contents.values | _columns(contents.tables))
+        managed = entity_managed_file(entity)
         getting = hosts_getting(managed, all_host_facts())
         instances = [
             {
@@ -99,16 +98,6 @@ class FileView(LabnetView, View):
             "filemgr/file.html",
             {"entity": entity, "file": managed, "instances": instances, "form": form},
         )
-
-
-def _columns(tables: dict[str, list[dict[str, str]]]) -> dict[str, list[str]]:
-    """Table rows back to one list per column, as resolution reads them."""
-    columns: dict[str, list[str]] = {}
-    for rows in tables.values():
-        for row_number, row in enumerate(rows):
-            for column, value in row.items():
-                columns.setdefault(column, [""] * len(rows))[row_number] = value
-    return columns
 
 
 class InstanceView(LabnetView, View):

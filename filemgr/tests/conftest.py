@@ -16,7 +16,7 @@ from entities.mirror import (
 )
 from filemgr.templating import ConfigSource, SnapshotSource, compile_template
 
-DEMO_TEMPLATES = Path(__file__).resolve().parents[2] / "demo" / "templates"
+DEMO_FILES = Path(__file__).resolve().parents[2] / "demo" / "files"
 
 # Table columns by type: (variable, table).
 TABLES = {

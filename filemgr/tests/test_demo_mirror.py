@@ -27,14 +27,16 @@ def demo() -> MirrorSource:
 
 
 def test_boot_menu_for_hogwarts_with_and_without_boot_options(demo):
-    assert render_demo("boot-menu.xml", demo, "hogwarts") == BOOT_MENU.format("")
+    assert render_demo("linux_template/mun@site_server", demo, "hogwarts") == BOOT_MENU.format("")
     snapshot = SnapshotSource.from_mirror(DEMO_MIRROR)
     snapshot.data["client"]["hogwarts"]["bootOptions"] = ["quiet"]
-    assert render_demo("boot-menu.xml", snapshot, "hogwarts") == BOOT_MENU.format("quiet ")
+    assert render_demo("linux_template/mun@site_server", snapshot, "hogwarts") == BOOT_MENU.format(
+        "quiet "
+    )
 
 
 def test_ipxe_menu_for_rook(demo):
-    lines = render_demo("ipxe-menu.xml", demo, "rook").splitlines()
+    lines = render_demo("ipxe_template/cs@dept_server", demo, "rook").splitlines()
     guide = [
         "echo IP address: ${net0/ip} ; echo Subnet mask: ${net0/netmask}",
         "imgfetch pxelinux.0",
@@ -53,15 +55,15 @@ def test_ipxe_menu_for_rook(demo):
 
 def test_pxelinux_menu_for_rook(demo):
     expected = PXELINUX_MENU + WINDOWS_CHOICE + LINUX_CHOICE
-    assert render_demo("pxelinux-menu.xml", demo, "rook") == expected
+    assert render_demo("winlin_template/cs@dept_server", demo, "rook") == expected
 
 
 def test_access_conf_with_and_without_an_access_table(demo):
-    rendered = render_demo("access.conf.server.xml", demo, "carme", "server")
+    rendered = render_demo("access.conf/mun@site_server", demo, "carme", "server")
     assert rendered.startswith(HEADER)
     lines = rendered[len(HEADER) :].splitlines()
     guide = ["+: root wheel: LOCAL", "+: pbonnah:", "+: bkupclient:"]
     assert [line[: len(g)] for line, g in zip(lines, guide, strict=False)] == guide
-    assert render_demo("access.conf.server.xml", demo, "megatron", "server") == (
+    assert render_demo("access.conf/mun@site_server", demo, "megatron", "server") == (
         HEADER + "+: root wheel: LOCAL .cs.example.edu\n-: ALL: ALL\n"
     )

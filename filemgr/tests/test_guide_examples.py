@@ -1,4 +1,4 @@
-"""The guide's own templates (demo/templates) give the guide's own output."""
+"""The guide's own templates (instances in demo/files) give the guide's own output."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from filemgr.templating import MirrorSource, SnapshotSource, compile_template
 
-from .conftest import CAMPUS, DEMO_TEMPLATES, write_mirror
+from .conftest import CAMPUS, DEMO_FILES, write_mirror
 
 HEADER = (
     "# This file was generated automatically by the program:\n"
@@ -60,7 +60,7 @@ TIMEOUT 100
 
 
 def render_demo(name: str, source, host: str, entity_type: str | None = None) -> str:
-    path = DEMO_TEMPLATES / name
+    path = DEMO_FILES / name
     return compile_template(path.read_bytes(), str(path)).render(source, host, entity_type)
 
 
@@ -73,12 +73,12 @@ def source(request, tmp_path: Path):
 def test_access_conf_from_the_access_table(source):
     # The guide prints these lines without the space that follows each empty location.
     expected = HEADER + "+: root wheel: LOCAL\n+: pbonnah: \n+: bkupclient: \n"
-    assert render_demo("access.conf.server.xml", source, "odie", "server") == expected
+    assert render_demo("access.conf/mun@site_server", source, "odie", "server") == expected
 
 
 def test_access_conf_defaults_without_an_access_table(source):
     expected = HEADER + "+: root wheel: LOCAL .cs.mun.ca\n-: ALL: ALL\n"
-    assert render_demo("access.conf.server.xml", source, "megatron", "server") == expected
+    assert render_demo("access.conf/mun@site_server", source, "megatron", "server") == expected
 
 
 def test_access_conf_deny_rows():
@@ -86,34 +86,36 @@ def test_access_conf_deny_rows():
     data["server"]["odie"]["access_perm"][1] = "deny"
     data["server"]["odie"]["access_perm"][2] = "neither"
     expected = HEADER + "+: root wheel: LOCAL\n-: pbonnah: \n"
-    assert render_demo("access.conf.server.xml", SnapshotSource(data), "odie") == expected
+    assert render_demo("access.conf/mun@site_server", SnapshotSource(data), "odie") == expected
 
 
 def test_boot_menu_for_hogwarts(source):
-    assert render_demo("boot-menu.xml", source, "hogwarts") == BOOT_MENU.format("")
+    assert render_demo("linux_template/mun@site_server", source, "hogwarts") == BOOT_MENU.format("")
 
 
 def test_boot_menu_with_boot_options():
     data = copy.deepcopy(CAMPUS)
     data["client"]["hogwarts"]["bootOptions"] = ["quiet"]
-    rendered = render_demo("boot-menu.xml", SnapshotSource(data), "hogwarts", "client")
+    rendered = render_demo(
+        "linux_template/mun@site_server", SnapshotSource(data), "hogwarts", "client"
+    )
     assert rendered == BOOT_MENU.format("quiet ")
 
 
 def test_ipxe_menu_for_rook(source):
-    assert render_demo("ipxe-menu.xml", source, "rook") == IPXE_MENU
+    assert render_demo("ipxe_template/cs@dept_server", source, "rook") == IPXE_MENU
 
 
 def test_pxelinux_menu_for_rook_lists_windows_first(source):
     expected = PXELINUX_MENU + WINDOWS_CHOICE + LINUX_CHOICE
-    assert render_demo("pxelinux-menu.xml", source, "rook") == expected
+    assert render_demo("winlin_template/cs@dept_server", source, "rook") == expected
 
 
 def test_pxelinux_menu_linux_first_and_linux_only():
     data = copy.deepcopy(CAMPUS)
     data["client"]["rook"]["menu_template"] = ["linwin_template"]
     expected = PXELINUX_MENU + LINUX_CHOICE + WINDOWS_CHOICE
-    assert render_demo("pxelinux-menu.xml", SnapshotSource(data), "rook") == expected
+    assert render_demo("winlin_template/cs@dept_server", SnapshotSource(data), "rook") == expected
     del data["client"]["rook"]["windowsImage"]
     expected = PXELINUX_MENU + LINUX_CHOICE
-    assert render_demo("pxelinux-menu.xml", SnapshotSource(data), "rook") == expected
+    assert render_demo("winlin_template/cs@dept_server", SnapshotSource(data), "rook") == expected

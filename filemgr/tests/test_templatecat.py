@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from testing import factories
 
-from .conftest import DEMO_TEMPLATES
+from .conftest import DEMO_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT_MENU = (
@@ -37,14 +37,14 @@ def templatecat(*args: str) -> subprocess.CompletedProcess:
 
 def test_mirror_needs_no_database(mirror_dir):
     done = templatecat(
-        str(DEMO_TEMPLATES / "boot-menu.xml"), "hogwarts", "--mirror", str(mirror_dir)
+        str(DEMO_FILES / "linux_template/mun@site_server"), "hogwarts", "--mirror", str(mirror_dir)
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, BOOT_MENU, "")
 
 
 def test_host_type_argument(mirror_dir):
     done = templatecat(
-        str(DEMO_TEMPLATES / "access.conf.server.xml"),
+        str(DEMO_FILES / "access.conf/mun@site_server"),
         "megatron",
         "server",
         "--mirror",
@@ -64,7 +64,9 @@ def test_template_error_prints_nothing_and_names_file_line_element(mirror_dir, t
 
 
 def test_unknown_host_and_missing_template(mirror_dir, tmp_path):
-    done = templatecat(str(DEMO_TEMPLATES / "boot-menu.xml"), "nobody", "--mirror", str(mirror_dir))
+    done = templatecat(
+        str(DEMO_FILES / "linux_template/mun@site_server"), "nobody", "--mirror", str(mirror_dir)
+    )
     assert done.returncode != 0 and done.stdout == ""
     assert "no host named 'nobody'" in done.stderr
     done = templatecat(str(tmp_path / "missing.xml"), "hogwarts", "--mirror", str(mirror_dir))
@@ -74,7 +76,10 @@ def test_unknown_host_and_missing_template(mirror_dir, tmp_path):
 def test_in_process_with_mirror_makes_no_query(mirror_dir, capsys):
     # No db fixture: any database access here would fail the test.
     call_command(
-        "templatecat", str(DEMO_TEMPLATES / "boot-menu.xml"), "hogwarts", mirror=str(mirror_dir)
+        "templatecat",
+        str(DEMO_FILES / "linux_template/mun@site_server"),
+        "hogwarts",
+        mirror=str(mirror_dir),
     )
     assert capsys.readouterr().out == BOOT_MENU
 
@@ -103,9 +108,11 @@ def test_from_the_database(capsys, django_assert_max_num_queries):
         run_level_name="ipsec",
     )
     with django_assert_max_num_queries(4):
-        call_command("templatecat", str(DEMO_TEMPLATES / "boot-menu.xml"), "hogwarts")
+        call_command("templatecat", str(DEMO_FILES / "linux_template/mun@site_server"), "hogwarts")
     assert capsys.readouterr().out == BOOT_MENU
-    call_command("templatecat", str(DEMO_TEMPLATES / "boot-menu.xml"), "hogwarts", "client")
+    call_command(
+        "templatecat", str(DEMO_FILES / "linux_template/mun@site_server"), "hogwarts", "client"
+    )
     assert capsys.readouterr().out == BOOT_MENU
 
 
@@ -113,4 +120,4 @@ def test_from_the_database(capsys, django_assert_max_num_queries):
 def test_database_unknown_host():
     make_client_type()
     with pytest.raises(CommandError, match="no host named 'rook'"):
-        call_command("templatecat", str(DEMO_TEMPLATES / "boot-menu.xml"), "rook")
+        call_command("templatecat", str(DEMO_FILES / "linux_template/mun@site_server"), "rook")

@@ -10,7 +10,7 @@ from workers.host.files import HostFiles
 from workers.host.paths import AgentPaths
 from workers.tests.mirrors import offline_content, write_entity, write_file
 
-TEMPLATES = Path(settings.BASE_DIR) / "demo" / "templates"
+FILES = Path(settings.BASE_DIR) / "demo" / "files"
 
 
 def test_crontab_tasks_become_etc_cron_d_ln_crontab(tmp_path):
@@ -27,7 +27,7 @@ def test_crontab_tasks_become_etc_cron_d_ln_crontab(tmp_path):
         ct_user=["root", "nms"],
         ct_command=["/usr/sbin/bkupclean", "lnnms"],
     )
-    crontab = (TEMPLATES / "ln_crontab" / "default").read_text()
+    crontab = (FILES / "ln_crontab" / "default").read_text()
     write_file(
         paths.etc,
         paths.master,
@@ -48,7 +48,7 @@ def test_runlevels_follow_the_functions_variable_and_service_entities(tmp_path):
     write_entity(paths.etc, "service", "named", runlevel="default", functions=["cachedns"])
     write_entity(paths.etc, "service", "udev", runlevel="sysinit", functions=["basic_services"])
     write_entity(paths.etc, "service", "dhcpd", runlevel="default", functions=["dhcpserver"])
-    runlevels = (TEMPLATES / "runlevels" / "default").read_text()
+    runlevels = (FILES / "runlevels" / "default_server").read_text()
     write_file(
         paths.etc,
         paths.master,
