@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from entities.models import Value
+from entities.models import Change, Entity, Value
 
 from .choices import Level
 from .collectors import ERROR
@@ -100,14 +100,27 @@ def _positive(values: list[str], default: int) -> int:
     return int(number) if number and number >= 1 else default
 
 
+# The settings last read and the change they are current to: reports arrive by the hundred a
+# second while the configuration changes now and then.
+_cached: tuple[tuple[int, object] | None, MonitoringSettings] | None = None
+
+
 def monitoring_settings() -> MonitoringSettings:
-    """One query: the nms entities and lnappconf/nms (report_interval, silence_intervals,
-    hold_reports, heartbeat_metric)."""
+    """The nms entities and lnappconf/nms (report_interval, silence_intervals,
+    hold_reports, heartbeat_metric); read again whenever the change log has moved."""
+    global _cached
+    latest = Change.objects.order_by("-seq").values_list("seq", "batch").first()
+    if _cached is None or _cached[0] != latest:
+        _cached = (latest, _read_settings())
+    return _cached[1]
+
+
+def _read_settings() -> MonitoringSettings:
+    entities = Entity.objects.filter(
+        Q(entity_type__name=NMS_TYPE) | Q(entity_type__name=SETTINGS_TYPE, name=SETTINGS_ENTITY)
+    )
     rows = (
-        Value.objects.filter(
-            Q(entity__entity_type__name=NMS_TYPE)
-            | Q(entity__entity_type__name=SETTINGS_TYPE, entity__name=SETTINGS_ENTITY)
-        )
+        Value.objects.filter(entity__in=list(entities.values_list("pk", flat=True)))
         .order_by("indx")
         .values_list("entity__entity_type__name", "entity__name", "variable__name", "value")
     )

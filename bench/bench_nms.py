@@ -1,0 +1,212 @@
+"""Network monitoring figures on MariaDB, each beside a baseline from the same run.
+
+    .venv/bin/python bench/bench_nms.py [--hosts 10000] [--rounds 2]
+    (LABNET_BENCH_NMS_DATABASE_URL, default mysql://root@127.0.0.1:3306/labnet_nmsbench)
+
+- sustained ingest through nms.ingest.ingest_report (the path the API calls), one process,
+  reports of the ten categories (25 readings) per host, every host once per round of five
+  minutes of simulated time, vs a bulk insert (executemany) of the same readings as rows;
+  a campus of 10,000 hosts reporting every 5 minutes is 333 category reports a second;
+- the overview page's server time with every host (in process, through the view), beside
+  the data it shows (nms.overview.overview alone).
+The database is dropped and made again; gendata's campus gives the servers and clients."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL = os.environ.get("LABNET_BENCH_NMS_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_nmsbench")
+os.environ["LABNET_DATABASE_URL"] = URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
+os.environ["LABNET_DEBUG"] = "0"
+CATEGORIES = 10
+TARGET = 2000
+DAEMONS = ("sshd", "ntpd", "syslog-ng", "cron", "lnsysconfig")
+
+
+def database(action: str) -> None:
+    import MySQLdb
+
+    parsed = urlparse(URL)
+    name = parsed.path.lstrip("/")
+    conn = MySQLdb.connect(
+        host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
+        passwd=parsed.password or "",
+    )  # fmt: skip
+    cursor = conn.cursor()
+    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    if action == "create":
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    conn.close()
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+
+
+def host_report(rnd: random.Random, host: str, round_no: int, troubled: bool) -> dict:
+    """Ten categories, 25 readings: load and the network move every report, a disk now and
+    then, the rest holds."""
+    disks = ["/", "/var", "/home"]
+    used = 40 + (hash(host) % 30) + round_no * (0.1 if rnd.random() < 0.1 else 0)
+    return {
+        "loadaverage": [{"item": "", "value": f"{rnd.random() * (4 if troubled else 1):.2f}"}],
+        "diskspace": [{"item": d, "value": f"{used + i:.1f}"} for i, d in enumerate(disks)],
+        "diskinodes": [{"item": d, "value": "12"} for d in disks],
+        "fsck": [{"item": d, "value": "ok", "detail": "mounted 3 of 30 times"} for d in disks],
+        "mdstat": [
+            {"item": "/dev/md0", "value": "degraded" if troubled else "active"},
+            {"item": "/dev/md1", "value": "active"},
+        ],
+        "mounts": [{"item": d, "value": "mounted"} for d in disks],
+        "uuids": [{"item": d, "value": "match"} for d in disks],
+        "daemon": [{"item": d, "value": "running"} for d in DAEMONS],
+        "netrx": [{"item": "eth0", "value": f"{rnd.random() * 5:.1f}"}],
+        "nettx": [{"item": "eth0", "value": f"{rnd.random() * 5:.1f}"}],
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    database("create")
+    try:
+        run(args.hosts, args.rounds)
+    finally:
+        database("drop")
+
+
+def run(hosts: int, rounds: int) -> None:
+    manage("migrate", "-v0")
+    started = time.perf_counter()
+    manage("gendata", "--entities", str(int(hosts / 0.6) + 50))
+    print(f"campus: gendata in {time.perf_counter() - started:.0f} s")
+
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from entities.models import Entity
+    from nms.ingest import ingest_report
+    from nms.levels import monitoring_settings
+    from nms.models import Sample
+    from nms.overview import overview
+    from testing import factories as base
+    from testing import nms as factories
+
+    factories.demo_levels()
+    factories.monitoring_settings(hold_reports="2", report_interval="300")
+    names = sorted(
+        Entity.objects.filter(entity_type__name__in=["server", "client"]).values_list(
+            "name", flat=True
+        )
+    )[:hosts]
+    print(f"hosts: {len(names)} servers and clients, {CATEGORIES} categories, 25 readings each")
+    rnd = random.Random(7)
+    troubled = set(rnd.sample(names, len(names) // 50))
+    now = timezone.now() - timedelta(minutes=5 * (rounds + 1))
+
+    def one_round(round_no: int) -> tuple[float, float, int]:
+        samples_before = Sample.objects.count()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for name in names:
+            ingest_report(name, host_report(rnd, name, round_no, name in troubled), now=now)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return wall, cpu, Sample.objects.count() - samples_before
+
+    wall, cpu, stored = one_round(0)
+    rate = len(names) * CATEGORIES / wall
+    print(f"first report of every host (statuses made): {rate:,.0f} reports/s ({stored:,} samples)")
+    total_wall = total_cpu = total_stored = 0.0
+    for round_no in range(1, rounds + 1):
+        now += timedelta(minutes=5)
+        wall, cpu, stored = one_round(round_no)
+        total_wall, total_cpu, total_stored = (
+            total_wall + wall,
+            total_cpu + cpu,
+            total_stored + stored,
+        )
+    reports = len(names) * CATEGORIES * rounds
+    ingest_rate = reports / total_wall
+    print(
+        f"sustained ingest, {rounds} rounds: {ingest_rate:,.0f} reports/s "
+        f"({ingest_rate / CATEGORIES:,.0f} hosts/s; {total_cpu / total_wall:.0%} of the wall "
+        f"time in this process) — target {TARGET:,}, campus load 333; "
+        f"{total_stored / (reports / CATEGORIES):.1f} of 25 readings stored per host report"
+    )
+
+    # Baseline: every reading of the same reports inserted as rows, no evaluation.
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, id FROM nms_host")
+        host_ids = dict(cursor.fetchall())
+    at = now + timedelta(minutes=5)
+    for round_no in range(1, rounds + 1):
+        for name in names:
+            for category, readings in host_report(rnd, name, round_no, name in troubled).items():
+                for r in readings:
+                    rows.append(
+                        (
+                            host_ids[name],
+                            category,
+                            r["item"],
+                            at,
+                            r["value"],
+                            r.get("detail", ""),
+                            "ok",
+                        )
+                    )
+    wall = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(
+                "INSERT INTO nms_sample (host_id, category, item, time, value, detail, level) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                rows[start : start + 2000],
+            )
+    wall = time.perf_counter() - wall
+    bulk_rate = reports / wall
+    print(
+        f"bulk insert of the same readings as {len(rows):,} rows (executemany): "
+        f"{bulk_rate:,.0f} reports/s; ingest runs at {ingest_rate / bulk_rate:.2f}x of it"
+    )
+
+    # The overview with every host.
+    user = base.user("viewer", "bench-viewer")
+    client = Client()
+    client.force_login(user)
+    settings = monitoring_settings()
+    data_times, page_times = [], []
+    for _ in range(5):
+        t = time.perf_counter()
+        data = overview(settings=settings)
+        data_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        response = client.get("/nms/")
+        page_times.append(time.perf_counter() - t)
+    assert response.status_code == 200
+    print(
+        f"overview of {len(data.tiles):,} hosts ({data.problems} problems): page p50 "
+        f"{statistics.median(page_times) * 1000:.0f} ms ({len(response.content) / 1e6:.1f} MB), "
+        f"its data alone p50 {statistics.median(data_times) * 1000:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
