@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from workers.host.broker import filesystem_broker_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LABNET_VAR_DIR", BASE_DIR / "var"))
 
@@ -117,13 +119,7 @@ LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "mast
 # so the web, the central worker and a local agent can run with no service at all.
 CELERY_BROKER_URL = os.environ.get("LABNET_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
 CELERY_TASK_DEFAULT_QUEUE = "central"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -135,3 +131,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LABNET_LOG_LEVEL", "INFO")},
 }
+
+# Mail for monitoring notifications.
+EMAIL_HOST = os.environ.get("LABNET_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("LABNET_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("LABNET_EMAIL_FROM", "labnet@localhost")
+ADMINS = [("Labnet admins", a) for a in os.environ.get("LABNET_ADMINS", "").split(",") if a]
+if not os.environ.get("LABNET_EMAIL_HOST"):
+    # Embedded: notifications are written to the log instead of sent.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

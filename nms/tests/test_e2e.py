@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from pytest_django.live_server_helper import LiveServer
 
-from labnet_site.celery import app as celery_app
 from nms.models import Sample, Status
 from nms.tasks import request_collection
 from testing import factories as base
+from testing import live
 from testing import nms as factories
+from testing.live import DB_LOCK, OneAtATime, wait_for
 from workers.services import do_make_host_token
 
 BROKER = "redis://127.0.0.1:6379/14"
@@ -33,53 +30,19 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-# The test and the server's request threads share one in-memory SQLite connection.
-DB_LOCK = threading.RLock()
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with DB_LOCK:
-            if result := predicate():
-                return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class OneAtATime:
-    """The server's WSGI application, one request at a time."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        with DB_LOCK:
-            return list(self.app(environ, start_response))
-
-
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(BROKER)
-    client.flushdb()
-    # Under the Django namespace the setting's own name is what the broker URL is read from.
-    saved = celery_app.conf.CELERY_BROKER_URL
-    celery_app.conf.CELERY_BROKER_URL = BROKER
-    celery_app.close()
-    yield
-    celery_app.conf.CELERY_BROKER_URL = saved
-    celery_app.close()
-    client.flushdb()
+    with live.broker(BROKER):
+        yield
 
 
 @pytest.fixture
 def web():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = LiveServer(f"127.0.0.1:{port}", start=False)
+    server = LiveServer(f"127.0.0.1:{live.free_port()}", start=False)
     server.thread.static_handler = lambda app: OneAtATime(StaticFilesHandler(app))
     server.start()
     yield server

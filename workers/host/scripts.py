@@ -42,7 +42,7 @@ def run_script(command: str, file: str, installed: Path, paths: AgentPaths) -> S
     }
     try:
         done = subprocess.run(
-            command,
+            rooted(command, paths.root),
             shell=True,
             cwd=paths.root,
             env=env,
@@ -54,6 +54,15 @@ def run_script(command: str, file: str, installed: Path, paths: AgentPaths) -> S
         output = (exc.stdout or b"") + (exc.stderr or b"")
         return ScriptRun(file, command, -1, f"timed out after {SCRIPT_TIMEOUT}s\n" + _tail(output))
     return ScriptRun(file, command, done.returncode, _tail(done.stdout + done.stderr))
+
+
+def rooted(command: str, root: Path) -> str:
+    """Under a LABNET_ROOT other than /, a script's absolute program path is taken inside the
+    root too: a demo or test install must never restart the real machine's services."""
+    stripped = command.lstrip()
+    if root == Path("/") or not stripped.startswith("/"):
+        return command
+    return str(root) + stripped
 
 
 def _tail(output: bytes) -> str:

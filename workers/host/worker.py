@@ -18,6 +18,7 @@ from celery.signals import worker_ready, worker_shutting_down
 from nms.agent import install as install_nms
 
 from .agent import Agent
+from .broker import filesystem_broker_options
 from .client import ApiError, ApiUnavailable
 from .settings import AgentSettings
 
@@ -63,17 +64,10 @@ class Schedule(threading.Thread):
 
 
 def broker_options(url: str) -> dict:
-    """The embedded filesystem broker's folders, as labnet_site.settings lays them out."""
     if not url.startswith("filesystem://"):
         return {}
     var = Path(os.environ.get("LABNET_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
-    folder = str(var / "broker")
-    return {
-        "data_folder_in": folder,
-        "data_folder_out": folder,
-        "processed_folder": str(var / "broker" / "processed"),
-        "store_processed": False,
-    }
+    return filesystem_broker_options(var)
 
 
 def make_app(settings: AgentSettings, agent: Agent) -> Celery:

@@ -6,25 +6,23 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from functools import partial
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings as django_settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.exceptions import ValidationError
 from django.test.testcases import QuietWSGIRequestHandler
 from pytest_django.live_server_helper import LiveServer
 
 from entities import services
 from entities.models import Entity
-from labnet_site.celery import app as celery_app
-from testing import hosts
+from testing import hosts, live
+from testing.live import DB_LOCK, OneAtATime, free_port, wait_for
 from workers.models import AgentReport
 from workers.services import do_make_host_token
 
@@ -38,39 +36,11 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def read(path: Path) -> str | None:
     try:
         return path.read_text()
     except FileNotFoundError:
         return None
-
-
-# The test and the server thread share one in-memory SQLite connection: one at a time.
-DB_LOCK = threading.RLock()
-
-
-class OneAtATime:
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        with DB_LOCK:
-            return list(self.app(environ, start_response))
 
 
 def reusable_server(thread, connections_override=None):
@@ -97,6 +67,7 @@ class WebServer:
         self.server = LiveServer(f"127.0.0.1:{self.port}", start=False)
         # The agent's closed connections leave the port in TIME_WAIT: allow rebinding it.
         self.server.thread._create_server = partial(reusable_server, self.server.thread)
+        self.server.thread.static_handler = lambda app: OneAtATime(StaticFilesHandler(app))
         self.server.start()
 
     def stop(self) -> None:
@@ -152,16 +123,8 @@ class AgentProcess:
 
 @pytest.fixture
 def broker():
-    client = redis.Redis.from_url(BROKER)
-    client.flushdb()
-    # Under the Django namespace the setting's own name is what the broker URL is read from.
-    saved = celery_app.conf.CELERY_BROKER_URL
-    celery_app.conf.CELERY_BROKER_URL = BROKER
-    celery_app.close()
-    yield
-    celery_app.conf.CELERY_BROKER_URL = saved
-    celery_app.close()
-    client.flushdb()
+    with live.broker(BROKER):
+        yield
 
 
 @pytest.fixture

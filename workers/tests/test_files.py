@@ -80,6 +80,24 @@ def test_script_runs_after_the_file_changed_with_its_exit_status(paths):
     assert host_files(paths, "odie").apply().scripts == []  # unchanged: not run again
 
 
+def test_script_programs_are_taken_inside_a_labnet_root_other_than_slash(paths):
+    write_entity(paths.etc, "server", "odie")
+    program = paths.root / "etc/init.d/ntpd"
+    program.parent.mkdir(parents=True)
+    program.write_text('#!/bin/sh\necho "restarted $1"\n')
+    program.chmod(0o755)
+    write_file(
+        paths.etc,
+        paths.master,
+        "ntp.conf",
+        "/etc/ntp.conf",
+        {"default": ("server ntp1\n", False)},
+        script="/etc/init.d/ntpd restart",
+    )
+    run = host_files(paths, "odie").apply()
+    assert [(s.exit_status, s.output) for s in run.scripts] == [(0, "restarted restart\n")]
+
+
 def test_group_instance_from_config_files_table(paths):
     write_entity(paths.etc, "server", "odie", file_id=["access.conf"], file_group=["mscluster"])
     write_entity(paths.etc, "server", "nermal")
