@@ -6,33 +6,47 @@ batch. It is refused rather than guessed at when what it would undo has changed 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from . import services
 from .choices import ChangeAction
-from .models import Change, Entity, Value, VariableDefinition
+from .models import Change, Entity, EntityType, Value, VariableDefinition
 
 VALUE_ACTIONS = (ChangeAction.SET, ChangeAction.DELETE)
-REVERTIBLE = (*VALUE_ACTIONS, ChangeAction.CREATE_ENTITY)
+REVERTIBLE = (*VALUE_ACTIONS, ChangeAction.CREATE_ENTITY, ChangeAction.DELETE_ENTITY)
+
+Key = tuple[str, str]
 
 
 @dataclass
 class RevertStep:
-    """One thing a revert does: put a value back, or remove an entity it created."""
+    """One thing a revert does: put a value back, remove an entity it created, or re-create
+    an entity it deleted with the values recorded just before the deletion."""
 
     change: Change
-    entity: Entity
+    entity: Entity | None
     restores: str | None = None
+    entity_type: EntityType | None = None
+    values: list[Change] = field(default_factory=list)
 
     @property
     def removes_entity(self) -> bool:
         return self.change.action == ChangeAction.CREATE_ENTITY
 
+    @property
+    def recreates_entity(self) -> bool:
+        return self.change.action == ChangeAction.DELETE_ENTITY
 
-def _entity_key(change: Change) -> tuple[str, str]:
+    @property
+    def label(self) -> str:
+        return f"{self.change.entity_type}/{self.change.entity}"
+
+
+def _entity_key(change: Change) -> Key:
     return change.entity_type, change.entity
 
 
@@ -40,40 +54,104 @@ def revert_steps(changes: Sequence[Change]) -> list[RevertStep]:
     """What reverting `changes` does, newest first; ValidationError when it cannot be done."""
     if not changes:
         raise ValidationError("There is nothing to revert.")
+    _refuse_unrevertible(changes)
+    keys = {_entity_key(c) for c in changes}
+    created = {_entity_key(c) for c in changes if c.action == ChangeAction.CREATE_ENTITY}
+    deletions = [c for c in changes if c.action == ChangeAction.DELETE_ENTITY]
+    deleted = {_entity_key(c) for c in deletions}
+    entities = _existing(keys)
+    if again := sorted(f"{t}/{n}" for t, n in deleted & entities.keys()):
+        raise ValidationError(
+            f"{', '.join(again)} exists again, so this deletion cannot be reverted; "
+            "delete or rename the new entity first."
+        )
+    if missing := sorted(f"{t}/{n}" for t, n in keys - deleted - entities.keys()):
+        raise ValidationError(f"{', '.join(missing)} no longer exists.")
+    types = _types_of_deleted(deletions)
+    _refuse_changed_since(changes, created | deleted)
+    # The values an entity lost with its deletion come back with it, not one by one.
+    _refuse_values_changed_since([c for c in changes if _entity_key(c) not in deleted], entities)
+    values = _deleted_values(deletions)
+    steps = []
+    for change in sorted(changes, key=lambda c: -c.seq):
+        key = _entity_key(change)
+        if change.action == ChangeAction.DELETE_ENTITY:
+            steps.append(
+                RevertStep(change, None, entity_type=types[change.entity_type], values=values[key])
+            )
+        elif change.action == ChangeAction.CREATE_ENTITY:
+            steps.append(RevertStep(change, entities[key]))
+        elif key not in created and key not in deleted:
+            steps.append(RevertStep(change, entities[key], change.old_value))
+    return steps
+
+
+def _refuse_unrevertible(changes: Sequence[Change]) -> None:
     refused = [c for c in changes if c.action not in REVERTIBLE]
+    if type_deleted := next((c for c in refused if c.action == ChangeAction.DELETE_TYPE), None):
+        raise ValidationError(
+            f"Change #{type_deleted.seq} deleted the entity type {type_deleted.entity_type!r} "
+            "with its variable definitions and entities; deleting an entity type cannot be "
+            "reverted (their values were not recorded). Re-create the type and its entities."
+        )
     if refused:
         raise ValidationError(
             f"Change #{refused[0].seq} ({refused[0].get_action_display()}) cannot be reverted "
-            "here; only value changes and entity creations can."
+            "here; only value changes, entity creations and entity deletions can."
         )
-    keys = {_entity_key(c) for c in changes}
-    types, names = {t for t, _ in keys}, {n for _, n in keys}
-    entities = {
-        (e.entity_type.name, e.name): e
-        for e in Entity.objects.select_related("entity_type").filter(
-            entity_type__name__in=types, name__in=names
+
+
+def _existing(keys: set[Key]) -> dict[Key, Entity]:
+    found = Entity.objects.select_related("entity_type").filter(
+        entity_type__name__in={t for t, _ in keys}, name__in={n for _, n in keys}
+    )
+    return {(e.entity_type.name, e.name): e for e in found if (e.entity_type.name, e.name) in keys}
+
+
+def _types_of_deleted(deletions: Sequence[Change]) -> dict[str, EntityType]:
+    """The types to re-create deleted entities in; refused for a type deleted since."""
+    names = {c.entity_type for c in deletions}
+    if not names:
+        return {}
+    types = {t.name: t for t in EntityType.objects.filter(name__in=names)}
+    with_type = Change.objects.filter(
+        batch__in={c.batch for c in deletions},
+        action=ChangeAction.DELETE_TYPE,
+        entity_type__in=names,
+    ).values_list("entity_type", flat=True)
+    if gone := sorted((names - types.keys()) | set(with_type)):
+        raise ValidationError(
+            f"The entity type {', '.join(gone)} was deleted with these entities; deleting an "
+            "entity type cannot be reverted, so neither can the deletion of its entities."
         )
-    }
-    entities = {key: e for key, e in entities.items() if key in keys}
-    if missing := sorted(f"{t}/{n}" for t, n in keys - entities.keys()):
-        raise ValidationError(f"{', '.join(missing)} no longer exists.")
-    created = {_entity_key(c) for c in changes if c.action == ChangeAction.CREATE_ENTITY}
-    if created:
-        later = (
-            Change.objects.filter(entity_type__in=types, entity__in=names)
-            .filter(seq__gt=max(c.seq for c in changes))
-            .exclude(batch__in={c.batch for c in changes})
-            .order_by("seq")
+    return types
+
+
+def _refuse_changed_since(changes: Sequence[Change], keys: set[Key]) -> None:
+    """Refused when an entity this revert removes or re-creates was changed afterwards."""
+    if not keys:
+        return
+    later = (
+        Change.objects.filter(entity_type__in={t for t, _ in keys}, entity__in={n for _, n in keys})
+        .filter(seq__gt=max(c.seq for c in changes))
+        .exclude(batch__in={c.batch for c in changes})
+        .order_by("seq")
+    )
+    if since := next((c for c in later if _entity_key(c) in keys), None):
+        raise ValidationError(
+            f"{since.entity_type}/{since.entity} was changed by {since.user or 'the system'} "
+            f"in #{since.seq} after this change; revert that first."
         )
-        if since := next((c for c in later if _entity_key(c) in created), None):
-            raise ValidationError(
-                f"{since.entity_type}/{since.entity} was changed by {since.user or 'the system'} "
-                f"in #{since.seq} after it was created; revert that first."
-            )
-    held = _held(entities.values(), {c.variable for c in changes})
-    for change in changes:
+
+
+def _refuse_values_changed_since(changes: Sequence[Change], entities: dict[Key, Entity]) -> None:
+    value_changes = [c for c in changes if c.action in VALUE_ACTIONS]
+    if not value_changes:
+        return
+    held = _held(entities.values(), {c.variable for c in value_changes})
+    for change in value_changes:
         key = (change.entity_type, change.entity, change.variable, change.indx)
-        if change.action in VALUE_ACTIONS and held.get(key) != change.new_value:
+        if held.get(key) != change.new_value:
             now = held.get(key)
             shown = "a different value" if change.secret else repr(now)
             raise ValidationError(
@@ -81,14 +159,27 @@ def revert_steps(changes: Sequence[Change]) -> list[RevertStep]:
                 f"{'empty' if now is None else shown}, no longer what change #{change.seq} "
                 "made it: it was changed again since; revert that first."
             )
-    return [
-        RevertStep(c, entities[_entity_key(c)], c.old_value)
-        for c in sorted(changes, key=lambda c: -c.seq)
-        if c.action == ChangeAction.CREATE_ENTITY or _entity_key(c) not in created
-    ]
 
 
-def _held(entities, variables: set[str]) -> dict[tuple[str, str, str, int], str]:
+def _deleted_values(deletions: Sequence[Change]) -> dict[Key, list[Change]]:
+    """The values each deleted entity held, recorded in its batch just before the deletion."""
+    found: dict[Key, list[Change]] = defaultdict(list)
+    if not deletions:
+        return found
+    query = Q()
+    for deletion in deletions:
+        query |= Q(
+            batch=deletion.batch,
+            entity_type=deletion.entity_type,
+            entity=deletion.entity,
+            seq__lt=deletion.seq,
+        )
+    for change in Change.objects.filter(query, action=ChangeAction.DELETE).order_by("seq"):
+        found[_entity_key(change)].append(change)
+    return found
+
+
+def _held(entities: Iterable[Entity], variables: set[str]) -> dict[tuple[str, str, str, int], str]:
     """The values the entities now hold for the named variables, by change-log key."""
     by_id = {e.pk: e for e in entities}
     return {
@@ -102,9 +193,13 @@ def _held(entities, variables: set[str]) -> dict[tuple[str, str, str, int], str]
 def do_revert(changes: Sequence[Change], *, user: object = None) -> int:
     """Undo `changes` as one new batch; returns the number of changes it records."""
     with services.change_batch(user) as batch:
+        before = len(batch.pending)
         steps = revert_steps(changes)
-        value_steps = [s for s in steps if not s.removes_entity]
-        plan = _plan(value_steps)
+        # Re-created first, so that restored values may name them.
+        for step in steps:
+            if step.recreates_entity:
+                _recreate(step, user)
+        plan = _plan([s for s in steps if s.change.action in VALUE_ACTIONS])
         errors = [
             message
             for entity, per_entity in plan.items()
@@ -115,12 +210,39 @@ def do_revert(changes: Sequence[Change], *, user: object = None) -> int:
         ]
         if errors:
             raise ValidationError(errors)
-        count = services.apply_plan(batch, plan)
+        services.apply_plan(batch, plan)
         for step in steps:
             if step.removes_entity:
                 services.do_delete_entity(step.entity, user=user)
-                count += 1
-    return count
+        return len(batch.pending) - before
+
+
+def _recreate(step: RevertStep, user: object) -> None:
+    """The deleted entity again, with its recorded values; refused as any creation is."""
+    definitions = services.definitions_of(step.entity_type)
+    values: dict[str, dict[int, str]] = defaultdict(dict)
+    cells: dict[str, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for change in step.values:
+        definition = definitions.get(change.variable)
+        if definition is not None and definition.table:
+            cells[definition.table][change.indx][change.variable] = change.old_value
+        else:  # a variable deleted since is reported by do_create_entity
+            values[change.variable][change.indx] = change.old_value
+    tables = {
+        table: [rows.get(i, {}) for i in range(1, max(rows) + 1)] for table, rows in cells.items()
+    }
+    try:
+        services.do_create_entity(
+            step.entity_type,
+            step.change.entity,
+            {name: [held[i] for i in sorted(held)] for name, held in values.items()},
+            tables,
+            user=user,
+        )
+    except ValidationError as refused:
+        raise ValidationError(
+            [f"{step.label} cannot be re-created as it was: {m}" for m in refused.messages]
+        ) from refused
 
 
 def _plan(steps: Sequence[RevertStep]) -> services.Plan:

@@ -342,10 +342,27 @@ def references_to(entity: Entity) -> list[str]:
 
 
 def do_delete_entity(entity: Entity, *, user: object = None) -> None:
-    """Delete an entity with its values; refused while other entities refer to it."""
+    """Delete an entity with its values, each recorded as a `delete` change; refused while
+    other entities refer to it."""
     if referrers := references_to(entity):
         raise ValidationError(f"{entity} is still named by {', '.join(referrers)}")
     with change_batch(user) as batch:
+        # Each value is recorded before the deletion, so history shows them and a revert can
+        # re-create the entity; a feed reader simply drops the file at delete_entity.
+        for value in (
+            Value.objects.filter(entity=entity)
+            .select_related("variable")
+            .order_by("variable__name", "indx")
+        ):
+            batch.record(
+                ChangeAction.DELETE,
+                entity.entity_type.name,
+                entity.name,
+                variable=value.variable.name,
+                indx=value.indx,
+                old_value=value.value,
+                secret=value.variable.secret,
+            )
         batch.record(ChangeAction.DELETE_ENTITY, entity.entity_type.name, entity.name)
         batch.touched.discard(entity.pk)
         entity.delete()

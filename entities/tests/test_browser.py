@@ -238,3 +238,25 @@ def test_history_and_revert(page, discovery):
     shot(page, "history-3-after-revert")
     contents = values_of(discovery)
     assert contents.values["room"] == ["EN1018"] and contents.values["server"] == ["nermal"]
+
+
+def test_a_deleted_entity_comes_back_with_its_values_by_a_revert(page, discovery):
+    before = values_of(discovery)
+    sign_in(page, "editor")
+    page.goto("/entity/standalone/discovery/delete/")
+    page.click("button:has-text('Remove discovery')")
+    assert "removed" in page.inner_text(".message.success")
+    page.goto("/changes/")
+    newest = page.locator("table.changes tbody tr").first
+    assert "Entity deleted" in newest.inner_text()
+    shot(page, "delete-1-change-log")
+    newest.locator("a:has-text('Revert batch')").click()
+    preview = page.inner_text(".preview")
+    assert "re-create the entity" in preview and "EN1018" in preview
+    shot(page, "delete-2-revert-preview")
+    page.click("button:has-text('Revert')")
+    page.wait_for_url("**/changes/")
+    assert "Reverted" in page.inner_text(".message.success")
+    shot(page, "delete-3-after-revert")
+    after = values_of(Entity.objects.get(name="discovery"))
+    assert after.values == before.values and after.tables == before.tables

@@ -9,6 +9,7 @@ from django.urls import reverse
 from entities import services
 from entities.models import Change, Entity, EntityType, VariableDefinition
 from entities.reading import entity_contents
+from entities.views import search as search_views
 from testing import factories
 
 
@@ -329,6 +330,32 @@ def test_batch_edit_can_clear_a_variable(campus):
     assert all("room" not in values_of(e) for e in targets)
 
 
+def test_going_back_from_the_preview_keeps_the_clear_boxes(campus):
+    targets = list(Entity.objects.filter(name__in=["ws1", "ws2"]))
+    client = signed_in("editor")
+    extra = {"v-server": "nermal", "clear-room": "1"}
+    preview = batch(client, targets, "preview", show=["server", "room"], **extra)
+    assert 'name="clear-room" value="1"' in preview.content.decode()
+    back = batch(client, targets, "edit", show=["server", "room"], **extra).content.decode()
+    assert re.search(r'name="clear-room" value="1" checked', back)
+    assert not re.search(r'name="clear-server" value="1" checked', back)
+
+
+def test_search_results_are_paged_and_a_batch_edit_can_take_every_match(campus, monkeypatch):
+    monkeypatch.setattr(search_views, "RESULTS_PAGE", 2)
+    client = signed_in("editor")
+    first = client.get("/search/standalone/", {"search": "1", "c-room": "EN1018"}).content.decode()
+    assert "3 matches" in first and "page 1 of 2" in first and "Batch Edit all 3 matches" in first
+    assert len(re.findall(r'name="entity" value="(\d+)"', first)) == 2
+    assert search(client, **{"c-room": "EN1018", "page": "2"}) == ["ws2"]
+    edit = client.post(
+        reverse("entities:batch_edit", args=["standalone"]),
+        {"scope": "all", "back": "search=1&c-room=EN1018", "show": "server", "entity": ["1"]},
+    ).content.decode()
+    assert "3 standalone entities in this batch" in edit
+    assert all(f"<li>{name}</li>" in edit for name in ("lib1", "ws1", "ws2"))
+
+
 @pytest.fixture
 def cnames(standalone):
     for name, rows in [
@@ -403,6 +430,57 @@ def test_reverting_a_creation_removes_the_entity(standalone):
     batch_id = Change.objects.get(entity="garfield", action="create_entity").batch
     signed_in("editor").post(reverse("entities:revert_batch", args=[batch_id]))
     assert not Entity.objects.filter(pk=created.pk).exists()
+
+
+def delete_via_the_webtool(entity) -> Change:
+    url = reverse("entities:delete", args=[entity.entity_type.name, entity.name])
+    signed_in("editor").post(url)
+    return Change.objects.get(entity=entity.name, action="delete_entity")
+
+
+def test_deleting_an_entity_records_its_values_and_its_revert_re_creates_it(discovery):
+    before = entity_contents(discovery, show_secrets=True)
+    deletion = delete_via_the_webtool(discovery)
+    batch = list(Change.objects.filter(batch=deletion.batch))
+    assert batch[-1] == deletion and {c.action for c in batch[:-1]} == {"delete"}
+    assert ("cname", 2, "www") in [(c.variable, c.indx, c.old_value) for c in batch]
+    assert [c.secret for c in batch if c.variable == "iscsi_password"] == [True]
+    client = signed_in("editor")
+    preview = client.get(reverse("entities:revert_change", args=[deletion.seq])).content.decode()
+    assert "re-create the entity" in preview and "********" in preview and "s3cret" not in preview
+    assert client.post(reverse("entities:revert_change", args=[deletion.seq])).status_code == 302
+    after = entity_contents(Entity.objects.get(name="discovery"), show_secrets=True)
+    assert after.values == before.values and after.tables == before.tables
+    revert = Change.objects.filter(seq__gt=deletion.seq)
+    assert revert[0].action == "create_entity" and len({c.batch for c in revert}) == 1
+
+
+def test_reverting_a_deletion_is_refused_when_it_cannot_be_re_created(discovery, standalone):
+    deletion = delete_via_the_webtool(discovery)
+    client = signed_in("editor")
+    url = reverse("entities:revert_batch", args=[deletion.batch])
+    services.do_save_variable(standalone, "room", regex="EN2[0-9]{3}")
+    refused = client.post(url, follow=True).content.decode()
+    assert "Nothing was reverted: standalone/discovery cannot be re-created as it was" in refused
+    assert "&#x27;EN1018&#x27; does not match" in refused
+    assert not Entity.objects.filter(name="discovery").exists()
+    services.do_save_variable(standalone, "room", regex="")
+    factories.entity(standalone, "discovery")
+    again = client.get(url)
+    assert again.status_code == 409
+    assert "standalone/discovery exists again" in again.content.decode()
+
+
+def test_reverting_the_deletion_of_a_type_is_refused_with_a_reason(standalone):
+    printer = services.do_create_type("printer")
+    factories.entity(printer, "lp1")
+    signed_in("admin").post("/types/printer/delete/")
+    deletion = Change.objects.get(action="delete_entity", entity="lp1")
+    client = signed_in("editor")
+    whole = client.get(reverse("entities:revert_batch", args=[deletion.batch])).content.decode()
+    assert "deleting an entity type cannot be reverted" in whole
+    one = client.get(reverse("entities:revert_change", args=[deletion.seq])).content.decode()
+    assert "deleting an entity type cannot be reverted" in one
 
 
 def test_variable_maintenance_lists_edits_and_adds(standalone):

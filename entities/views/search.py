@@ -9,8 +9,9 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -35,6 +36,11 @@ class SearchChooseView(LabnetView, View):
             "entities/choose_type.html",
             {"form": form, "title": "Entity Search", "button": "Variable Search"},
         )
+
+
+# Each result row posts its check box, and Django refuses a form of over 1,000 fields; a
+# batch edit of every match re-runs the search instead (scope=all).
+RESULTS_PAGE = 500
 
 
 def criteria_rows(search, validator: Validator) -> list[dict]:
@@ -62,12 +68,23 @@ class EntitySearchView(LabnetView, EntityTypeMixin, View):
             "tables": sorted({d.table for d in entity_type.variables.all() if d.table}),
         }
         if "search" in request.GET:
-            entities = list(search.queryset().order_by("name"))
+            page = Paginator(search.queryset().order_by("name"), RESULTS_PAGE).get_page(
+                request.GET.get("page")
+            )
+            entities = list(page.object_list)
             shown = search.shown_values(entities)
+            context["page"] = page
+            context["page_query"] = query_without_page(request)
             context["results"] = [
                 (e, [shown[e.pk][d.name] for d in search.shown]) for e in entities
             ]
         return render(request, "entities/search.html", context)
+
+
+def query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 class TableSearchView(LabnetView, EntityTypeMixin, View):
@@ -129,9 +146,13 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             return redirect(self.back_url())
         return self.show(fields, "preview", preview=preview, seq=seq)
 
+    def cleared(self, fields: list[VariableField]) -> list[str]:
+        """The variables whose Clear box is ticked; carried through preview and back."""
+        return [f.name for f in fields if self.request.POST.get(f"clear-{f.name}")]
+
     def read_changes(self, fields: list[VariableField]) -> dict[str, list[str]]:
-        post = self.request.POST
-        return {f.name: f.current for f in fields if f.current or post.get(f"clear-{f.name}")}
+        cleared = self.cleared(fields)
+        return {f.name: f.current for f in fields if f.current or f.name in cleared}
 
     def label(self) -> str:
         return f"{self.entity_type.name} entities"
@@ -161,6 +182,8 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         ]
 
     def get_targets(self) -> list:
+        if self.request.POST.get("scope") == "all":
+            return self.all_matches()
         ids = self.request.POST.getlist("entity") or self.request.POST.get("entities", "").split(
             ","
         )
@@ -169,6 +192,15 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             .select_related("entity_type")
             .order_by("name")
         )
+
+    def all_matches(self) -> list[Entity]:
+        """Every entity the search of the results page matches, not only the page shown."""
+        search = EntitySearch(
+            self.entity_type,
+            QueryDict(self.request.POST.get("back", "")),
+            self.request.user.has_perm(SEE_SECRETS),
+        )
+        return list(search.queryset().select_related("entity_type").order_by("name"))
 
     def target_ids(self) -> str:
         return ",".join(str(e.pk) for e in self.targets)
@@ -222,6 +254,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
                 "entity_type": self.entity_type,
                 "view": self,
                 "fields": fields,
+                "cleared": self.cleared(fields),
                 "step": step,
                 "preview": preview,
                 "seq": seq,
