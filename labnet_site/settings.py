@@ -2,6 +2,7 @@
 the defaults run Labnet embedded (SQLite, a filesystem broker) with no external service."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,11 @@ def _database(url: str) -> dict:
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
         # failing with "database is locked" when they upgrade from a read.
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        # A file, not memory, so the central worker an end-to-end test starts reaches the
+        # test database; one per test run, since runs on one machine may overlap.
+        config["TEST"] = {
+            "NAME": str(Path(tempfile.gettempdir()) / f"labnet-test-{os.getpid()}.sqlite3")
+        }
         if config["NAME"] and config["NAME"] != ":memory:":
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     return config
@@ -118,8 +124,11 @@ LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "mast
 # Celery: Redis in production (LABNET_BROKER_URL=redis://...); a filesystem broker embedded,
 # so the web, the central worker and a local agent can run with no service at all.
 CELERY_BROKER_URL = os.environ.get("LABNET_BROKER_URL", "filesystem://")
+# A publisher (a commit's fan-out, a page's request to an agent) gives up at once when the
+# broker is down instead of retrying for seconds in the user's request: agents poll anyway.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= filesystem_broker_options(VAR_DIR)
 CELERY_TASK_DEFAULT_QUEUE = "central"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,24 +1,34 @@
-"""What end-to-end tests share: a live server that answers one request at a time on the
-test's in-memory database, waiting for an outcome, and a Redis database of their own as the
-Celery broker."""
+"""What end-to-end tests share: a live server that answers one request at a time, waiting for
+an outcome, a Redis database of their own as the Celery broker, and a real central worker
+on the test database."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 import redis
+from django.conf import settings
+from django.db import connection
 
 from labnet_site.celery import app as celery_app
 
 T = TypeVar("T")
 
-# The test thread and the live server's thread share one SQLite connection: one at a time.
+# Requests and the test thread's database work take turns. It was needed while the test
+# database was SQLite in memory behind one shared connection; on the file test database it
+# only keeps the timing of a test plain.
 DB_LOCK = threading.RLock()
+STOP_SECONDS = 10.0
 
 
 def free_port() -> int:
@@ -55,10 +65,8 @@ def _reset_pools() -> None:
 
 
 @contextmanager
-def broker(url: str) -> Iterator[None]:
-    """Celery publishes to the Redis database `url` names, flushed before and after."""
-    client = redis.Redis.from_url(url)
-    client.flushdb()
+def use_broker(url: str) -> Iterator[None]:
+    """Celery publishes to url until the block ends."""
     # Under the Django namespace the setting's own name is what the broker URL is read from.
     saved = celery_app.conf.CELERY_BROKER_URL
     celery_app.conf.CELERY_BROKER_URL = url
@@ -68,4 +76,55 @@ def broker(url: str) -> Iterator[None]:
     finally:
         celery_app.conf.CELERY_BROKER_URL = saved
         _reset_pools()
+
+
+@contextmanager
+def broker(url: str) -> Iterator[None]:
+    """Celery publishes to the Redis database `url` names, flushed before and after."""
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        with use_broker(url):
+            yield
+    finally:
         client.flushdb()
+
+
+def database_url() -> str:
+    """The test database as a LABNET_DATABASE_URL, for the processes a test starts."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
+    return f"mysql://{user}:{password}@{db['HOST']}:{db['PORT'] or 3306}/{db['NAME']}"
+
+
+@contextmanager
+def central_worker(broker_url: str, log: Path) -> Iterator[subprocess.Popen]:
+    """A real central worker process (queue "central") on the test database, consuming from
+    broker_url, logging to log."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "labnet_site.settings",
+        "LABNET_DATABASE_URL": database_url(),
+        "LABNET_BROKER_URL": broker_url,
+        "LABNET_VAR_DIR": str(log.parent / "var"),
+    }
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "labnet_site", "worker", "--queues", "central"),
+        *("--hostname", f"central@{log.parent.name}", "--pool", "solo", "--loglevel", "INFO"),
+        *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+    ]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,5 +1,7 @@
 """The push that replaces the guide's 60 s poll: after a commit, work is enqueued on the
-queue host.<name> of exactly the hosts the changes affect (DESIGN.md).
+queue host.<name> of exactly the hosts the changes affect (DESIGN.md). The committing request
+only sends the central worker one message naming the batch; the central worker finds the
+hosts and publishes their messages (workers.tasks.fan_out).
 
 A host is affected by a change of its own entity; of an entity its templates read (the reads
 its agent reports); of a managed file whose changed instance it can get by name; and, for
@@ -33,6 +35,7 @@ from .models import AgentHost, HostRead
 
 log = logging.getLogger("labnet.fanout")
 SYNC_TASK = "workers.sync"
+FANOUT_TASK = "workers.fanout"
 HOST_TYPES = (CLIENT, SERVER)
 SCHEMA_ACTIONS = {
     ChangeAction.CREATE_TYPE,
@@ -43,11 +46,26 @@ SCHEMA_ACTIONS = {
 
 
 def on_changes_committed(sender: object, changes: Sequence[Change], **_: object) -> None:
+    """In the committing request: one message to queue "central" naming the batch's first and
+    last seq, whatever the number of hosts. A broker that is down costs a log line, not the
+    commit (the agents' poll catches up)."""
     if not changes or not AgentHost.objects.exists():
         return
-    hosts = affected_hosts(changes)
-    if hosts:
-        enqueue_sync(hosts, changes[-1].seq)
+    from labnet_site.celery import app
+
+    first, last = changes[0].seq, changes[-1].seq
+    try:
+        app.send_task(FANOUT_TASK, args=[first, last], retry=False)
+    except Exception as exc:  # kombu raises transport-specific errors
+        log.warning("fan-out of changes %s-%s not sent: %s", first, last, exc)
+
+
+def fan_out(first: int, last: int) -> int:
+    """On the central worker: a sync(last) to every host the changes first..last affect.
+    Returns the number of messages published."""
+    changes = list(Change.objects.filter(seq__range=(first, last)))
+    hosts = affected_hosts(changes) if changes else set()
+    return enqueue_sync(hosts, last) if hosts else 0
 
 
 def affected_hosts(changes: Iterable[Change]) -> set[str]:
@@ -153,7 +171,7 @@ def appservers_of(hosts: set[str]) -> set[str]:
 def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
     """One sync message per host, published on the default exchange straight to the queue
     host.<name>: no per-queue declaration, so ten thousand hosts cost one publish each. A
-    broker that is down costs a log line, not the commit (the agents' poll catches up)."""
+    broker that is down costs a log line (the agents' poll catches up)."""
     from labnet_site.celery import app
 
     sent = 0

@@ -23,6 +23,7 @@ from .files import FilesRun, HostFiles, files_to_process
 from .master import MasterCache
 from .mirror import ANY, LocalMirror, download, pull
 from .settings import AgentSettings
+from .sshkey import publish_ssh_key
 
 log = logging.getLogger("labnet.agent")
 SYNC, SANITY = "sync", "sanity"
@@ -85,9 +86,21 @@ class Agent:
             except ApiUnavailable as exc:
                 applied = self.mirror.last_seq() or 0
                 errors.append({"file": "", "message": f"mirror not re-checked: {exc}"})
-            run = self._host_files().apply()
+            host_files = self._host_files()
+            errors += self._publish_ssh_key(host_files)
+            run = host_files.apply()
             run.errors[:0] = errors
             return self._finish(SANITY, applied, run, self._load_deps(), started)
+
+    def _publish_ssh_key(self, host_files: HostFiles) -> list[dict[str, str]]:
+        own = host_files.source.entity_values(host_files.kind, self.settings.host)
+        try:
+            publish_ssh_key(self.client, self.settings.host, self.paths.root, own)
+        except ApiUnavailable:
+            pass  # sent on the next sanity pass
+        except ApiError as exc:
+            return [{"file": "", "message": f"ssh_key not published: {exc}"}]
+        return []
 
     def _host_files(self) -> HostFiles:
         return HostFiles(

@@ -1,10 +1,11 @@
 """The agent end to end with real parts: a live Django server, Redis (database 15, flushed),
-and each host's agent as a real Celery worker process installing into a temporary
-LABNET_ROOT."""
+the central worker finding the hosts a commit affects, and each host's agent as a real Celery
+worker process installing into a temporary LABNET_ROOT."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from django.test.testcases import QuietWSGIRequestHandler
 from pytest_django.live_server_helper import LiveServer
 
 from entities import services
-from entities.models import Entity
+from entities.models import Entity, Value
 from testing import hosts, live
 from testing.live import DB_LOCK, OneAtATime, free_port, wait_for
 from workers.models import AgentReport
@@ -28,6 +29,7 @@ from workers.services import do_make_host_token
 
 BROKER = "redis://127.0.0.1:6379/15"
 MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
+ODIE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdieOdieOdie root@odie"
 BROKEN = "<Template>\n<varVal><entity>nobody</entity>room</varVal>\n</Template>"
 
 pytestmark = [
@@ -128,7 +130,15 @@ def broker():
 
 
 @pytest.fixture
-def campus(settings, tmp_path, broker):
+def central(broker, tmp_path) -> Path:
+    """The central worker's log."""
+    log = tmp_path / "central.log"
+    with live.central_worker(BROKER, log):
+        yield log
+
+
+@pytest.fixture
+def campus(settings, tmp_path, central):
     settings.LABNET_MASTER_STORE = tmp_path / "master"
     hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
     hosts.host("server", "nermal", room="EN2000", dept="math", site="mun")
@@ -167,7 +177,7 @@ def reported(host: str, **lookups) -> AgentReport | None:
         return AgentReport.objects.filter(host__name=host, **lookups).first()
 
 
-def test_changes_reach_the_files_of_the_affected_host_only(campus):
+def test_changes_reach_the_files_of_the_affected_host_only(campus, central):
     web, start = campus
     odie, nermal = start("odie"), start("nermal")
     motd_odie, motd_nermal = odie.file("/etc/motd"), nermal.file("/etc/motd")
@@ -180,11 +190,16 @@ def test_changes_reach_the_files_of_the_affected_host_only(campus):
     assert (odie.etc / "server" / "nermal").is_file()  # the mirror holds the whole database
     nermal_inode = motd_nermal.stat().st_ino
 
-    # A value change is pushed (the poll is 30 s): the file follows within seconds.
+    # A value change is pushed (the poll is 30 s) by the central worker: the file follows
+    # within seconds.
     started = time.monotonic()
     set_room("odie", "EN1020")
     wait_for(lambda: read(motd_odie) == "welcome to EN1020.\n", 10, "the pushed change")
     assert time.monotonic() - started < 5
+    # The central worker's fan-out sent one host a sync: odie.
+    assert re.search(
+        r"workers\.fanout\[[-0-9a-f]+\] succeeded in \S+: 1$", central.read_text(), re.M
+    )
     assert motd_nermal.stat().st_ino == nermal_inode
 
     # A hand edit is kept as .lnsyncsave when the next change comes.
@@ -205,11 +220,23 @@ def test_changes_reach_the_files_of_the_affected_host_only(campus):
     assert read(motd_odie) == "welcome to EN1021.\n"
 
 
-def test_agent_keeps_working_while_the_web_server_is_away_then_catches_up(campus):
+def ssh_key(host: str) -> list[str]:
+    with DB_LOCK:
+        values = Value.objects.filter(entity__name=host, variable__name="ssh_key")
+        return list(values.values_list("value", flat=True))
+
+
+def test_agent_keeps_working_while_the_web_server_is_away_then_catches_up(campus, tmp_path):
     web, start = campus
+    # The host's public key, published by the agent at start as its ssh_key.
+    key_file = tmp_path / "odie" / "root" / "etc" / "ssh" / "ssh_host_ed25519_key.pub"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text(f"{ODIE_KEY}\n")
     odie = start("odie", poll=1.0)
     motd = odie.file("/etc/motd")
     wait_for(lambda: read(motd) == "welcome to EN1018.\n", what="first install")
+    wait_for(lambda: ssh_key("odie") == [ODIE_KEY], 10, "odie's ssh key in the database")
+    assert ssh_key("nermal") == []
 
     web.stop()
     set_room("odie", "EN3000")  # committed while the agent cannot read it

@@ -1,23 +1,56 @@
-"""Which hosts a committed change enqueues work for."""
+"""The fan-out: a commit sends one message to the central worker, which finds the hosts the
+changes affect and sends each a sync."""
+
+import base64
+import json
+import logging
+import time
 
 import pytest
+import redis
 
 from entities import services
-from entities.models import Entity
-from testing import factories, hosts
-from workers import fanout
+from entities.models import Change, Entity
+from labnet_site.celery import app
+from testing import factories, hosts, live
+from workers import fanout, tasks
 from workers.models import AgentHost
 from workers.services import do_make_host_token, do_record_report
 
 # Committed for real, since the fan-out runs after commit; restored after, for later tests.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+BROKER = "redis://127.0.0.1:6379/13"
 
 
 @pytest.fixture
 def sent(monkeypatch):
+    """The hosts each commit reaches, the central task run in place of its message."""
     calls = []
+
+    def send_task(name, args, **_):
+        assert name == fanout.FANOUT_TASK
+        tasks.fan_out(*args)
+
+    monkeypatch.setattr(app, "send_task", send_task)
     monkeypatch.setattr(fanout, "enqueue_sync", lambda names, seq: calls.append(set(names)))
     return calls
+
+
+@pytest.fixture
+def queues():
+    """The Redis database the fan-out publishes to, as a client."""
+    with live.broker(BROKER):
+        yield redis.Redis.from_url(BROKER)
+
+
+def messages(client, queue):
+    """(task name, args) of the messages waiting in queue, oldest first."""
+    found = []
+    for raw in reversed(client.lrange(queue, 0, -1)):
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        found.append((message["headers"]["task"], args))
+    return found
 
 
 @pytest.fixture
@@ -101,3 +134,33 @@ def test_group_instance_reaches_the_group(campus, sent):
 def test_definition_change_reaches_every_agent(campus, sent):
     factories.variable(campus, "floor")
     assert sent[-1] == {"odie", "nermal", "wren", "jay"}
+
+
+def test_a_commit_sends_the_central_worker_one_message_for_its_batch(campus, queues):
+    entity = Entity.objects.get(name="odie")
+    services.do_set_values(entity, {"room": ["X1"], "dept": ["math"]}, user="tests")
+    batch = list(Change.objects.filter(entity="odie").order_by("-seq")[:2])
+    assert messages(queues, "central") == [
+        (fanout.FANOUT_TASK, [batch[-1].seq, batch[0].seq]),
+    ]
+    assert not queues.exists("host.odie")  # the request published nothing per host
+
+
+def test_the_central_task_sends_each_affected_host_a_sync(campus, queues):
+    set_value("client", "wren", room="X1")
+    last = Change.objects.latest("seq").seq
+    queues.delete("central")
+    assert tasks.fan_out(last, last) == 2
+    assert messages(queues, "host.wren") == [(fanout.SYNC_TASK, [last])]
+    assert messages(queues, "host.odie") == [(fanout.SYNC_TASK, [last])]
+    assert not queues.exists("host.nermal")
+
+
+def test_a_broker_that_is_down_costs_a_log_line_not_the_commit(campus, caplog):
+    with live.use_broker("redis://127.0.0.1:1/0"), caplog.at_level(logging.WARNING):
+        started = time.monotonic()
+        set_value("server", "odie", room="X9")
+        elapsed = time.monotonic() - started
+    assert Entity.objects.get(name="odie").values.get(variable__name="room").value == "X9"
+    assert "not sent" in caplog.text
+    assert elapsed < 1
