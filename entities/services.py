@@ -231,7 +231,9 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
         ):
             existing[value.entity_id, value.variable_id][value.indx] = value
     to_create: list[Value] = []
-    to_update: list[Value] = []
+    # Updated value ids by new text: a batch edit sets one text on many entities, so one
+    # UPDATE per distinct text beats a per-row statement.
+    to_update: dict[str, list[int]] = defaultdict(list)
     to_delete: list[int] = []
     before = len(batch.pending)
     for entity, per_entity in plan.items():
@@ -255,8 +257,7 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
                         )
                     )
                 else:
-                    old.value, old.modified = new, batch.now
-                    to_update.append(old)
+                    to_update[new].append(old.pk)
                 batch.record(
                     ChangeAction.DELETE if new is None else ChangeAction.SET,
                     entity.entity_type.name,
@@ -270,7 +271,11 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
             batch.touched.add(entity.pk)
     for start in range(0, len(to_delete), 1000):
         Value.objects.filter(pk__in=to_delete[start : start + 1000]).delete()
-    Value.objects.bulk_update(to_update, ["value", "modified"], batch_size=1000)
+    for text, ids in to_update.items():
+        for start in range(0, len(ids), 1000):
+            Value.objects.filter(pk__in=ids[start : start + 1000]).update(
+                value=text, modified=batch.now
+            )
     Value.objects.bulk_create(to_create, batch_size=2000)
     return len(batch.pending) - before
 
