@@ -1,14 +1,19 @@
 """The host agent's side of network monitoring (the guide's lnsysconfigd statistics report):
 collect every category from this machine and the host's configuration in the XML mirror,
 and post the report to the web server with the host's token. It runs on the agent's own
-schedule (lnappconf/nms report_interval, 300 s by default, re-read every time) and when the
-task nms.collect arrives on the host's queue. No ORM here: plain data in, the API out."""
+schedule (lnappconf/nms report_interval, 300 s by default, re-read every time) once the
+agent has its mirror, and when the task nms.collect arrives on the host's queue. A report
+the web server cannot take waits in the agent's outbox (a day's worth at most) and goes,
+with the time it was collected, as soon as the server answers. No ORM here: plain data in,
+the API out."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +22,18 @@ from celery.signals import worker_ready, worker_shutting_down
 
 from entities.mirror import write_atomic
 from filemgr.templating import ConfigSource, MirrorSource
-from workers.host.client import ApiClient, ApiError, ApiUnavailable
+from workers.host.client import ApiClient
+from workers.host.mirror import LocalMirror
+from workers.host.outbox import deliver
 
 from .collectors import FstabRow, HostConfig, System, collect_all
 
 log = logging.getLogger("labnet.nms")
 COLLECT_TASK = "nms.collect"
 REPORT_INTERVAL = 300.0
+KEPT_SECONDS = 24 * 3600.0
+# How often the schedule looks for the mirror before the agent's first sync has made it.
+MIRROR_WAIT = 2.0
 FSTAB_COLUMNS = {
     "dev": "fst_dev",
     "mntpt": "fst_mntpt",
@@ -71,24 +81,30 @@ def report_interval(source: ConfigSource) -> float:
 
 class Collection:
     """One host's collections, one at a time; the network counters persist between them in
-    the agent's state folder."""
+    the agent's state folder, and so do the reports not yet delivered."""
 
-    def __init__(self, host: str, etc: Path, state_dir: Path, client: ApiClient):
-        self.host, self.etc, self.client = host, etc, client
+    def __init__(self, host: str, mirror: LocalMirror, state_dir: Path, client: ApiClient):
+        self.host, self.mirror, self.client = host, mirror, client
+        self.etc = mirror.directory
         self.state_file = state_dir / "nms-state.json"
+        self.outbox = state_dir / "nms-reports"
         self.lock = threading.Lock()
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> dict[str, Any] | None:
+        """Collect and deliver a report; None while the agent has no mirror yet, which holds
+        the fstab table and the daemons to look for."""
         with self.lock:
-            config = host_config(MirrorSource(self.etc), self.host)
+            if self.mirror.last_seq() is None:
+                log.info("nms collection waits for the mirror")
+                return None
+            source = MirrorSource(self.etc)
+            config = host_config(source, self.host)
             system = System(state=self._load_state())
-            report = {"reports": collect_all(config, system)}
+            collected = datetime.now(UTC).isoformat()
+            report = {"time": collected, "reports": collect_all(config, system)}
             write_atomic(self.state_file, json.dumps(system.state).encode())
-            try:
-                self.client.post(f"nms/hosts/{self.host}/reports/", report)
-            except (ApiUnavailable, ApiError) as exc:
-                # A late report would be stale: the next one replaces it.
-                log.warning("nms report not delivered: %s", exc)
+            keep = math.ceil(KEPT_SECONDS / report_interval(source))
+            deliver(self.client, self.outbox, f"nms/hosts/{self.host}/reports/", report, keep)
             return report
 
     def _load_state(self) -> dict[str, Any]:
@@ -99,7 +115,8 @@ class Collection:
 
 
 class CollectionSchedule(threading.Thread):
-    """A collection when the agent starts and every report interval after."""
+    """The first collection as soon as the agent has its mirror, then one every report
+    interval."""
 
     def __init__(self, collection: Collection):
         super().__init__(name="labnet-nms", daemon=True)
@@ -112,17 +129,21 @@ class CollectionSchedule(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                self.collection.run()
+                waiting = self.collection.run() is None
             except Exception:  # the schedule must outlive any one failed collection
                 log.exception("nms collection failed")
-            self.stopping.wait(report_interval(MirrorSource(self.collection.etc)))
+                waiting = False
+            if waiting:
+                self.stopping.wait(MIRROR_WAIT)
+            else:
+                self.stopping.wait(report_interval(MirrorSource(self.collection.etc)))
 
 
 def install(app: Celery, agent: Any) -> None:
     """Give the agent's Celery app (workers.host.worker) the nms.collect task and start the
     collection schedule with its worker."""
     settings = agent.settings
-    collection = Collection(settings.host, settings.etc, agent.paths.state, agent.client)
+    collection = Collection(settings.host, agent.mirror, agent.paths.state, agent.client)
 
     @app.task(name=COLLECT_TASK)
     def collect() -> None:

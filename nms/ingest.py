@@ -1,7 +1,8 @@
 """The central side of a report: evaluate each reading against its category's levels, keep
-the current status, store a sample only when something changed (every report for the
-heartbeat), hold a new level for the configured number of reports before the state follows
-it, and hand the state changes to the notifications once the report is committed."""
+the current status, store a sample only when its level changed or its value moved by more
+than the category's deadband, hold a new level for the configured number of reports before
+the state follows it, and hand the state changes to the notifications once the report is
+committed. The heartbeat is the host's last report time, not a sample."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from .choices import Level
@@ -17,7 +19,9 @@ from .levels import MonitoringSettings, as_number, monitoring_settings
 from .models import Host, Sample, Status
 
 Readings = Sequence[Mapping[str, str]]
-STATUS_FIELDS = ["value", "number", "detail", "level", "state", "streak", "since", "changed"]
+STATUS_FIELDS = [
+    "value", "number", "detail", "level", "state", "streak", "since", "changed", "stored",
+]  # fmt: skip
 # A host's state change that is not a metric's.
 HOST_CATEGORY = "host"
 SILENT, REPORTING = "silent", "reporting"
@@ -44,13 +48,23 @@ def ingest_report(
     now: datetime | None = None,
     settings: MonitoringSettings | None = None,
 ) -> list[Event]:
-    """Apply one host's report: {category: [{"item", "value", "detail"}, ...]}. A category
-    present in the report is complete: its items not reported any more lose their status
-    (their samples stay)."""
+    """Apply one host's report: {category: [{"item", "value", "detail"}, ...]}, collected at
+    now (a report the agent kept while the web server was away arrives late, with its own
+    time; a time ahead of the server's clock counts as the server's). A category present in
+    the report is complete: its items not reported any more lose their status (their samples
+    stay). A report no newer than the host's last one only fills in the history: the statuses
+    already show something newer."""
     settings = settings or monitoring_settings()
-    now = now or timezone.now()
+    clock = timezone.now()
+    now = min(now, clock) if now else clock
     with transaction.atomic():
-        row, came_back = _heartbeat(host, now)
+        row, new = _locked_host(host, now)
+        if not new and now <= row.last_report:
+            _fill_history(row, reports, now, settings)
+            return []
+        came_back = row.silent
+        if not new:
+            Host.objects.filter(pk=row.pk).update(last_report=now, silent=False)
         existing = {
             (s.category, s.item): s
             for s in Status.objects.filter(host=row, category__in=list(reports))
@@ -61,42 +75,35 @@ def ingest_report(
         updated: list[Status] = []
         for category, readings in reports.items():
             levels = settings.levels_of(category)
-            heartbeat = category in settings.heartbeats
+            band = levels.band()
             for reading in readings:
                 item = reading.get("item", "")
                 value, detail = reading["value"], reading.get("detail", "")
-                level = levels.evaluate(value)
+                number, level = as_number(value), levels.evaluate(value)
                 status = existing.pop((category, item), None)
                 if status is None:
                     status = Status(
-                        host=row, category=category, item=item, value=value,
-                        number=as_number(value), detail=detail, level=level, state=level,
-                        since=now, changed=now,
+                        host=row, category=category, item=item, value=value, number=number,
+                        detail=detail, level=level, state=level, since=now, changed=now,
+                        stored=number,
                     )  # fmt: skip
                     created.append(status)
                     if level != Level.OK:
                         events.append(_event(host, status, Level.OK))
                     store = True
                 else:
-                    store = heartbeat or value != status.value or level != status.level
+                    store = level != status.level or _moved(
+                        status.stored, status.value, value, number, band
+                    )
                     old_state = status.state
-                    if _update(status, value, detail, level, now, settings.hold_reports):
+                    if store:
+                        status.stored = number
+                    if _update(status, value, detail, level, now, settings.hold_reports) or store:
                         updated.append(status)
                     if status.state != old_state:
                         events.append(_event(host, status, old_state))
                 if store:
-                    samples.append(
-                        Sample(
-                            host=row,
-                            category=category,
-                            item=item,
-                            time=now,
-                            value=value,
-                            number=status.number,
-                            detail=detail,
-                            level=level,
-                        )  # fmt: skip
-                    )
+                    samples.append(_sample(row, category, item, now, value, number, detail, level))
         if existing:
             Status.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
         Sample.objects.bulk_create(samples)
@@ -110,17 +117,73 @@ def ingest_report(
     return events
 
 
-def _heartbeat(host: str, now: datetime) -> tuple[Host, bool]:
-    """The host's row, locked so one host's reports apply one at a time; its last report
-    moves to now. Also says whether it had been noticed silent."""
+def _locked_host(host: str, now: datetime) -> tuple[Host, bool]:
+    """The host's row, locked so one host's reports apply one at a time, and whether this
+    report made it (its first)."""
     row = Host.objects.select_for_update().filter(name=host).first()
-    if row is None:
-        row, _ = Host.objects.get_or_create(
-            name=host, defaults={"first_report": now, "last_report": now}
-        )
+    if row is not None:
         return row, False
-    Host.objects.filter(pk=row.pk).update(last_report=now, silent=False)
-    return row, row.silent
+    return Host.objects.get_or_create(name=host, defaults={"first_report": now, "last_report": now})
+
+
+def _moved(
+    stored: float | None, stored_value: str, value: str, number: float | None, band: float
+) -> bool:
+    """Whether a reading differs enough from the one last stored to be stored: a word when it
+    changes, a number when it moves by more than the deadband."""
+    if number is None or stored is None:
+        return value != stored_value
+    return abs(number - stored) > band
+
+
+def _sample(
+    row: Host, category: str, item: str, time: datetime, value: str, number: float | None,
+    detail: str, level: str,
+) -> Sample:  # fmt: skip
+    return Sample(
+        host=row, category=category, item=item, time=time, value=value, number=number,
+        detail=detail, level=level,
+    )  # fmt: skip
+
+
+def _fill_history(
+    row: Host, reports: Mapping[str, Readings], time: datetime, settings: MonitoringSettings
+) -> None:
+    """Store an older report's readings where they differ from the sample before them, so the
+    history stays in order and a report delivered twice is stored once."""
+    before = _samples_before(row, list(reports), time)
+    samples = []
+    for category, readings in reports.items():
+        levels = settings.levels_of(category)
+        for reading in readings:
+            item, value = reading.get("item", ""), reading["value"]
+            number, level = as_number(value), levels.evaluate(value)
+            prior = before.get((category, item))
+            if (
+                prior is None
+                or level != prior.level
+                or _moved(prior.number, prior.value, value, number, levels.band())
+            ):
+                detail = reading.get("detail", "")
+                samples.append(_sample(row, category, item, time, value, number, detail, level))
+    Sample.objects.bulk_create(samples)
+
+
+def _samples_before(
+    row: Host, categories: list[str], time: datetime
+) -> dict[tuple[str, str], Sample]:
+    """Each metric's last sample at or before time."""
+    latest = (
+        Sample.objects.filter(host=row, category__in=categories, time__lte=time)
+        .values("category", "item")
+        .annotate(last=Max("time"))
+    )
+    match = Q()
+    for key in latest:
+        match |= Q(category=key["category"], item=key["item"], time=key["last"])
+    if not match:
+        return {}
+    return {(s.category, s.item): s for s in Sample.objects.filter(match, host=row)}
 
 
 def _update(status: Status, value: str, detail: str, level: str, now: datetime, hold: int) -> bool:
@@ -148,7 +211,7 @@ def _save(statuses: list[Status]) -> None:
     rows = [
         (
             s.value, s.number, s.detail, s.level, s.state, s.streak,
-            adapt(s.since), adapt(s.changed), s.pk,
+            adapt(s.since), adapt(s.changed), s.stored, s.pk,
         )
         for s in statuses
     ]  # fmt: skip

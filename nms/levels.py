@@ -4,7 +4,11 @@ webtool counts from the next report on.
 
 A level value is a number (compare "greater": a reading above it), a word (compare "equal":
 a reading equal to it), or a range "LOW..HIGH" (either end may be left out) that a numeric
-reading inside it matches, whatever the compare."""
+reading inside it matches, whatever the compare.
+
+A numeric reading is stored in the history only when it moves by more than its category's
+deadband from the value last stored (or its level changes): the nms entity's `deadband`, in
+its units, else 1 for percentages and 5 % of the highest numeric level otherwise."""
 
 from __future__ import annotations
 
@@ -20,6 +24,9 @@ from .collectors import ERROR
 
 NMS_TYPE, SETTINGS_TYPE, SETTINGS_ENTITY = "nms", "lnappconf", "nms"
 GREATER, EQUAL = "greater", "equal"
+PERCENT = "percent"
+PERCENT_DEADBAND = 1.0
+LEVEL_DEADBAND = 0.05
 
 
 def as_number(text: str) -> float | None:
@@ -46,6 +53,11 @@ def _matches(compare: str, level: str, value: str, number: float | None) -> bool
     return value.strip().lower() == level.lower()
 
 
+def _ends(level: str) -> list[float]:
+    numbers = (as_number(end) for end in level.split(".."))
+    return [abs(n) for n in numbers if n is not None]
+
+
 @dataclass(frozen=True)
 class Levels:
     """One category's levels (its nms entity)."""
@@ -55,6 +67,7 @@ class Levels:
     critical: tuple[str, ...] = ()
     units: str = ""
     description: str = ""
+    deadband: float | None = None
 
     def evaluate(self, value: str) -> str:
         number = as_number(value)
@@ -65,6 +78,16 @@ class Levels:
         ):
             return Level.WARNING
         return Level.OK
+
+    def band(self) -> float:
+        """How far a number may move from the value last stored before it is stored again;
+        0 stores every change (a category without numeric levels)."""
+        if self.deadband is not None:
+            return self.deadband
+        if self.units == PERCENT:
+            return PERCENT_DEADBAND
+        numbers = [n for t in (*self.warning, *self.critical) for n in _ends(t)]
+        return LEVEL_DEADBAND * max(numbers) if numbers else 0.0
 
     def thresholds(self) -> list[tuple[str, float]]:
         """The numeric "greater" levels, drawn as lines on the history graphs."""
@@ -81,7 +104,6 @@ class MonitoringSettings:
     report_interval: int = 300
     silence_intervals: int = 3
     hold_reports: int = 2
-    heartbeats: frozenset[str] = frozenset({"loadaverage"})
 
     @property
     def silence_seconds(self) -> int:
@@ -100,6 +122,11 @@ def _positive(values: list[str], default: int) -> int:
     return int(number) if number and number >= 1 else default
 
 
+def _deadband(values: list[str]) -> float | None:
+    number = as_number(values[0]) if values else None
+    return number if number is not None and number >= 0 else None
+
+
 # The settings last read and the change they are current to: reports arrive by the hundred a
 # second while the configuration changes now and then.
 _cached: tuple[tuple[int, object] | None, MonitoringSettings] | None = None
@@ -107,7 +134,7 @@ _cached: tuple[tuple[int, object] | None, MonitoringSettings] | None = None
 
 def monitoring_settings() -> MonitoringSettings:
     """The nms entities and lnappconf/nms (report_interval, silence_intervals,
-    hold_reports, heartbeat_metric); read again whenever the change log has moved."""
+    hold_reports); read again whenever the change log has moved."""
     global _cached
     latest = Change.objects.order_by("-seq").values_list("seq", "batch").first()
     if _cached is None or _cached[0] != latest:
@@ -138,11 +165,10 @@ def _read_settings() -> MonitoringSettings:
             critical=tuple(t for t in v.get("critical", []) if t.strip()),
             units=(v.get("units") or [""])[0],
             description=(v.get("description") or [""])[0],
+            deadband=_deadband(v.get("deadband", [])),
         )
         for name, v in categories.items()
     }
-    heartbeats = {name for name, v in categories.items() if v.get("heartbeat") == ["yes"]}
-    heartbeats.update(options.get("heartbeat_metric", []))
     defaults = MonitoringSettings()
     return MonitoringSettings(
         levels=levels,
@@ -151,5 +177,4 @@ def _read_settings() -> MonitoringSettings:
             options.get("silence_intervals", []), defaults.silence_intervals
         ),
         hold_reports=_positive(options.get("hold_reports", []), defaults.hold_reports),
-        heartbeats=frozenset(heartbeats) or defaults.heartbeats,
     )

@@ -1,5 +1,5 @@
-"""Monitoring data: the hosts' heartbeats, the current status of every metric, the change-only
-history of readings, acknowledgements and maintenance windows.
+"""Monitoring data: the hosts' heartbeats (their last report), the current status of every
+metric, the change-only history of readings, acknowledgements and maintenance windows.
 
 Nothing outside nms.ingest and nms.services writes these models."""
 
@@ -49,6 +49,11 @@ class Status(models.Model):
     )
     since = models.DateTimeField(help_text="When the state began.")
     changed = models.DateTimeField(help_text="When the value last changed.")
+    stored = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The number last written to the history: the deadband is measured from it.",
+    )
 
     class Meta:
         ordering = ["host", "category", "item"]
@@ -66,8 +71,9 @@ class Status(models.Model):
 
 
 class Sample(models.Model):
-    """A stored reading. Kept when a metric's value or level changed, and at every report for
-    the heartbeat metric (the guide's load average), so history costs only the changes."""
+    """A stored reading: kept when a metric's level changed, its word changed, or its number
+    moved by more than the category's deadband, so history costs only the changes. The
+    heartbeat is the host's last report, not a sample."""
 
     host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="samples")
     category = models.CharField(max_length=32)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from entities.models import Value
+from entities.models import Value, VariableDefinition
 
 from .models import Acknowledgement, MaintenanceWindow
 
@@ -18,9 +18,10 @@ HOST_TYPES = ("server", "client")
 
 def host_values(variable: str, names: Collection[str] | None = None) -> dict[str, str]:
     """Each server's and client's first value of variable (all of them when names is None)."""
-    rows = Value.objects.filter(
-        entity__entity_type__name__in=HOST_TYPES, variable__name=variable, indx=1
-    )
+    # Through the variable's definitions: a join from the entity type walks every value of
+    # every host, ten times slower on MariaDB with 10,000 hosts.
+    definitions = VariableDefinition.objects.filter(entity_type__name__in=HOST_TYPES, name=variable)
+    rows = Value.objects.filter(variable__in=definitions, indx=1).order_by()
     if names is not None:
         rows = rows.filter(entity__name__in=list(names))
     return dict(rows.values_list("entity__name", "value"))

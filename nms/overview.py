@@ -30,7 +30,7 @@ class Problem:
         return f"{self.category} {self.item}".strip() + f": {self.state}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Tile:
     name: str
     kind: str

@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView, View
 
 from entities.models import Entity
@@ -23,7 +25,7 @@ from .choices import Level
 from .forecast import time_until_full
 from .forms import AcknowledgementForm, MaintenanceForm
 from .graphs import history_svg, timeline_svg
-from .levels import monitoring_settings
+from .levels import PERCENT, monitoring_settings
 from .models import Acknowledgement, Host, MaintenanceWindow, Sample
 from .muting import HOST_TYPES, acknowledged, host_values
 from .overview import overview
@@ -32,7 +34,6 @@ from .tasks import request_collection
 REFRESH_SECONDS = 60
 WINDOWS = {"24": "1 day", "168": "1 week", "720": "30 days"}
 FORECAST_DAYS = 14
-PERCENT = "percent"
 
 
 class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
@@ -40,9 +41,11 @@ class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
     permission_denied_message = "Your role does not allow this."
 
 
+@method_decorator(gzip_page, name="dispatch")
 class OverviewView(LoginRequiredMixin, TemplateView):
     """Every server and client as a tile coloured by its worst state; it reloads its tiles
-    every `refresh` seconds (htmx asks for the body only)."""
+    every `refresh` seconds (htmx asks for the body only), compressed: 10,000 tiles are a
+    megabyte of repetitive HTML."""
 
     template_name = "nms/overview.html"
 
@@ -141,6 +144,8 @@ def _categories(row: Host, settings, start, now, acks) -> list[dict]:
                 0, (start, status.before_number, status.before_level, status.before_value)
             )
         points = points or [(start, status.number, status.level, status.value)]
+        if points[-1][3] != status.value:  # moved within the deadband since last stored
+            points.append((max(status.changed, start), status.number, status.level, status.value))
         if status.number is not None:
             status.graph = history_svg(
                 [(t, n) for t, n, _, _ in points if n is not None],

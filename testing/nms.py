@@ -9,13 +9,15 @@ from entities.models import Entity, EntityType
 from . import factories
 
 DEMO_LEVELS = {
-    "loadaverage": ("greater", ["1.5"], ["3.0"], "load per CPU", "yes"),
-    "diskspace": ("greater", ["85"], ["95"], "percent", "no"),
-    "diskinodes": ("greater", ["80"], ["95"], "percent", "no"),
-    "mdstat": ("equal", ["resync", "recovery"], ["degraded", "inactive"], "", "no"),
-    "mounts": ("equal", [], ["unmounted"], "", "no"),
-    "uuids": ("equal", [], ["mismatch"], "", "no"),
-    "daemon": ("equal", [], ["stopped"], "", "no"),
+    "loadaverage": ("greater", ["1.5"], ["3.0"], "load per CPU"),
+    "diskspace": ("greater", ["85"], ["95"], "percent"),
+    "diskinodes": ("greater", ["80"], ["95"], "percent"),
+    "mdstat": ("equal", ["resync", "recovery"], ["degraded", "inactive"], ""),
+    "mounts": ("equal", [], ["unmounted"], ""),
+    "uuids": ("equal", [], ["mismatch"], ""),
+    "daemon": ("equal", [], ["stopped"], ""),
+    "netrx": ("greater", ["70"], ["90"], "percent"),
+    "nettx": ("greater", ["70"], ["90"], "percent"),
 }
 FSTAB = ("fst_dev", "fst_mntpt", "fst_type", "fst_opts", "fst_pass", "fst_uuid")
 
@@ -28,7 +30,7 @@ def nms_type() -> EntityType:
         warning={"multi_valued": True},
         critical={"multi_valued": True},
         units={},
-        heartbeat={},
+        deadband={},
     )
 
 
@@ -38,7 +40,7 @@ def levels(
     warning: list[str] = (),
     critical: list[str] = (),
     units: str = "",
-    heartbeat: str = "no",
+    deadband: str = "",
 ) -> Entity:
     """The nms entity of category, created or replaced."""
     values = {
@@ -47,7 +49,7 @@ def levels(
         "warning": list(warning),
         "critical": list(critical),
         "units": [units] if units else [],
-        "heartbeat": [heartbeat],
+        "deadband": [deadband] if deadband else [],
     }
     entity = Entity.objects.filter(entity_type__name="nms", name=category).first()
     if entity is None:
@@ -57,12 +59,12 @@ def levels(
 
 
 def demo_levels() -> None:
-    for category, (compare, warning, critical, units, heartbeat) in DEMO_LEVELS.items():
-        levels(category, compare, warning, critical, units, heartbeat)
+    for category, (compare, warning, critical, units) in DEMO_LEVELS.items():
+        levels(category, compare, warning, critical, units)
 
 
 def monitoring_settings(**values: str) -> Entity:
-    """lnappconf/nms: report_interval, silence_intervals, hold_reports, heartbeat_metric."""
+    """lnappconf/nms: report_interval, silence_intervals, hold_reports."""
     values = {k: [v] for k, v in values.items()}
     entity = Entity.objects.filter(entity_type__name="lnappconf", name="nms").first()
     if entity is None:

@@ -1,4 +1,5 @@
-"""The shape of a host's report: {"reports": {category: [{"item", "value", "detail"}]}}."""
+"""The shape of a host's report: {"time": when collected, "reports": {category: [{"item",
+"value", "detail"}]}}; without a time it was collected now."""
 
 import re
 
@@ -14,6 +15,7 @@ class ReadingSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.Serializer):
+    time = serializers.DateTimeField(required=False)
     reports = serializers.DictField(child=ReadingSerializer(many=True), allow_empty=False)
 
     def validate_reports(self, reports: dict) -> dict:

@@ -18,6 +18,7 @@ class HostReport(GenericAPIView):
     def post(self, request, host: str):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        events = ingest_report(host, serializer.validated_data["reports"])
+        data = serializer.validated_data
+        events = ingest_report(host, data["reports"], now=data.get("time"))
         changes = [{"category": e.category, "item": e.item, "state": e.new} for e in events]
         return Response({"host": host, "changes": changes}, status=status.HTTP_201_CREATED)

@@ -1,5 +1,5 @@
 """The CPU load average normalised for the number of processors: the 5-minute average, the
-one that matches the report interval. It is the heartbeat (stored every report)."""
+one that matches the report interval."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def web():
 def agent(broker, web, tmp_path):
     """guernsey's agent: collections on demand (the schedule's interval is an hour)."""
     factories.demo_levels()
-    factories.levels("loadaverage", "greater", ["1000"], ["2000"], "load per CPU", "yes")
+    factories.levels("loadaverage", "greater", ["1000"], ["2000"], "load per CPU")
     factories.monitoring_settings(report_interval="3600", hold_reports="1")
     factories.host(
         "guernsey", domain="math.example.edu",
@@ -90,7 +90,7 @@ def loadaverage_samples() -> int:
 
 def cross_the_load_threshold() -> None:
     with DB_LOCK:
-        factories.levels("loadaverage", "greater", ["1000"], ["0.."], "load per CPU", "yes")
+        factories.levels("loadaverage", "greater", ["1000"], ["0.."], "load per CPU")
     assert request_collection("guernsey")
 
 

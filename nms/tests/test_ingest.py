@@ -1,5 +1,5 @@
-"""Levels from the nms entities, change-only storage with the heartbeat, the flapping hold
-and silence."""
+"""Levels from the nms entities, change-only storage with its deadband, the heartbeat, late
+reports, the flapping hold and silence."""
 
 from __future__ import annotations
 
@@ -65,7 +65,10 @@ def test_levels_come_from_the_nms_entities_and_lnappconf(levels):
     settings = monitoring_settings()
     assert settings.levels_of("mdstat").critical == ("degraded", "inactive")
     assert settings.levels_of("diskspace").thresholds() == [("warning", 85.0), ("critical", 95.0)]
-    assert settings.heartbeats == {"loadaverage"}
+    bands = [settings.levels_of(c).band() for c in ("diskspace", "loadaverage", "mdstat")]
+    assert bands == pytest.approx([1.0, 0.15, 0.0])
+    factories.levels("diskspace", "greater", ["85"], ["95"], "percent", deadband="0.5")
+    assert monitoring_settings().levels_of("diskspace").band() == 0.5
     assert (settings.report_interval, settings.hold_reports, settings.silence_seconds) == (
         60,
         3,
@@ -73,24 +76,69 @@ def test_levels_come_from_the_nms_entities_and_lnappconf(levels):
     )
 
 
-def test_only_changes_are_stored_and_the_heartbeat_every_report(levels):
+def test_only_changes_beyond_the_deadband_are_stored_and_the_heartbeat_is_the_last_report(levels):
     for minute in (0, 5, 10):
         ingest_report(
             "guernsey",
             report(loadaverage="0.40", diskspace={"/": "41.0", "/var": "12.0"}),
             now=at(minute),
         )
-    ingest_report(
-        "guernsey", report(loadaverage="0.40", diskspace={"/": "42.0", "/var": "12.0"}), now=at(15)
-    )
+    # 1 point is the percentage deadband: / drifts 0.6 then 0.6 more, 0.15 the load's.
+    for minute, root, load in ((15, "41.6", "0.50"), (20, "42.2", "0.60")):
+        ingest_report(
+            "guernsey",
+            report(loadaverage=load, diskspace={"/": root, "/var": "12.0"}),
+            now=at(minute),
+        )
     samples = Sample.objects.filter(host__name="guernsey")
-    assert samples.filter(category="loadaverage").count() == 4
-    assert list(samples.filter(category="diskspace").values_list("item", "value")) == [
-        ("/", "41.0"), ("/", "42.0"), ("/var", "12.0"),
+    assert list(samples.values_list("category", "item", "value")) == [
+        ("diskspace", "/", "41.0"), ("diskspace", "/", "42.2"), ("diskspace", "/var", "12.0"),
+        ("loadaverage", "", "0.40"), ("loadaverage", "", "0.60"),
     ]  # fmt: skip
-    assert status("diskspace", "/").changed == at(15)
+    root = status("diskspace", "/")
+    assert (root.value, root.stored, root.changed) == ("42.2", 42.2, at(20))
     assert status("diskspace", "/var").changed == at(0)
-    assert Host.objects.get(name="guernsey").last_report == at(15)
+    assert Host.objects.get(name="guernsey").last_report == at(20)
+
+
+def test_a_level_change_is_stored_however_small_the_move(levels):
+    ingest_report("guernsey", report(diskspace={"/": "84.8"}), now=at(0))
+    ingest_report("guernsey", report(diskspace={"/": "85.2"}), now=at(5))
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "active"}), now=at(10))
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "resync"}), now=at(15))
+    assert list(Sample.objects.values_list("value", "level")) == [
+        ("84.8", "ok"), ("85.2", "warning"), ("active", "ok"), ("resync", "warning"),
+    ]  # fmt: skip
+
+
+def test_a_late_report_keeps_its_own_time_in_order(levels):
+    ingest_report("guernsey", report(diskspace={"/": "50.0"}), now=at(0))
+    # Kept by the agent while the web server was away, delivered oldest first.
+    for minute, used in ((5, "60.0"), (10, "70.0")):
+        ingest_report("guernsey", report(diskspace={"/": used}), now=at(minute))
+    ingest_report("guernsey", report(diskspace={"/": "70.0"}), now=at(60))
+    assert list(Sample.objects.values_list("time", "value")) == [
+        (at(0), "50.0"), (at(5), "60.0"), (at(10), "70.0"),
+    ]  # fmt: skip
+    assert (status("diskspace", "/").changed, Host.objects.get().last_report) == (at(10), at(60))
+
+
+def test_an_older_report_fills_in_the_history_and_leaves_the_status(levels):
+    factories.monitoring_settings(hold_reports="1")
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "active"}), now=at(0))
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "active"}), now=at(10))
+    assert ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(5)) == []
+    assert ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(5)) == []
+    assert list(Sample.objects.values_list("time", "value")) == [
+        (at(0), "active"), (at(5), "degraded"),
+    ]  # fmt: skip
+    md0 = status("mdstat", "/dev/md0")
+    assert (md0.value, md0.state, Host.objects.get().last_report) == ("active", "ok", at(10))
+
+
+def test_a_report_from_a_clock_ahead_counts_as_now(levels):
+    ingest_report("guernsey", report(loadaverage="0.5"), now=timezone.now() + timedelta(hours=2))
+    assert Host.objects.get().last_report <= timezone.now()
 
 
 def test_an_item_not_reported_any_more_loses_its_status_and_keeps_its_history(levels):

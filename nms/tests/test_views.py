@@ -104,8 +104,8 @@ def test_overview_marks_acknowledged_and_maintenance(campus, viewer):
         comment="power work", user="ann",
     )  # fmt: skip
     page = viewer.get("/nms/").content.decode()
-    assert 'class="tile critical acked"' in page
-    assert 'class="tile ok maint"' in page
+    assert 'class="critical acked"' in page
+    assert 'class="ok maint"' in page
     assert 'data-testid="problem-count">2<' in page
 
 
@@ -190,3 +190,13 @@ def test_collect_now_asks_the_agent(campus, editor, monkeypatch):
     answer = editor.post("/nms/host/odie/collect/", follow=True)
     assert asked == ["odie"]
     assert "Asked odie&#x27;s agent to collect now." in answer.content.decode()
+
+
+def test_overview_is_sent_compressed(campus, viewer):
+    import gzip
+
+    answer = viewer.get("/nms/", HTTP_ACCEPT_ENCODING="gzip")
+    assert answer["Content-Encoding"] == "gzip"
+    page = gzip.decompress(answer.content).decode()
+    assert '<a href="/nms/host/guernsey/" class="critical" data-host="guernsey"' in page
+    assert "<small>server · math.example.edu</small><i>1 problem</i>" in page

@@ -22,6 +22,7 @@ from .client import ApiClient, ApiError, ApiUnavailable
 from .files import FilesRun, HostFiles, files_to_process
 from .master import MasterCache
 from .mirror import ANY, LocalMirror, download, pull
+from .outbox import deliver
 from .settings import AgentSettings
 from .sshkey import publish_ssh_key
 
@@ -140,18 +141,4 @@ class Agent:
 
     def send_report(self, report: dict[str, Any]) -> None:
         """Deliver this report and any kept while the web server was away, oldest first."""
-        outbox = self.paths.reports
-        outbox.mkdir(parents=True, exist_ok=True)
-        write_atomic(
-            outbox / f"{time.time_ns():020d}-{report['id']}.json", json.dumps(report).encode()
-        )
-        for path in sorted(outbox.glob("*.json")):
-            try:
-                self.client.post(
-                    f"agents/{self.settings.host}/reports/", json.loads(path.read_text())
-                )
-            except ApiUnavailable:
-                return
-            except ApiError as exc:
-                log.error("report %s refused: %s", path.name, exc)
-            path.unlink()
+        deliver(self.client, self.paths.reports, f"agents/{self.settings.host}/reports/", report)

@@ -1,0 +1,40 @@
+"""Reports waiting for the web server: one file each in an outbox folder of the agent's state,
+delivered oldest first as soon as the server answers, so nothing is lost while it is away."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from entities.mirror import write_atomic
+
+from .client import ApiClient, ApiError, ApiUnavailable
+
+log = logging.getLogger("labnet.agent")
+
+
+def deliver(
+    client: ApiClient, outbox: Path, endpoint: str, report: dict[str, Any], keep: int | None = None
+) -> None:
+    """Queue report, then post the queue to endpoint oldest first, stopping at the first the
+    server cannot take; keep bounds the queue to its newest reports. A report the server
+    refuses is logged and dropped: sending it again would not change the answer."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    write_atomic(outbox / f"{time.time_ns():020d}-{uuid.uuid4()}.json", json.dumps(report).encode())
+    queued = sorted(outbox.glob("*.json"))
+    if keep is not None and len(queued) > keep:
+        for path in queued[:-keep]:
+            path.unlink()
+        queued = queued[-keep:]
+    for path in queued:
+        try:
+            client.post(endpoint, json.loads(path.read_text()))
+        except ApiUnavailable:
+            return
+        except ApiError as exc:
+            log.error("report %s refused: %s", path.name, exc)
+        path.unlink()
