@@ -27,7 +27,6 @@ class ChangeAction(models.TextChoices):
     DELETE = "delete", "Value deleted"
     CREATE_ENTITY = "create_entity", "Entity created"
     DELETE_ENTITY = "delete_entity", "Entity deleted"
-    RENAME_ENTITY = "rename_entity", "Entity renamed"
     CREATE_TYPE = "create_type", "Entity type created"
     DELETE_TYPE = "delete_type", "Entity type deleted"
     SET_VARDEF = "set_vardef", "Variable definition saved"

@@ -123,8 +123,9 @@ class TableField:
 
 
 def read_values(data: QueryDict, input_name: str) -> list[str]:
-    """A variable's submitted values, blanks dropped as the service layer would."""
-    return [v.strip() for v in data.getlist(input_name) if v.strip()]
+    """A variable's submitted values, blanks dropped as the service layer would. Values are
+    kept as typed: stripping would rewrite stored values that carry spaces."""
+    return [v for v in data.getlist(input_name) if v.strip()]
 
 
 def read_rows(data: QueryDict, table: TableField) -> Rows:
@@ -133,8 +134,8 @@ def read_rows(data: QueryDict, table: TableField) -> Rows:
     count = max((len(v) for v in cells.values()), default=0)
     rows = []
     for i in range(count):
-        row = {name: (v[i].strip() if i < len(v) else "") for name, v in cells.items()}
-        if any(row.values()):
+        row = {name: (v[i] if i < len(v) else "") for name, v in cells.items()}
+        if any(v.strip() for v in row.values()):
             rows.append(row)
     return rows
 

@@ -473,6 +473,7 @@ def do_save_variable(
     with change_batch(user) as batch:
         definition = VariableDefinition.objects.filter(entity_type=entity_type, name=name).first()
         before = _definition_state(definition) if definition else None
+        was_mandatory = bool(definition and definition.mandatory)
         if definition is None:
             definition = VariableDefinition(entity_type=entity_type, name=name)
         for key, value in fields.items():
@@ -482,6 +483,8 @@ def do_save_variable(
         after = _definition_state(definition)
         if after != before:
             definition.save()
+            if definition.mandatory != was_mandatory:
+                _touch_type(batch, entity_type)
             batch.record(
                 ChangeAction.SET_VARDEF,
                 entity_type.name,
@@ -490,6 +493,11 @@ def do_save_variable(
                 new_value=after,
             )
     return definition
+
+
+def _touch_type(batch: ChangeBatch, entity_type: EntityType) -> None:
+    """A mandatory variable came or went: every entity of the type may change activity."""
+    batch.touched.update(entity_type.entities.values_list("pk", flat=True))
 
 
 def _definition_state(definition: VariableDefinition) -> str:
@@ -506,9 +514,8 @@ def _definition_state(definition: VariableDefinition) -> str:
 def do_delete_variable(definition: VariableDefinition, *, user: object = None) -> None:
     """Delete a definition with every value of it."""
     with change_batch(user) as batch:
-        batch.touched.update(
-            Value.objects.filter(variable=definition).values_list("entity_id", flat=True)
-        )
+        if definition.mandatory:
+            _touch_type(batch, definition.entity_type)
         batch.record(
             ChangeAction.DELETE_VARDEF,
             definition.entity_type.name,

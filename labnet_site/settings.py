@@ -13,7 +13,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LABNET_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("LABNET_SECRET_KEY", "embedded-only-not-for-production")
-DEBUG = os.environ.get("LABNET_DEBUG", "1") == "1"
+DATABASE_URL = os.environ.get("LABNET_DATABASE_URL", f"sqlite:///{VAR_DIR / 'labnet.sqlite3'}")
+# Debug pages only for the embedded default unless asked for: they show settings and code.
+DEBUG = os.environ.get("LABNET_DEBUG", "1" if DATABASE_URL.startswith("sqlite") else "0") == "1"
 ALLOWED_HOSTS = os.environ.get("LABNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -80,11 +82,7 @@ def _database(url: str) -> dict:
     return config
 
 
-DATABASES = {
-    "default": _database(
-        os.environ.get("LABNET_DATABASE_URL", f"sqlite:///{VAR_DIR / 'labnet.sqlite3'}")
-    )
-}
+DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

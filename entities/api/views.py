@@ -129,6 +129,8 @@ class VariableDetail(GenericAPIView):
         return Response(self.get_serializer(definition).data)
 
     def delete(self, request, type, name):
+        if not request.user.has_perm("entities.delete_variabledefinition"):
+            self.permission_denied(request, "deleting variables needs the delete permission")
         services.do_delete_variable(self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -186,6 +188,7 @@ class EntityList(GenericAPIView):
             )
         except ValidationError as exc:
             raise refused(exc) from None
+        entity.refresh_from_db(fields=["active"])
         return Response(detail_data(request, entity), status=status.HTTP_201_CREATED)
 
 

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('batch', models.UUIDField(db_index=True, help_text='Changes made by one user action share it.')),
                 ('user', models.CharField(blank=True, max_length=150)),
                 ('timestamp', models.DateTimeField()),
-                ('action', models.CharField(choices=[('set', 'Value set'), ('delete', 'Value deleted'), ('create_entity', 'Entity created'), ('delete_entity', 'Entity deleted'), ('rename_entity', 'Entity renamed'), ('create_type', 'Entity type created'), ('delete_type', 'Entity type deleted'), ('set_vardef', 'Variable definition saved'), ('delete_vardef', 'Variable definition deleted')], max_length=16)),
+                ('action', models.CharField(choices=[('set', 'Value set'), ('delete', 'Value deleted'), ('create_entity', 'Entity created'), ('delete_entity', 'Entity deleted'), ('create_type', 'Entity type created'), ('delete_type', 'Entity type deleted'), ('set_vardef', 'Variable definition saved'), ('delete_vardef', 'Variable definition deleted')], max_length=16)),
                 ('entity_type', models.CharField(max_length=64)),
                 ('entity', models.CharField(blank=True, max_length=128)),
                 ('variable', models.CharField(blank=True, max_length=64)),

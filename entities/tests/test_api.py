@@ -128,3 +128,13 @@ def test_openapi_schema_is_published(editor):
     response = editor.get("/api/v1/schema/")
     assert response.status_code == 200
     assert b"/api/v1/changes/" in response.content
+
+
+def test_created_entity_reports_its_activity(editor, standalone):
+    values = {"domain": ["cs.example.edu"], "ip_address": ["192.0.2.8"]}
+    response = editor.post(
+        "/api/v1/entities/",
+        {"type": "standalone", "name": "bumper", "values": values},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["active"] is True

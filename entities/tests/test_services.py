@@ -164,3 +164,23 @@ def test_deleting_a_type_logs_its_entities(db):
     services.do_delete_type(printer, user="root")
     actions = list(Change.objects.order_by("-seq").values_list("action", "entity")[:2])
     assert actions == [("delete_type", ""), ("delete_entity", "lj1")]
+
+
+def test_activity_follows_a_variable_becoming_mandatory_or_being_deleted(standalone):
+    discovery = factories.entity(
+        standalone, "discovery", domain="cs.example.edu", ip_address="192.0.2.10"
+    )
+    discovery.refresh_from_db()
+    assert discovery.active
+    rack = factories.variable(standalone, "rack", mandatory=True)
+    discovery.refresh_from_db()
+    assert not discovery.active and entity_contents(discovery).missing == ["rack"]
+    services.do_delete_variable(rack)
+    discovery.refresh_from_db()
+    assert discovery.active
+    factories.variable(standalone, "room", mandatory=True)
+    discovery.refresh_from_db()
+    assert not discovery.active
+    factories.variable(standalone, "room", mandatory=False)
+    discovery.refresh_from_db()
+    assert discovery.active

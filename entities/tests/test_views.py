@@ -536,3 +536,56 @@ def test_entity_type_maintenance_adds_and_removes_after_confirmation(standalone)
     assert not EntityType.objects.filter(name="printer").exists()
     referenced = client.get("/types/server/delete/").content.decode()
     assert "cannot be removed" in referenced and "standalone.server" in referenced
+
+
+def test_an_editors_table_batch_edit_keeps_secret_columns(standalone):
+    factories.variable(standalone, "cn_key", table="CNAMES", secret=True)
+    factories.entity(
+        standalone,
+        "ws1",
+        tables={"CNAMES": [{"cn_name": "www", "cn_domain": "cs.example.edu", "cn_key": "k3y"}]},
+    )
+    client = signed_in("editor")
+    url = reverse("entities:table_batch_edit", args=["standalone", "CNAMES"])
+    ws1 = Entity.objects.get(name="ws1")
+    data = {"rows": f"{ws1.pk}:1", "show": "cn_domain", "v-cn_domain": "library.example.edu"}
+    preview = client.post(url, {**data, "step": "preview"}).content.decode()
+    assert "k3y" not in preview
+    assert client.post(url, {**data, "step": "apply", "seq": "999999"}).status_code == 302
+    assert entity_contents(ws1, show_secrets=True).tables["CNAMES"] == [
+        {"cn_name": "www", "cn_domain": "library.example.edu", "cn_key": "k3y"}
+    ]
+    removing = client.post(url, {"rows": f"{ws1.pk}:1", "remove": "1", "step": "preview"})
+    assert "k3y" not in removing.content.decode()
+
+
+def test_viewers_get_no_secret_values_from_autocomplete(discovery):
+    services.do_set_values(discovery, {"iscsi_password": ["s3cret"]})
+    url = reverse("entities:values", args=["standalone", "iscsi_password"])
+    assert "s3cret" not in signed_in("viewer").get(url, {"c-iscsi_password": ""}).content.decode()
+    assert "s3cret" in signed_in("admin").get(url, {"c-iscsi_password": ""}).content.decode()
+
+
+def test_revert_does_not_follow_a_next_address_on_another_site(discovery):
+    services.do_set_values(discovery, {"room": ["EN2036"]}, user="bob")
+    change = Change.objects.get(variable="room", user="bob")
+    url = reverse("entities:revert_change", args=[change.seq])
+    response = signed_in("editor").post(url, {"next": "//evil.example/phish"})
+    assert response.status_code == 302 and response.url == reverse("entities:changes")
+
+
+def test_change_log_with_a_malformed_batch_id_says_so(discovery):
+    response = signed_in("viewer").get(reverse("entities:changes"), {"batch": "nope"})
+    assert response.status_code == 200 and "is not a batch id" in response.content.decode()
+
+
+def test_values_with_spaces_are_not_rewritten_by_an_unrelated_submit(discovery):
+    services.do_set_values(discovery, {"cname": [" mail"]})
+    last = Change.objects.order_by("-seq").first().seq
+    client = signed_in("editor")
+    client.post(
+        reverse("entities:modify", args=["standalone", "discovery"]),
+        modify_data(discovery, **{"v-room": ["EN2036"]}),
+    )
+    changed = set(Change.objects.filter(seq__gt=last).values_list("variable", flat=True))
+    assert changed == {"room"}

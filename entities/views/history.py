@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from ..history import do_revert, revert_steps
@@ -45,7 +48,10 @@ class ChangeLogView(LabnetView, View):
         if user := request.GET.get("user"):
             changes = changes.filter(user=user)
         if batch := request.GET.get("batch"):
-            changes = changes.filter(batch=batch)
+            try:
+                changes = changes.filter(batch=uuid.UUID(batch))
+            except ValueError:
+                messages.error(request, f"{batch!r} is not a batch id.")
         return render(
             request,
             "entities/history.html",
@@ -93,4 +99,6 @@ class RevertView(PermissionView, View):
             return redirect(request.path)
         messages.success(request, f"Reverted: {count} change(s) recorded.")
         next_url = request.POST.get("next", "")
-        return redirect(next_url if next_url.startswith("/") else "entities:changes")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("entities:changes")

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from ..models import Change, Entity, EntityType, Value
-from .base import LabnetView
+from ..models import Change, Entity, EntityType, Value, VariableDefinition
+from .base import SEE_SECRETS, LabnetView
 
 AUTOCOMPLETE_LIMIT = 20
 
@@ -58,6 +58,11 @@ class ValueAutocompleteView(LabnetView, View):
 
     def get(self, request: HttpRequest, type: str, variable: str) -> HttpResponse:
         typed = next((v for k, v in request.GET.items() if k.startswith("c-")), "").strip()
+        secret = VariableDefinition.objects.filter(
+            entity_type__name=type, name=variable, secret=True
+        ).exists()
+        if secret and not request.user.has_perm(SEE_SECRETS):
+            return render(request, "entities/options.html", {"options": []})
         values = (
             Value.objects.filter(
                 variable__entity_type__name=type,

@@ -20,6 +20,7 @@ from .. import services
 from ..filtersets import EntitySearch, TableSearch
 from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
 from ..models import Change, Entity, Value, VariableDefinition
+from ..reading import SECRET_MASK
 from ..validation import Validator
 from .base import CHANGE_VALUES, SEE_SECRETS, EntityTypeMixin, LabnetView, PermissionView
 
@@ -275,14 +276,19 @@ class TableBatchEditView(BatchEditView):
         url = reverse("entities:table_search", args=[self.entity_type.name, self.kwargs["table"]])
         return f"{url}?{self.request.POST.get('back', '')}"
 
+    def columns(self) -> list[VariableDefinition]:
+        """Every column of the table, secret ones too: rows are written back whole."""
+        return [d for d in self.entity_type.variables.all() if d.table == self.kwargs["table"]]
+
+    def hidden(self) -> set[str]:
+        """The secret columns this user may neither see nor edit."""
+        if self.request.user.has_perm(SEE_SECRETS):
+            return set()
+        return {d.name for d in self.columns() if d.secret}
+
     def definitions(self) -> list[VariableDefinition]:
-        secrets = self.request.user.has_perm(SEE_SECRETS)
-        table = self.kwargs["table"]
-        return [
-            d
-            for d in self.entity_type.variables.all()
-            if d.table == table and (secrets or not d.secret)
-        ]
+        hidden = self.hidden()
+        return [d for d in self.columns() if d.name not in hidden]
 
     def get_targets(self) -> list:
         """(entity, row number) pairs from `row` values ENTITY_ID:ROW."""
@@ -320,7 +326,7 @@ class TableBatchEditView(BatchEditView):
 
     def tables(self) -> dict[Entity, list[dict[str, str]]]:
         """The whole table of every entity with a selected row, row n at position n-1."""
-        columns = self.definitions()
+        columns = self.columns()
         entities = {e.pk: e for e, _ in self.targets}
         cells: dict[int, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
         for entity_id, indx, name, value in Value.objects.filter(
@@ -355,13 +361,22 @@ class TableBatchEditView(BatchEditView):
     def preview(self, changes: dict[str, list[str]]) -> dict:
         rows = []
         targets = set(self.targets)
+        hidden = self.hidden()
+
+        def shown(name: str, values: list[str]) -> list[str]:
+            return [SECRET_MASK for _ in values] if name in hidden else values
+
         for entity, (before, after) in self.edited_tables(changes).items():
             for indx, row in enumerate(before, start=1):
                 if (entity, indx) not in targets:
                     continue
                 new = None if self.removing else after[indx - 1]
                 diffs = [
-                    (name, [row[name]] if row[name] else [], [] if new is None else [new[name]])
+                    (
+                        name,
+                        shown(name, [row[name]] if row[name] else []),
+                        [] if new is None else [new[name]],
+                    )
                     for name in row
                     if new is None or new[name] != row[name]
                 ]
