@@ -67,13 +67,18 @@ def export_mirror(directory: Path | str) -> dict[str, int]:
         mirrored = mirror_type(entity_type, definitions[entity_type.pk])
         put(directory / VAR_DEFS_DIR / entity_type.name, var_defs_xml(mirrored))
 
+    # Rows written since a list was read are skipped: the next export writes them.
     names = {
         e.pk: MirrorEntity(types[e.entity_type_id].name, e.name)
-        for e in Entity.objects.only("pk", "entity_type_id", "name")
+        for e in Entity.objects.filter(entity_type__in=list(types)).only(
+            "pk", "entity_type_id", "name"
+        )
     }
     values = Value.objects.values_list("entity_id", "variable__name", "indx", "value", "modified")
     for entity_id, variable, indx, text, modified in values.iterator(chunk_size=20000):
-        names[entity_id].variables.setdefault(variable, []).append(
+        if (entity := names.get(entity_id)) is None:
+            continue
+        entity.variables.setdefault(variable, []).append(
             MirrorValue(indx, text, modified.astimezone(UTC))
         )
     for entity in names.values():

@@ -26,6 +26,7 @@ from .services import (
     do_save_variable,
     insert_values,
 )
+from .validation import check_name
 
 
 class MirrorImportError(ValidationError):
@@ -58,7 +59,10 @@ def _load_types(
     wanted = set(descriptions) | {e.entity_type for e in entities}
     for definition in (d for t in type_defs for d in t.variables):
         wanted.update(n for n in (definition.reference_type, definition.enum_type) if n)
-    for name in sorted(wanted - set(types)):
+    new = sorted(wanted - set(types))
+    if errors := [m for m in (check_name("entity type", n) for n in new) if m]:
+        raise MirrorImportError(errors)
+    for name in new:
         types[name] = EntityType.objects.create(name=name, description=descriptions.get(name, ""))
         batch.record(ChangeAction.CREATE_TYPE, name, new_value=descriptions.get(name) or None)
     return types
@@ -124,12 +128,14 @@ def _load_entities(
     seen: set[tuple[str, str]] = set()
     for entity in entities:
         key = (entity.entity_type, entity.name)
+        label = f"{entity.entity_type}/{entity.name}"
         if key in seen:
-            errors.append(f"{entity.entity_type}/{entity.name}: appears twice")
+            errors.append(f"{label}: appears twice")
+        if message := check_name("entity", entity.name):
+            errors.append(f"{label}: {message}")
         seen.add(key)
         type_defs = definitions[entity.entity_type]
         for name, values in entity.variables.items():
-            label = f"{entity.entity_type}/{entity.name}"
             errors.extend(validator.check(label, type_defs[name], [v.text for v in values]))
     if errors:
         raise MirrorImportError(errors)

@@ -18,7 +18,9 @@ from pathlib import Path
 from lxml import etree
 
 VAR_DEFS_DIR = ".var_defs"
-NAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]+$")
+# A name becomes one path component: no separator, and no leading dot, so ".", "..", ".git",
+# ".var_defs" and the agent's own dot files are never reachable through a name.
+NAME_RE = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]*$")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 # Attribute of <variable> in a var_defs file -> (field name, default). Only attributes that
@@ -37,6 +39,13 @@ VARDEF_ATTRIBUTES = {
     "secret": ("secret", False),
     "tooltip": ("tooltip", ""),
 }
+# Attributes that name a type or a table, and so may become a path.
+NAME_ATTRIBUTES = ("table", "reference", "enum_type")
+
+
+def is_plain_name(name: str) -> bool:
+    """Whether name may name a type, variable, table, entity or file instance."""
+    return NAME_RE.fullmatch(name) is not None
 
 
 class MirrorError(ValueError):
@@ -105,7 +114,7 @@ def _parse(path: Path, root_tag: str) -> etree._Element:
 
 def _name(path: Path, element: etree._Element, what: str) -> str:
     name = (element.get("name") or "").strip()
-    if not NAME_RE.match(name):
+    if not is_plain_name(name):
         raise MirrorError(path, element.sourceline, f"{what} name {name!r} is not a valid name")
     return name
 
@@ -189,6 +198,8 @@ def read_var_defs_file(path: Path | str) -> MirrorEntityType:
                     setattr(definition, field_name, int(text))
                 except ValueError:
                     raise MirrorError(path, var.sourceline, f"{attr} must be a number") from None
+            elif attr in NAME_ATTRIBUTES and text and not is_plain_name(text):
+                raise MirrorError(path, var.sourceline, f"{attr} {text!r} is not a valid name")
             else:
                 setattr(definition, field_name, text)
         definition.enum_values = [e.text or "" for e in var if e.tag == "enum_value"]

@@ -6,14 +6,17 @@ import re
 from functools import lru_cache
 
 from .choices import EnumerationKind, Widget
-from .mirror import NAME_RE
+from .mirror import is_plain_name
 from .models import Entity, Value, VariableDefinition
 
 
 def check_name(kind: str, name: str) -> str | None:
     """A message when name cannot name a type, variable or entity (it names a mirror file)."""
-    if not NAME_RE.match(name or ""):
-        return f"{kind} name {name!r} may hold only letters, digits and . _ @ + -"
+    if not is_plain_name(name or ""):
+        return (
+            f"{kind} name {name!r} may hold only letters, digits and . _ @ + - "
+            "and may not start with a dot"
+        )
     return None
 
 

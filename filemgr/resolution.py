@@ -5,6 +5,7 @@ no database) share one implementation."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -13,10 +14,11 @@ from .hashing import NO_HASH
 FILE_TYPE = "fileMgr"
 INSTANCE, TEMPLATE, HASH, PREV_HASH = "ft_instance", "ft_template", "ft_hash", "ft_prev_hash"
 FILE_TABLE = (INSTANCE, TEMPLATE, HASH, PREV_HASH)
-FILE_ID, FILE_GROUP = "file_id", "file_group"
+CONFIG_FILES_TABLE, FILE_ID, FILE_GROUP = "Config_Files_Table", "file_id", "file_group"
 SERVER, CLIENT = "server", "client"
 # A client's appserver is the host named by its `server` variable (guide 2.9).
 APPSERVER_VARIABLE = "server"
+MODE_RE = re.compile(r"[0-7]{1,4}")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,19 @@ def _first(values: Mapping[str, Sequence[str]], variable: str) -> str:
     return found[0].strip()
 
 
+class BadManagedFile(ValueError):
+    """A fileMgr entity whose values cannot describe a file; the message names it."""
+
+
+def _mode(file: str, text: str) -> int:
+    if not MODE_RE.fullmatch(text):
+        raise BadManagedFile(f"{file}: mode {text!r} is not an octal mode such as 0644")
+    return int(text, 8)
+
+
 def managed_file(name: str, values: Mapping[str, Sequence[str]]) -> ManagedFile:
-    """A ManagedFile from a fileMgr entity's values (table columns aligned by row)."""
+    """A ManagedFile from a fileMgr entity's values (table columns aligned by row); raises
+    BadManagedFile when they cannot describe one."""
     names = values.get(INSTANCE, [])
     column = {c: list(values.get(c, [])) for c in (TEMPLATE, HASH, PREV_HASH)}
 
@@ -82,13 +95,12 @@ def managed_file(name: str, values: Mapping[str, Sequence[str]]) -> ManagedFile:
         for row, instance in enumerate(names)
         if instance.strip()
     )
-    mode = _first(values, "mode") or "0644"
     return ManagedFile(
         name=name,
         path=_first(values, "path"),
         owner=_first(values, "owner") or "root",
         group=_first(values, "group") or "root",
-        mode=int(mode, 8),
+        mode=_mode(name, _first(values, "mode") or "0644"),
         script=_first(values, "script"),
         instances=instances,
     )

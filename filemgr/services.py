@@ -8,6 +8,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from entities.mirror import is_plain_name
 from entities.models import Entity
 from entities.services import do_set_values, username
 
@@ -17,12 +18,16 @@ from .store import MasterStore, StoreError
 from .templating import TemplateError, compile_template
 
 FILE_TABLE_NAME = "FileTable"
+# A group name, or a subject and the audience after "@" (DESIGN.md, "File instance names").
 INSTANCE_NAME_RE = re.compile(
-    r"^(default(_server|_client)?"
-    r"|[A-Za-z0-9_.-]+@(host|host_server|host_client|appserver_client|dept|dept_server"
-    r"|dept_client|site|site_server|site_client)"
-    r"|[A-Za-z0-9_.-]+)$"
+    r"[A-Za-z0-9_.-]+(@(host|host_server|host_client|appserver_client|dept|dept_server"
+    r"|dept_client|site|site_server|site_client))?"
 )
+
+
+def is_instance_name(name: str) -> bool:
+    """Whether name may name a file instance (it names a file in the master store)."""
+    return is_plain_name(name) and INSTANCE_NAME_RE.fullmatch(name) is not None
 
 
 def file_table(entity: Entity) -> list[dict[str, str]]:
@@ -63,7 +68,7 @@ def do_commit_instance(
         raise ValidationError(f"{entity} is not a fileMgr entity")
     if not message.strip():
         errors["message"] = ["A log message is required."]
-    if not INSTANCE_NAME_RE.match(instance):
+    if not is_instance_name(instance):
         errors["instance"] = [f"{instance!r} is not an instance name"]
     if template:
         try:

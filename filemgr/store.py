@@ -8,13 +8,13 @@ import fcntl
 import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from entities.mirror import NAME_RE
+from entities.mirror import is_plain_name
 
 from .hashing import file_hash
 
@@ -66,7 +66,7 @@ class MasterStore:
     @staticmethod
     def relative(file: str, instance: str) -> str:
         for name in (file, instance):
-            if not NAME_RE.match(name) or name in (".", ".."):
+            if not is_plain_name(name):
                 raise StoreError(f"{name!r} is not a plain name")
         return f"{file}/{instance}"
 
@@ -96,27 +96,48 @@ class MasterStore:
         relative = self.relative(file, instance)
         with self.locked():
             path = self.directory / relative
+            previous = path.read_bytes() if path.is_file() else None
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            self._git("add", "--", relative)
-            identity = {
-                "GIT_AUTHOR_NAME": author,
-                "GIT_AUTHOR_EMAIL": email,
-                "GIT_COMMITTER_NAME": "Labnet",
-                "GIT_COMMITTER_EMAIL": "labnet@localhost",
-            }
-            self._git(
-                "commit",
-                "--quiet",
-                "--allow-empty",
-                "-F",
-                "-",
-                "--",
-                relative,
-                data=message.encode(),
-                env=identity,
-            )
-            return self._git("rev-parse", "HEAD").decode().strip()
+            try:
+                return self._commit(relative, author, email, message)
+            except StoreError:
+                self._restore(relative, previous)
+                raise
+
+    def _restore(self, relative: str, previous: bytes | None) -> None:
+        """Put back what a refused commit wrote, in the working tree and the index, so no
+        later commit picks it up."""
+        path = self.directory / relative
+        if previous is None:
+            path.unlink()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        else:
+            path.write_bytes(previous)
+        with suppress(StoreError):  # the commit's own error is the one to report
+            self._git("reset", "--quiet", "--", relative)
+
+    def _commit(self, relative: str, author: str, email: str, message: str) -> str:
+        self._git("add", "--", relative)
+        identity = {
+            "GIT_AUTHOR_NAME": author,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": "Labnet",
+            "GIT_COMMITTER_EMAIL": "labnet@localhost",
+        }
+        self._git(
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-F",
+            "-",
+            "--",
+            relative,
+            data=message.encode(),
+            env=identity,
+        )
+        return self._git("rev-parse", "HEAD").decode().strip()
 
     def history(self, file: str, instance: str) -> list[Revision]:
         relative = self.relative(file, instance)

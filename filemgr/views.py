@@ -12,13 +12,24 @@ from django.views.generic import TemplateView
 
 from entities.models import Entity
 from entities.reading import entity_contents
-from entities.services import do_set_values
-from entities.views.base import CHANGE_VALUES, LabnetView
+from entities.services import do_set_many
+from entities.views.base import CHANGE_VALUES, SEE_SECRETS, LabnetView
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
-from .resolution import FILE_GROUP, FILE_ID, FILE_TYPE, hosts_getting
-from .services import do_commit_instance, entity_managed_file
+from .resolution import (
+    CLIENT,
+    CONFIG_FILES_TABLE,
+    FILE_GROUP,
+    FILE_ID,
+    FILE_TYPE,
+    INSTANCE,
+    SERVER,
+    TEMPLATE,
+    BadManagedFile,
+    hosts_getting,
+)
+from .services import do_commit_instance, entity_managed_file, file_table, is_instance_name
 from .store import MasterStore, StoreError
 from .templating import DatabaseSource, TemplateError, UnknownHost, compile_template
 
@@ -31,12 +42,23 @@ def file_entity(name: str) -> Entity:
     )
 
 
-def preview(content: str, template: bool, host: str, label: str) -> tuple[str, str]:
-    """(output, error) of the instance for host, rendered from the database."""
+def instance_entity(file: str, instance: str) -> Entity:
+    """The fileMgr entity of an instance page; 404 for a name no instance can have."""
+    if not is_instance_name(instance):
+        raise Http404("not an instance name")
+    return file_entity(file)
+
+
+def preview(
+    content: str, template: bool, host: str, label: str, show_secrets: bool
+) -> tuple[str, str]:
+    """(output, error) of the instance for host, rendered from the database; secret values
+    show as the mask unless show_secrets."""
     if not template:
         return content, ""
+    source = DatabaseSource(show_secrets=show_secrets)
     try:
-        return compile_template(content.encode(), label).render(DatabaseSource(), host), ""
+        return compile_template(content.encode(), label).render(source, host), ""
     except (TemplateError, UnknownHost) as exc:
         return "", str(exc)
 
@@ -68,21 +90,33 @@ class FileView(LabnetView, View):
         if not form.is_valid():
             return self.show(request, entity, form)
         if members := form.cleaned_data["members"]:
-            self.add_to_group(entity.name, form.cleaned_data["instance"], members, request.user)
+            try:
+                self.add_to_group(entity.name, form.cleaned_data["instance"], members, request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+                return self.show(request, entity, form)
         return redirect("filemgr:instance", entity.name, form.cleaned_data["instance"])
 
     @staticmethod
     def add_to_group(file: str, group: str, members: list[str], user) -> None:
+        """Name the group in each member's Config_Files_Table: one action, all or nothing."""
+        edits = {}
         for host in Entity.objects.filter(
-            entity_type__name__in=("client", "server"), name__in=members
+            entity_type__name__in=(CLIENT, SERVER), name__in=members
         ).select_related("entity_type"):
-            rows = entity_contents(host).tables.get("Config_Files_Table", [])
+            rows = entity_contents(host, show_secrets=True).tables.get(CONFIG_FILES_TABLE, [])
             if not any(r.get(FILE_ID) == file and r.get(FILE_GROUP) == group for r in rows):
                 rows.append({FILE_ID: file, FILE_GROUP: group})
-                do_set_values(host, tables={"Config_Files_Table": rows}, user=user)
+                edits[host] = ({}, {CONFIG_FILES_TABLE: rows})
+        if edits:
+            do_set_many(edits, user=user)
 
     def show(self, request: HttpRequest, entity: Entity, form: NewInstanceForm) -> HttpResponse:
-        managed = entity_managed_file(entity)
+        try:
+            managed = entity_managed_file(entity)
+        except BadManagedFile as exc:
+            context = {"entity": entity, "error": str(exc), "form": form}
+            return render(request, "filemgr/file.html", context)
         getting = hosts_getting(managed, all_host_facts())
         instances = [
             {
@@ -104,23 +138,20 @@ class InstanceView(LabnetView, View):
     """Edit one instance; Preview renders it for a host, Commit stores it with a log message."""
 
     def get(self, request: HttpRequest, file: str, instance: str) -> HttpResponse:
-        entity = file_entity(file)
+        entity = instance_entity(file, instance)
         store = MasterStore()
-        try:
-            current = store.read(file, instance)
-        except StoreError:
-            raise Http404("not an instance name") from None
+        current = store.read(file, instance)
         row = self.row(entity, instance)
         form = InstanceEditForm(
             initial={
                 "content": (current or b"").decode(errors="replace"),
-                "template": row.get("ft_template") == "yes" if row else True,
+                "template": row.get(TEMPLATE) == "yes" if row else True,
             }
         )
         return self.show(request, entity, instance, form, store)
 
     def post(self, request: HttpRequest, file: str, instance: str) -> HttpResponse:
-        entity = file_entity(file)
+        entity = instance_entity(file, instance)
         form = InstanceEditForm(request.POST)
         form.is_valid()
         data = form.cleaned_data
@@ -128,7 +159,11 @@ class InstanceView(LabnetView, View):
         output = error = ""
         if "preview" in request.POST:
             output, error = preview(
-                data["content"], data["template"], data["preview_host"].strip(), instance
+                data["content"],
+                data["template"],
+                data["preview_host"].strip(),
+                instance,
+                request.user.has_perm(SEE_SECRETS),
             )
             return self.show(request, entity, instance, form, store, output, error)
         if not request.user.has_perm(CHANGE_VALUES):
@@ -152,8 +187,7 @@ class InstanceView(LabnetView, View):
 
     @staticmethod
     def row(entity: Entity, instance: str) -> dict[str, str] | None:
-        rows = entity_contents(entity).tables.get("FileTable", [])
-        return next((r for r in rows if r.get("ft_instance") == instance), None)
+        return next((r for r in file_table(entity) if r.get(INSTANCE) == instance), None)
 
     def show(self, request, entity, instance, form, store, output="", error="") -> HttpResponse:
         return render(

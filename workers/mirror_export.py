@@ -56,9 +56,11 @@ def mirror_download(
     for entity_id, variable, secret, indx, text, modified in values.values_list(
         "entity_id", "variable__name", "variable__secret", "indx", "value", "modified"
     ):
+        if (item := result.get(entity_id)) is None:
+            continue  # an entity created since its list was read: the change feed brings it
         if secret and not show_secrets:
             text = SECRET_MASK
-        result[entity_id]["variables"].setdefault(variable, []).append(
+        item["variables"].setdefault(variable, []).append(
             [indx, text, modified.astimezone(UTC).replace(tzinfo=None).isoformat()]
         )
     for item in result.values():

@@ -1,12 +1,13 @@
 """Per host: when its agent last applied the configuration, what it changed, what failed."""
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
 from entities.models import ChangeSequence
 from entities.views.base import LabnetView
 
-from .models import AgentHost
+from .models import AgentHost, AgentReport
 
 REPORTS_SHOWN = 30
 
@@ -16,7 +17,11 @@ class AgentListView(LabnetView, ListView):
     context_object_name = "agents"
 
     def get_queryset(self):
-        return AgentHost.objects.prefetch_related("reports")[:5000]
+        # Only each host's newest report: one query however many reports the hosts keep.
+        newest = Prefetch(
+            "reports", queryset=AgentReport.objects.all()[:1], to_attr="newest_reports"
+        )
+        return AgentHost.objects.prefetch_related(newest)[:5000]
 
     def get_context_data(self, **kwargs) -> dict:
         latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)

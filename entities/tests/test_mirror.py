@@ -3,10 +3,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from entities.exporting import export_mirror
 from entities.models import Change, Entity, Value
 from entities.reading import entity_contents
 from entities.services import do_delete_entity
 from testing import factories
+from testing.queries import right_after
 
 DISCOVERY = """<?xml version="1.0" encoding="UTF-8"?>
 <entity type="standalone" name="discovery">
@@ -152,3 +154,10 @@ def test_export_removes_files_of_deleted_entities(standalone, tmp_path):
     do_delete_entity(gasket)
     call_command("exportxml", str(tmp_path))
     assert not (tmp_path / "standalone/gasket").exists()
+
+
+def test_entity_created_while_exporting_is_left_to_the_next_export(standalone, tmp_path):
+    factories.entity(standalone, "discovery", room="EN1018")
+    with right_after("entities_entity", lambda: factories.entity(standalone, "gasket", room="x")):
+        export_mirror(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "standalone").iterdir()) == ["discovery"]

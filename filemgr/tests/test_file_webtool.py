@@ -2,7 +2,8 @@
 
 import pytest
 
-from entities.models import Entity
+from entities import services
+from entities.models import Change, Entity, Value
 from entities.reading import entity_contents
 from filemgr.hashing import file_hash
 from filemgr.store import MasterStore
@@ -82,3 +83,57 @@ def test_viewer_cannot_commit(client, campus):
         "/files/motd/default_server/", {"content": "x", "message": "m", "commit": "1"}
     )
     assert answer.status_code == 403
+
+
+def test_instance_names_starting_with_a_dot_are_refused(editor):
+    answer = editor.post("/files/motd/.hidden/", {"content": "x", "message": "m", "commit": "1"})
+    assert answer.status_code == 404
+    assert editor.get("/files/motd/.hidden/").status_code == 404
+    assert not (MasterStore().directory / "motd" / ".hidden").exists()
+
+
+def test_preview_shows_a_viewer_secret_values_masked(client, campus):
+    secret = factories.variable(hosts.host_type("server"), "root_password", secret=True)
+    services.do_set_values(Entity.objects.get(name="odie"), {secret.name: ["hunter2"]})
+    template = "<Template>\npw=<varVal>root_password</varVal>\n</Template>"
+    form = {"content": template, "template": "on", "preview_host": "odie", "preview": "1"}
+    client.force_login(factories.user("viewer"))
+    page = client.post("/files/motd/default_server/", form).content.decode()
+    assert "pw=********" in page and "hunter2" not in page
+    client.force_login(factories.user("admin"))
+    page = client.post("/files/motd/default_server/", form).content.decode()
+    assert "pw=hunter2" in page
+
+
+def test_file_with_a_bad_mode_shows_the_error(editor):
+    motd = Entity.objects.get(name="motd")
+    Value.objects.filter(entity=motd, variable__name="mode").update(value="u=rw")
+    page = editor.get("/files/motd/")
+    assert page.status_code == 200
+    assert "motd: mode &#x27;u=rw&#x27; is not an octal mode" in page.content.decode()
+
+
+def test_group_members_get_their_rows_in_one_action_or_none(editor):
+    before = Change.objects.count()
+    answer = editor.post(
+        "/files/motd/",
+        {"audience": "group", "subject": "labs", "scope": "server", "members": "nermal odie"},
+    )
+    assert answer.status_code == 302
+    changes = Change.objects.order_by("seq")[before:]
+    assert {c.entity for c in changes} == {"nermal", "odie"}
+    assert len({c.batch for c in changes}) == 1
+
+    # Clients take only the group "labs": wren refuses "lab2", so nermal gets no row either.
+    factories.variable(
+        hosts.host_type("client"), "file_group", table="Config_Files_Table", regex="labs"
+    )
+    page = editor.post(
+        "/files/motd/",
+        {"audience": "group", "subject": "lab2", "scope": "server", "members": "nermal wren"},
+    )
+    assert page.status_code == 200 and "does not match" in page.content.decode()
+    nermal = Entity.objects.get(name="nermal")
+    assert entity_contents(nermal).tables["Config_Files_Table"] == [
+        {"file_id": "motd", "file_group": "labs"}
+    ]

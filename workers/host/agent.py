@@ -64,13 +64,14 @@ class Agent:
             except ApiUnavailable as exc:
                 log.warning("web server unavailable, keeping the installed files: %s", exc)
                 return None
-            if not changed:
+            retry = self._load_retry()
+            if not changed and not retry:
                 return None
             deps = self._load_deps()
             host_files = self._host_files()
             names = host_files.source.entity_names(FILE_TYPE)
             only = files_to_process(names, changed, deps, (host_files.kind, self.settings.host))
-            run = host_files.apply(only)
+            run = host_files.apply(only | retry)
             return self._finish(SYNC, applied, run, deps, started)
 
     def sanity(self) -> dict[str, Any]:
@@ -118,11 +119,19 @@ class Agent:
             return {}
         return {name: [tuple(key) for key in keys] for name, keys in stored.items()}
 
+    def _load_retry(self) -> set[str]:
+        """The files whose content the web server did not send on the last pass."""
+        try:
+            return set(json.loads((self.paths.state / "retry.json").read_text()))
+        except (FileNotFoundError, ValueError):
+            return set()
+
     def _finish(
         self, kind: str, applied: int, run: FilesRun, deps: dict, started: float
     ) -> dict[str, Any]:
         deps.update(run.deps)
         write_atomic(self.paths.state / "deps.json", json.dumps(deps, sort_keys=True).encode())
+        write_atomic(self.paths.state / "retry.json", json.dumps(sorted(run.retry)).encode())
         reads = sorted({tuple(k) for keys in deps.values() for k in keys if k[0] != ANY})
         report = {
             "id": str(uuid.uuid4()),

@@ -15,6 +15,7 @@ from filemgr.hashing import file_hash
 from filemgr.resolution import (
     CLIENT,
     FILE_TYPE,
+    BadManagedFile,
     FileInstance,
     HostFacts,
     ManagedFile,
@@ -25,6 +26,7 @@ from filemgr.resolution import (
 from filemgr.templating import ConfigSource, TemplateError, compile_template
 
 from .install import InstallError, install_file, install_symlink
+from .master import ContentNotFetched
 from .paths import CLIENT_IMAGE, LOCAL_CONF, AgentPaths, under
 from .recording import ANY, Key, RecordingSource
 from .scripts import ScriptRun, run_script
@@ -43,6 +45,13 @@ class FilesRun:
     scripts: list[ScriptRun] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     deps: dict[str, list[Key]] = field(default_factory=dict)
+    # Files whose content the web server did not send: processed again on the next pass.
+    retry: set[str] = field(default_factory=set)
+
+    def fail(self, file: str, error: Exception, **where: str) -> None:
+        self.errors.append({"file": file, **where, "message": str(error)})
+        if isinstance(error, ContentNotFetched):
+            self.retry.add(file)
 
 
 class InstalledRecord:
@@ -111,12 +120,6 @@ class HostFiles:
     def facts(self, source: ConfigSource, host: str, kind: str) -> HostFacts:
         return host_facts(host, kind, source.entity_values(kind, host) or {})
 
-    def managed_files(self) -> list[ManagedFile]:
-        return [
-            managed_file(name, self.source.entity_values(FILE_TYPE, name) or {})
-            for name in self.source.entity_names(FILE_TYPE)
-        ]
-
     def apply(self, only: Collection[str] | None = None) -> FilesRun:
         """Install the files named in only (all when None); run their scripts."""
         run = FilesRun()
@@ -124,8 +127,14 @@ class HostFiles:
         own = self.source.entity_values(self.kind, self.host) or {}
         appserver = self.kind != CLIENT and APPSERVER_FUNCTION in own.get("functions", [])
         to_run: list[tuple[ManagedFile, Path]] = []
-        for file in self.managed_files():
-            if only is not None and file.name not in only:
+        for name in self.source.entity_names(FILE_TYPE):
+            if only is not None and name not in only:
+                continue
+            try:
+                file = managed_file(name, self.source.entity_values(FILE_TYPE, name) or {})
+            except BadManagedFile as exc:
+                run.fail(name, exc)
+                run.deps[name] = []  # tried again when its fileMgr entity changes
                 continue
             recording = RecordingSource(self.source)
             target = self._own_file(file, facts, recording, run)
@@ -167,7 +176,7 @@ class HostFiles:
                 known |= {instance.hash, instance.prev_hash}
             return self._install(file, target, data, known, run)
         except (TemplateError, LookupError, InstallError, OSError, ValueError) as exc:
-            run.errors.append({"file": file.name, "instance": instance.name, "message": str(exc)})
+            run.fail(file.name, exc, instance=instance.name)
             return None
 
     def _install(
@@ -198,14 +207,7 @@ class HostFiles:
             try:
                 versions.add(self.render(file, instance, source, client, CLIENT))
             except (TemplateError, LookupError) as exc:
-                run.errors.append(
-                    {
-                        "file": file.name,
-                        "instance": instance.name,
-                        "client": client,
-                        "message": str(exc),
-                    }
-                )
+                run.fail(file.name, exc, instance=instance.name, client=client)
                 return
         if not versions or not file.path:
             return

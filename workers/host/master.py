@@ -7,15 +7,19 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
-from entities.mirror import NAME_RE, write_atomic
+from entities.mirror import is_plain_name, write_atomic
 from filemgr.hashing import NO_HASH, file_hash
 from filemgr.resolution import FileInstance
 
-from .client import ApiClient
+from .client import ApiClient, ApiError, ApiUnavailable
 
 
 class ContentUnavailable(LookupError):
     pass
+
+
+class ContentNotFetched(ContentUnavailable):
+    """The web server did not answer: the agent asks again on its next pass."""
 
 
 class MasterCache:
@@ -26,7 +30,7 @@ class MasterCache:
     def content(self, file: str, instance: FileInstance) -> bytes:
         if instance.hash == NO_HASH:
             raise ContentUnavailable(f"{file} instance {instance.name} has no content yet")
-        if not (NAME_RE.match(file) and NAME_RE.match(instance.name)):
+        if not (is_plain_name(file) and is_plain_name(instance.name)):
             raise ContentUnavailable(f"{file} instance {instance.name}: not a plain name")
         cached = self.directory / file / instance.name
         try:
@@ -37,10 +41,15 @@ class MasterCache:
             pass
         if self.client is None:
             raise ContentUnavailable(f"{file} instance {instance.name} is not cached")
-        data = self.client.get_bytes(
-            f"files/{urllib.parse.quote(file)}/{urllib.parse.quote(instance.name)}/content/",
-            {"hash": instance.hash},
-        )
+        try:
+            data = self.client.get_bytes(
+                f"files/{urllib.parse.quote(file)}/{urllib.parse.quote(instance.name)}/content/",
+                {"hash": instance.hash},
+            )
+        except ApiUnavailable as exc:
+            raise ContentNotFetched(f"{file} instance {instance.name}: {exc}") from None
+        except ApiError as exc:
+            raise ContentUnavailable(f"{file} instance {instance.name}: {exc}") from None
         if file_hash(data) != instance.hash:
             raise ContentUnavailable(
                 f"{file} instance {instance.name}: the master store sent content whose hash "

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from entities.mirror import (
-    NAME_RE,
     VAR_DEFS_DIR,
     MirrorEntity,
     MirrorEntityType,
     MirrorValue,
     MirrorVariableDefinition,
     entity_xml,
+    is_plain_name,
     read_entity_file,
     var_defs_xml,
     write_atomic,
@@ -73,7 +73,7 @@ class LocalMirror:
         write_atomic(self.last_seq_file, f"{seq}\n".encode())
 
     def _entity_path(self, entity_type: str, name: str) -> Path | None:
-        if not (NAME_RE.match(entity_type) and NAME_RE.match(name)) or ".." in (entity_type, name):
+        if not (is_plain_name(entity_type) and is_plain_name(name)):
             return None
         return self.directory / entity_type / name
 
@@ -95,13 +95,15 @@ class LocalMirror:
         return True
 
     def write_type(self, entity_type: MirrorEntityType) -> bool:
+        if not is_plain_name(entity_type.name):
+            return False
         (self.directory / entity_type.name).mkdir(parents=True, exist_ok=True)
         return write_atomic(
             self.directory / VAR_DEFS_DIR / entity_type.name, var_defs_xml(entity_type)
         )
 
     def remove_type(self, name: str) -> None:
-        if NAME_RE.match(name) and name != "..":
+        if is_plain_name(name):
             shutil.rmtree(self.directory / name, ignore_errors=True)
             (self.directory / VAR_DEFS_DIR / name).unlink(missing_ok=True)
 
@@ -171,13 +173,6 @@ class LocalMirror:
                 fetch_entities.discard(key)
                 self.remove(entity_type, name)
                 changed.add(key)
-            elif action == "rename_entity":
-                new_key = (entity_type, change["new_value"] or "")
-                loaded.pop(key, None)
-                dirty.discard(key)
-                self.remove(entity_type, name)
-                fetch_entities.add(new_key)
-                changed.update((key, new_key))
             elif action == "delete_type":
                 self._flush(loaded, dirty, changed)
                 self.remove_type(entity_type)
@@ -203,7 +198,7 @@ class LocalMirror:
     def _drop_variable(self, entity_type: str, variable: str, changed: set[Key]) -> None:
         """A deleted definition takes its values along without a change per value."""
         type_dir = self.directory / entity_type
-        if not type_dir.is_dir():
+        if not is_plain_name(entity_type) or not type_dir.is_dir():
             return
         for path in type_dir.iterdir():
             if path.name.startswith("."):

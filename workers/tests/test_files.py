@@ -180,3 +180,15 @@ def test_files_to_process_follows_what_each_file_read():
     assert files_to_process(names, {("fileMgr", "hosts")}, deps, own) == {"hosts", "fresh"}
     assert files_to_process(names, {own}, deps, own) == set(names)
     assert files_to_process(names, {("server", "*")}, deps, own) == set(names)
+
+
+def test_a_file_with_a_bad_mode_is_reported_and_the_others_installed(paths):
+    write_entity(paths.etc, "server", "odie", room="EN1018")
+    write_file(paths.etc, paths.master, "issue", "/etc/issue", {"default": ("x", False)}, "u=rw")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"default": (MOTD, True)})
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN1018.\n"
+    assert not (paths.root / "etc/issue").exists()
+    assert run.errors == [
+        {"file": "issue", "message": "issue: mode 'u=rw' is not an octal mode such as 0644"}
+    ]

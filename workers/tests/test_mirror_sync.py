@@ -64,3 +64,27 @@ def test_last_seq_is_kept(tmp_path):
     assert mirror.last_seq() is None
     mirror.set_last_seq(42)
     assert LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq").last_seq() == 42
+
+
+def test_dot_names_never_reach_the_agents_own_files(tmp_path):
+    write_entity(tmp_path, "server", "odie", room="EN1")
+    state = tmp_path / ".agent"
+    state.mkdir()
+    (state / "installed.json").write_text("{}")
+    mirror = LocalMirror(tmp_path, state / "last_seq")
+    mirror.apply(
+        [
+            change("create_entity", ".agent", "installed.json"),
+            change("set", ".agent", "installed.json", "x", 1, "y"),
+            change("set", "..", "etc", "x", 1, "y"),
+            change("delete_vardef", "..", variable="x"),
+        ]
+    )
+    mirror.store({"types": [{"name": "..", "variables": []}], "entities": []})
+    assert (state / "installed.json").read_text() == "{}"
+    assert not (tmp_path.parent / ".var_defs").exists()
+    for name in (".", "..", ".agent", ".var_defs"):
+        mirror.apply([change("delete_type", name)])
+        mirror.remove_type(name)
+    assert read_entity_file(tmp_path / "server" / "odie").values("room") == ["EN1"]
+    assert (state / "installed.json").read_text() == "{}"

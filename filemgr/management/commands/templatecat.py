@@ -38,7 +38,7 @@ class Command(BaseCommand):
             text = Path(template).read_bytes()
         except OSError as exc:
             raise CommandError(f"{template}: {exc.strerror}") from None
-        source = MirrorSource(mirror) if mirror else DatabaseSource()
+        source = MirrorSource(mirror) if mirror else DatabaseSource(show_secrets=True)
         try:
             output = compile_template(text, template).render(source, host, entity_type, template)
         except TemplateError as exc:

@@ -11,9 +11,13 @@ from .base import value_lists
 
 
 class DatabaseSource:
-    """One query per entity read, cached for the source's life (create one per render job)."""
+    """One query per entity read, cached for the source's life (create one per render job).
 
-    def __init__(self) -> None:
+    Secret values read as the mask unless show_secrets, so a preview shows a user only what
+    the user may see; secret variables are never matched by entities_where then either."""
+
+    def __init__(self, show_secrets: bool = False) -> None:
+        self.show_secrets = show_secrets
         self._entities: dict[tuple[str, str], Mapping[str, list[str]] | None] = {}
         self._tables: dict[str, dict[str, str]] = {}
 
@@ -25,12 +29,14 @@ class DatabaseSource:
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         from entities.models import Entity, Value
+        from entities.reading import SECRET_MASK
 
-        rows = list(
-            Value.objects.filter(
+        rows = [
+            (variable, indx, SECRET_MASK if secret and not self.show_secrets else text)
+            for variable, indx, text, secret in Value.objects.filter(
                 entity__entity_type__name=entity_type, entity__name=name
-            ).values_list("variable__name", "indx", "value")
-        )
+            ).values_list("variable__name", "indx", "value", "variable__secret")
+        ]
         if (
             not rows
             and not Entity.objects.filter(entity_type__name=entity_type, name=name).exists()
@@ -59,11 +65,14 @@ class DatabaseSource:
     def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
         from entities.models import Entity
 
+        # One filter() call, so the three conditions hold for the same value.
+        hidden = {} if self.show_secrets else {"values__variable__secret": False}
         return set(
             Entity.objects.filter(
                 entity_type__name=entity_type,
                 values__variable__name=variable,
                 values__value__in=list(values),
+                **hidden,
             ).values_list("name", flat=True)
         )
 

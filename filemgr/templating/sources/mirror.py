@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
-from entities.mirror import NAME_RE, VAR_DEFS_DIR, read_entity_file, read_var_defs_file
+from entities.mirror import VAR_DEFS_DIR, is_plain_name, read_entity_file, read_var_defs_file
 
 from .snapshot import mirror_values
 
@@ -26,7 +26,7 @@ class MirrorSource:
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         # Names come from templates: only plain names may become a path.
-        if not (NAME_RE.match(entity_type) and NAME_RE.match(name)) or ".." in (entity_type, name):
+        if not (is_plain_name(entity_type) and is_plain_name(name)):
             return None
         path = self.directory / entity_type / name
         if not path.is_file():
@@ -43,7 +43,7 @@ class MirrorSource:
         return self._tables[entity_type]
 
     def entity_names(self, entity_type: str) -> list[str]:
-        if not NAME_RE.match(entity_type) or entity_type == "..":
+        if not is_plain_name(entity_type):
             return []
         type_dir = self.directory / entity_type
         if not type_dir.is_dir():
