@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import Entity, Value, VariableDefinition
+from .models import ChangeSequence, Entity, Value, VariableDefinition
 
 SECRET_MASK = "********"
 
@@ -58,3 +58,8 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
     filled = set(values) | {c for rows in cells.values() for row in rows.values() for c in row}
     missing = [d.name for d in definitions if d.mandatory and d.name not in filled]
     return EntityContents(entity, definitions, values, tables, missing)
+
+
+def committed_seq() -> int:
+    """The sequence number of the newest committed change (DESIGN.md contract 3)."""
+    return ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)

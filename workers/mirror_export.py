@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Q
 
 from entities.exporting import mirror_type
-from entities.models import ChangeSequence, Entity, EntityType, Value, VariableDefinition
-from entities.reading import SECRET_MASK
+from entities.models import Entity, EntityType, Value, VariableDefinition
+from entities.reading import SECRET_MASK, committed_seq
 
 
 def mirror_download(
@@ -25,7 +25,7 @@ def mirror_download(
     `latest` is read first: what follows is at least that new, so an agent that replays the
     feed after it loses nothing."""
     everything = not entities and not types
-    latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+    latest = committed_seq()
     type_names = None if everything else set(types)
     definitions = defaultdict(list)
     found_types = EntityType.objects.all()

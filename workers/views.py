@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
-from entities.models import ChangeSequence
+from entities.reading import committed_seq
 from entities.views.base import LabnetView
 
 from .models import AgentHost, AgentReport
@@ -24,7 +24,7 @@ class AgentListView(LabnetView, ListView):
         return AgentHost.objects.prefetch_related(newest)[:5000]
 
     def get_context_data(self, **kwargs) -> dict:
-        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        latest = committed_seq()
         return super().get_context_data(latest=latest, **kwargs)
 
 
@@ -36,6 +36,6 @@ class AgentDetailView(LabnetView, DetailView):
         return get_object_or_404(AgentHost, name=self.kwargs["host"])
 
     def get_context_data(self, **kwargs) -> dict:
-        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        latest = committed_seq()
         reports = self.object.reports.all()[:REPORTS_SHOWN]
         return super().get_context_data(latest=latest, reports=reports, **kwargs)

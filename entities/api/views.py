@@ -12,8 +12,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from .. import services
-from ..models import Change, ChangeSequence, Entity, EntityType, VariableDefinition
-from ..reading import entity_contents
+from ..models import Change, Entity, EntityType, VariableDefinition
+from ..reading import committed_seq, entity_contents
 from .serializers import (
     ChangeFeedSerializer,
     ChangeSerializer,
@@ -254,7 +254,7 @@ class ChangeFeed(GenericAPIView):
         if limit < 1:
             raise APIValidationError({"limit": ["limit must be at least 1"]})
         # Read first and bound the query by it, so `latest` never passes a change not yet sent.
-        latest = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        latest = committed_seq()
         changes = list(
             Change.objects.filter(seq__gt=since, seq__lte=latest).order_by("seq")[: limit + 1]
         )

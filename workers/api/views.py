@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from entities import services as entity_services
 from entities.api.views import SHOW_SECRETS, refused
-from entities.models import ChangeSequence, Entity
+from entities.models import Entity
+from entities.reading import committed_seq
 
 from .. import services
 from ..mirror_export import mirror_download
@@ -43,7 +44,7 @@ class Register(HostMixin, GenericAPIView):
         agent = self.host()
         services.do_register(agent)
         data = self.get_serializer(agent).data
-        data["latest"] = ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+        data["latest"] = committed_seq()
         return Response(data)
 
 
