@@ -114,7 +114,7 @@ def test_guide_walk_through_moves_en1018_to_the_new_dhcp_server_nermal(page, dis
     shot(page, "walkthrough-1-view-discovery")
 
     # Entity Search: standalone, Variable Search, tick server, domain AND room EN1018.
-    page.click("text=Entity Search")
+    page.click("nav >> text=Search")
     page.select_option("select[name=type]", "standalone")
     page.click("button:has-text('Variable Search')")
     page.check("input[name=show][value=server]")
