@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutting_down
 
 from entities.mirror import write_atomic
 from filemgr.templating import ConfigSource, MirrorSource
@@ -139,16 +138,19 @@ class CollectionSchedule(threading.Thread):
                 self.stopping.wait(report_interval(MirrorSource(self.collection.etc)))
 
 
-def install(app: Celery, agent: Any) -> None:
-    """Give the agent's Celery app (workers.host.worker) the nms.collect task and start the
-    collection schedule with its worker."""
+def collection_schedule(agent: Any) -> CollectionSchedule:
+    """The collection schedule of a host's agent (workers.host.agent.Agent), not started: the
+    agent starts it before it connects to the broker, so a host collects whether or not the
+    broker is up, and in poll-only mode too."""
     settings = agent.settings
-    collection = Collection(settings.host, agent.mirror, agent.paths.state, agent.client)
+    return CollectionSchedule(
+        Collection(settings.host, agent.mirror, agent.paths.state, agent.client)
+    )
+
+
+def install(app: Celery, schedule: CollectionSchedule) -> None:
+    """Give the agent's Celery app (workers.host.worker) the nms.collect task."""
 
     @app.task(name=COLLECT_TASK)
     def collect() -> None:
-        collection.run()
-
-    schedule = CollectionSchedule(collection)
-    worker_ready.connect(lambda **_: schedule.start(), weak=False)
-    worker_shutting_down.connect(lambda **_: schedule.stop(), weak=False)
+        schedule.collection.run()

@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import worker_shutting_down
 
+from nms.agent import CollectionSchedule, collection_schedule
 from nms.agent import install as install_nms
 
 from .agent import Agent
@@ -70,7 +71,7 @@ def broker_options(url: str) -> dict:
     return filesystem_broker_options(var)
 
 
-def make_app(settings: AgentSettings, agent: Agent) -> Celery:
+def make_app(settings: AgentSettings, agent: Agent, collections: CollectionSchedule) -> Celery:
     # fixups=[]: the agent never sets Django up, whatever DJANGO_SETTINGS_MODULE says.
     app = Celery("labnet-agent", broker=settings.broker, fixups=[], set_as_current=True)
     app.conf.update(
@@ -81,6 +82,7 @@ def make_app(settings: AgentSettings, agent: Agent) -> Celery:
         task_ignore_result=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # the agent outlives any broker outage
         broker_transport_options=broker_options(settings.broker),
         worker_hijack_root_logger=False,
     )
@@ -93,7 +95,7 @@ def make_app(settings: AgentSettings, agent: Agent) -> Celery:
     def sanity() -> None:
         agent.sanity()
 
-    install_nms(app, agent)
+    install_nms(app, collections)
     return app
 
 
@@ -106,10 +108,14 @@ def run_worker(settings: AgentSettings) -> None:
         log.warning("could not register with %s: %s", settings.server, exc)
     schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
     signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
-    worker_ready.connect(lambda **_: schedule.start(), weak=False)
-    worker_shutting_down.connect(lambda **_: schedule.stop(), weak=False)
     os.environ.pop("CELERY_RDBSIG", None)
-    app = make_app(settings, agent)
+    collections = collection_schedule(agent)
+    app = make_app(settings, agent, collections)
+    # Started here, not on worker_ready: that fires only once the broker answers, and the
+    # agent must sync, check and collect while it is down.
+    for thread in (schedule, collections):
+        worker_shutting_down.connect(lambda thread=thread, **_: thread.stop(), weak=False)
+        thread.start()
     app.worker_main(
         [
             "worker",
@@ -135,8 +141,10 @@ def run_poll_only(settings: AgentSettings) -> None:
     agent = Agent(settings)
     schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
     signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
-    signal.signal(signal.SIGTERM, lambda *_: schedule.stop())
+    collections = collection_schedule(agent)
+    signal.signal(signal.SIGTERM, lambda *_: (schedule.stop(), collections.stop()))
     Path(settings.paths.pidfile).write_text(f"{os.getpid()}\n")
+    collections.start()
     schedule.start()
     while schedule.is_alive():
         schedule.join(1.0)

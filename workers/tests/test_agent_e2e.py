@@ -22,12 +22,14 @@ from pytest_django.live_server_helper import LiveServer
 
 from entities import services
 from entities.models import Entity, Value
+from nms.models import Host as NmsHost
 from testing import hosts, live
 from testing.live import DB_LOCK, OneAtATime, free_port, wait_for
 from workers.models import AgentReport
 from workers.services import do_make_host_token
 
 BROKER = "redis://127.0.0.1:6379/15"
+NO_BROKER = "redis://127.0.0.1:1/0"  # nothing listens there
 MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
 ODIE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdieOdieOdie root@odie"
 BROKEN = "<Template>\n<varVal><entity>nobody</entity>room</varVal>\n</Template>"
@@ -78,7 +80,9 @@ class WebServer:
 
 
 class AgentProcess:
-    def __init__(self, host: str, server: str, token: str, tmp: Path, poll: float):
+    def __init__(
+        self, host: str, server: str, token: str, tmp: Path, poll: float, broker: str = BROKER
+    ):
         self.root, self.etc = tmp / host / "root", tmp / host / "etc"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
         env.update(LABNET_VAR_DIR=str(tmp / "var"), LABNET_LOG_LEVEL="WARNING")
@@ -95,7 +99,7 @@ class AgentProcess:
                 "--token",
                 token,
                 "--broker",
-                BROKER,
+                broker,
                 "--root",
                 str(self.root),
                 "--etc",
@@ -152,10 +156,10 @@ def campus(settings, tmp_path, central):
     web.start()
     agents: list[AgentProcess] = []
 
-    def start(host: str, poll: float = 30.0) -> AgentProcess:
+    def start(host: str, poll: float = 30.0, broker: str = BROKER) -> AgentProcess:
         with DB_LOCK:
             token = do_make_host_token(host)
-        agent = AgentProcess(host, web.url, token, tmp_path, poll)
+        agent = AgentProcess(host, web.url, token, tmp_path, poll, broker)
         agents.append(agent)
         return agent
 
@@ -256,3 +260,19 @@ def test_agent_keeps_working_while_the_web_server_is_away_then_catches_up(campus
         10,
         "the offline sanity report delivered later",
     )
+
+
+def test_agent_started_while_the_broker_is_down_installs_and_reports(campus):
+    web, start = campus
+    odie = start("odie", poll=1.0, broker=NO_BROKER)
+    motd = odie.file("/etc/motd")
+    wait_for(lambda: read(motd) == "welcome to EN1018.\n", 20, "the install without a broker")
+    wait_for(lambda: reported("odie", kind="sanity"), 10, "the start's sanity report")
+    wait_for(lambda: monitored("odie"), 20, "the monitoring report without a broker")
+    set_room("odie", "EN1030")
+    wait_for(lambda: read(motd) == "welcome to EN1030.\n", 10, "the poll without a broker")
+
+
+def monitored(host: str) -> bool:
+    with DB_LOCK:
+        return NmsHost.objects.filter(name=host).exists()
