@@ -4,7 +4,7 @@ and post the report to the web server with the host's token. It runs on the agen
 schedule (lnappconf/nms report_interval, 300 s by default, re-read every time) once the
 agent has its mirror, and when the task nms.collect arrives on the host's queue. A report
 the web server cannot take waits in the agent's outbox (a day's worth at most) and goes,
-with the time it was collected, as soon as the server answers. No ORM here: plain data in,
+with its age, as soon as the server answers. No ORM here: plain data in,
 the API out."""
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ class Collection:
             source = MirrorSource(self.etc)
             config = host_config(source, self.host)
             system = System(state=self._load_state())
-            collected = datetime.now(UTC).isoformat()
-            report = {"time": collected, "reports": collect_all(config, system)}
+            readings = collect_all(config, system)
+            report = {"time": datetime.now(UTC).isoformat(), "reports": readings}
             write_atomic(self.state_file, json.dumps(system.state).encode())
             keep = math.ceil(KEPT_SECONDS / report_interval(source))
             deliver(self.client, self.outbox, f"nms/hosts/{self.host}/reports/", report, keep)

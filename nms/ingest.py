@@ -2,7 +2,8 @@
 the current status, store a sample only when its level changed or its value moved by more
 than the category's deadband, hold a new level for the configured number of reports before
 the state follows it, and hand the state changes to the notifications once the report is
-committed. The heartbeat is the host's last report time, not a sample."""
+committed. The heartbeat is the host's last report time by the server's clock, not a
+sample."""
 
 from __future__ import annotations
 
@@ -46,25 +47,28 @@ def ingest_report(
     reports: Mapping[str, Readings],
     *,
     now: datetime | None = None,
+    taken: datetime | None = None,
     settings: MonitoringSettings | None = None,
 ) -> list[Event]:
-    """Apply one host's report: {category: [{"item", "value", "detail"}, ...]}, collected at
-    now (a report the agent kept while the web server was away arrives late, with its own
-    time; a time ahead of the server's clock counts as the server's). A category present in
-    the report is complete: its items not reported any more lose their status (their samples
-    stay). A report no newer than the host's last one only fills in the history: the statuses
-    already show something newer."""
+    """Apply one host's report: {category: [{"item", "value", "detail"}, ...]}, received now
+    (the host's heartbeat, by the server's clock) and taken when it was collected (a report
+    the agent kept while the web server was away arrives late; a time ahead of now counts as
+    now). Taken places the readings in the history and nothing else, so a host with a slow
+    clock is never taken for silent. A category present in the report is complete: its items
+    not reported any more lose their status (their samples stay). A report taken no later
+    than the host's last one only fills in the history: the statuses already show something
+    newer."""
     settings = settings or monitoring_settings()
-    clock = timezone.now()
-    now = min(now, clock) if now else clock
+    received = now or timezone.now()
+    now = min(taken, received) if taken else received
     with transaction.atomic():
-        row, new = _locked_host(host, now)
-        if not new and now <= row.last_report:
+        row, new = _locked_host(host, received, now)
+        if not new and now <= row.collected:
             _fill_history(row, reports, now, settings)
             return []
         came_back = row.silent
         if not new:
-            Host.objects.filter(pk=row.pk).update(last_report=now, silent=False)
+            Host.objects.filter(pk=row.pk).update(last_report=received, collected=now, silent=False)
         existing = {
             (s.category, s.item): s
             for s in Status.objects.filter(host=row, category__in=list(reports))
@@ -117,13 +121,16 @@ def ingest_report(
     return events
 
 
-def _locked_host(host: str, now: datetime) -> tuple[Host, bool]:
+def _locked_host(host: str, received: datetime, taken: datetime) -> tuple[Host, bool]:
     """The host's row, locked so one host's reports apply one at a time, and whether this
     report made it (its first)."""
     row = Host.objects.select_for_update().filter(name=host).first()
     if row is not None:
         return row, False
-    return Host.objects.get_or_create(name=host, defaults={"first_report": now, "last_report": now})
+    return Host.objects.get_or_create(
+        name=host,
+        defaults={"first_report": received, "last_report": received, "collected": taken},
+    )
 
 
 def _moved(

@@ -11,11 +11,15 @@ from .choices import Level
 
 
 class Host(models.Model):
-    """A host that has reported; its last report is its heartbeat."""
+    """A host that has reported; its last report, by the server's clock, is its heartbeat."""
 
     name = models.CharField(max_length=128, unique=True, help_text="The host's entity name.")
     first_report = models.DateTimeField()
-    last_report = models.DateTimeField()
+    last_report = models.DateTimeField(help_text="When its last report was received.")
+    collected = models.DateTimeField(
+        help_text="When the newest report applied was taken, by the server's clock: older "
+        "ones only fill in the history."
+    )
     silent = models.BooleanField(
         default=False,
         help_text="Its silence was noticed (and notified) and it has not reported since.",

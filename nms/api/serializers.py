@@ -1,5 +1,7 @@
-"""The shape of a host's report: {"time": when collected, "reports": {category: [{"item",
-"value", "detail"}]}}; without a time it was collected now."""
+"""The shape of a host's report: {"age": seconds since it was collected, "reports":
+{category: [{"item", "value", "detail"}]}}. The age is measured on the agent, so its clock
+does not matter; "time" (when collected, by the agent's clock) counts when there is no age.
+Without either it was collected now."""
 
 import re
 
@@ -15,6 +17,7 @@ class ReadingSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.Serializer):
+    age = serializers.FloatField(required=False, min_value=0)
     time = serializers.DateTimeField(required=False)
     reports = serializers.DictField(child=ReadingSerializer(many=True), allow_empty=False)
 

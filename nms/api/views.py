@@ -1,5 +1,8 @@
 """A host agent's report (nms.agent posts it after each collection)."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -19,6 +22,8 @@ class HostReport(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        events = ingest_report(host, data["reports"], now=data.get("time"))
+        received = timezone.now()
+        taken = received - timedelta(seconds=data["age"]) if "age" in data else data.get("time")
+        events = ingest_report(host, data["reports"], now=received, taken=taken)
         changes = [{"category": e.category, "item": e.item, "state": e.new} for e in events]
         return Response({"host": host, "changes": changes}, status=status.HTTP_201_CREATED)

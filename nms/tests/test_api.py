@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from nms.models import Status
+from nms.models import Host, Sample, Status
+from nms.services import do_notice_silence
 from testing import factories as base
 from testing import nms as factories
 from workers.services import do_make_host_token
@@ -78,3 +82,28 @@ def test_a_malformed_report_is_refused(db, client_for, body):
         "/api/v1/nms/hosts/guernsey/reports/", body, format="json"
     )
     assert answer.status_code == 400
+
+
+def test_a_host_with_a_slow_clock_is_not_taken_for_silent(db, client_for, mailoutbox, settings):
+    settings.ADMINS = [("Labnet", "nms@example.edu")]
+    factories.demo_levels()
+    client = client_for(do_make_host_token("guernsey"))
+    slow = (timezone.now() - timedelta(minutes=20)).isoformat()
+    for _ in range(3):
+        answer = client.post(
+            "/api/v1/nms/hosts/guernsey/reports/", {**REPORT, "time": slow}, format="json"
+        )
+        assert answer.status_code == 201
+        assert do_notice_silence() == []
+    assert mailoutbox == []
+
+
+def test_a_report_is_dated_by_its_age_on_the_servers_clock(db, client_for):
+    client = client_for(do_make_host_token("guernsey"))
+    body = {**REPORT, "age": 600, "time": "2001-01-01T00:00:00Z"}
+    assert (
+        client.post("/api/v1/nms/hosts/guernsey/reports/", body, format="json").status_code == 201
+    )
+    taken = Sample.objects.filter(category="loadaverage").get().time
+    assert abs(timezone.now() - timedelta(minutes=10) - taken) < timedelta(seconds=5)
+    assert timezone.now() - Host.objects.get().last_report < timedelta(seconds=5)

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 T0 = timezone.now().replace(microsecond=0) - timedelta(days=1)
 
 
-def at(minutes: int):
-    return T0 + timedelta(minutes=minutes)
+def at(minutes: int, seconds: int = 0):
+    return T0 + timedelta(minutes=minutes, seconds=seconds)
 
 
 def report(**categories):
@@ -137,8 +137,16 @@ def test_an_older_report_fills_in_the_history_and_leaves_the_status(levels):
 
 
 def test_a_report_from_a_clock_ahead_counts_as_now(levels):
-    ingest_report("guernsey", report(loadaverage="0.5"), now=timezone.now() + timedelta(hours=2))
-    assert Host.objects.get().last_report <= timezone.now()
+    ingest_report("guernsey", report(loadaverage="0.5"), taken=timezone.now() + timedelta(hours=2))
+    assert Sample.objects.get().time <= timezone.now()
+
+
+def test_the_heartbeat_is_when_a_report_arrives_not_when_it_was_taken(levels):
+    ingest_report("guernsey", report(loadaverage="0.5"), now=at(0))
+    # Kept an hour by the agent: the host reports now, its readings go an hour back.
+    ingest_report("guernsey", report(loadaverage="2.5"), now=at(60), taken=at(0, 1))
+    assert do_notice_silence(now=at(70)) == []
+    assert (Host.objects.get().last_report, Sample.objects.last().time) == (at(60), at(0, 1))
 
 
 def test_an_item_not_reported_any_more_loses_its_status_and_keeps_its_history(levels):

@@ -22,7 +22,8 @@ def deliver(
 ) -> None:
     """Queue report, then post the queue to endpoint oldest first, stopping at the first the
     server cannot take; keep bounds the queue to its newest reports. A report the server
-    refuses is logged and dropped: sending it again would not change the answer."""
+    refuses is logged and dropped: sending it again would not change the answer. Each goes
+    with its age, the seconds it waited: the server dates it by its own clock."""
     outbox.mkdir(parents=True, exist_ok=True)
     write_atomic(outbox / f"{time.time_ns():020d}-{uuid.uuid4()}.json", json.dumps(report).encode())
     queued = sorted(outbox.glob("*.json"))
@@ -32,9 +33,14 @@ def deliver(
         queued = queued[-keep:]
     for path in queued:
         try:
-            client.post(endpoint, json.loads(path.read_text()))
+            client.post(endpoint, {**json.loads(path.read_text()), "age": _age(path)})
         except ApiUnavailable:
             return
         except ApiError as exc:
             log.error("report %s refused: %s", path.name, exc)
         path.unlink()
+
+
+def _age(path: Path) -> float:
+    """Seconds since the report was queued (its file name starts with the time, in ns)."""
+    return max(time.time_ns() - int(path.name.split("-", 1)[0]), 0) / 1e9
