@@ -11,6 +11,13 @@ class Level(models.TextChoices):
     CRITICAL = "critical", "Critical"
 
 
+class Heartbeat(models.TextChoices):
+    """Whether a host reports: silent once its silence is noticed, until its next report."""
+
+    REPORTING = "reporting", "Reporting"
+    SILENT = "silent", "Silent"
+
+
 # The overview's tile for a host that never reported: neither good nor bad.
 NO_DATA = "nodata"
 SEVERITY = {Level.OK: 0, NO_DATA: 1, Level.WARNING: 2, Level.CRITICAL: 3}

@@ -15,9 +15,9 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from .choices import Level
+from .choices import Heartbeat, Level
 from .levels import MonitoringSettings, as_number, monitoring_settings
-from .models import Host, Sample, Status
+from .models import Acknowledgement, Host, Sample, Status
 
 Readings = Sequence[Mapping[str, str]]
 STATUS_FIELDS = [
@@ -25,7 +25,6 @@ STATUS_FIELDS = [
 ]  # fmt: skip
 # A host's state change that is not a metric's.
 HOST_CATEGORY = "host"
-SILENT, REPORTING = "silent", "reporting"
 
 
 @dataclass(frozen=True)
@@ -115,9 +114,12 @@ def ingest_report(
         if updated:
             _save(updated)
         if came_back:
-            events.append(Event(host, HOST_CATEGORY, "", SILENT, REPORTING))
+            events.append(Event(host, HOST_CATEGORY, "", Heartbeat.SILENT, Heartbeat.REPORTING))
+        cleared = [(e.category, e.item) for e in events if e.new == Level.OK]
+        if cleared:
+            _end_acknowledgements(row, cleared, received)
         if events:
-            transaction.on_commit(lambda: _notify(events))
+            transaction.on_commit(lambda: _notify(host))
     return events
 
 
@@ -232,7 +234,18 @@ def _event(host: str, status: Status, old: str) -> Event:
     return Event(host, status.category, status.item, old, status.state, status.value, status.detail)
 
 
-def _notify(events: list[Event]) -> None:
-    from .notifications import notify
+def _end_acknowledgements(row: Host, metrics: list[tuple[str, str]], now: datetime) -> None:
+    """An acknowledgement of a metric ends when the metric is OK again: the problem it was
+    about is over, and its return is a new one to tell people about."""
+    match = Q()
+    for category, item in metrics:
+        match |= Q(category=category, item=item)
+    Acknowledgement.objects.filter(match, host=row, expires__gt=now).exclude(category="").update(
+        expires=now
+    )
 
-    notify(events)
+
+def _notify(host: str) -> None:
+    from .notifications import notify_pending
+
+    notify_pending([host])

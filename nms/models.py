@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from .choices import Level
+from .choices import Heartbeat, Level
 
 
 class Host(models.Model):
@@ -22,7 +22,13 @@ class Host(models.Model):
     )
     silent = models.BooleanField(
         default=False,
-        help_text="Its silence was noticed (and notified) and it has not reported since.",
+        help_text="Its silence was noticed and it has not reported since.",
+    )
+    notified_state = models.CharField(
+        max_length=9,
+        choices=Heartbeat.choices,
+        default=Heartbeat.REPORTING,
+        help_text="What people were last told: silent or reporting.",
     )
 
     class Meta:
@@ -50,6 +56,13 @@ class Status(models.Model):
     state = models.CharField(max_length=8, choices=Level.choices, db_index=True)
     streak = models.PositiveSmallIntegerField(
         default=0, help_text="Consecutive readings at a level other than the state."
+    )
+    notified_state = models.CharField(
+        max_length=8,
+        choices=Level.choices,
+        default=Level.OK,
+        help_text="The state people were last told about; told again when the state differs "
+        "and nothing mutes it.",
     )
     since = models.DateTimeField(help_text="When the state began.")
     changed = models.DateTimeField(help_text="When the value last changed.")

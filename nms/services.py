@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from entities.services import username
 
-from .ingest import HOST_CATEGORY, REPORTING, SILENT, Event
+from .choices import Heartbeat
+from .ingest import HOST_CATEGORY, Event
 from .levels import MonitoringSettings, monitoring_settings
 from .models import Acknowledgement, Host, MaintenanceWindow
 
@@ -74,9 +75,10 @@ def do_end_maintenance(window: MaintenanceWindow) -> None:
 def do_notice_silence(
     now: datetime | None = None, settings: MonitoringSettings | None = None
 ) -> list[Event]:
-    """Mark the hosts silent longer than the silence limit and notify, once per silence (the
-    next report clears it)."""
-    from .notifications import notify
+    """Mark the hosts silent longer than the silence limit (the next report clears it), then
+    tell people whatever they have not been told and nothing mutes any more: these
+    silences, and changes made during a maintenance window or an acknowledgement that ended."""
+    from .notifications import notify_pending
 
     now = now or timezone.now()
     settings = settings or monitoring_settings()
@@ -88,7 +90,5 @@ def do_notice_silence(
             .values_list("name", flat=True)
         )
         Host.objects.filter(name__in=names).update(silent=True)
-    events = [Event(name, HOST_CATEGORY, "", REPORTING, SILENT) for name in names]
-    if events:
-        notify(events, now)
-    return events
+    notify_pending(now=now)
+    return [Event(name, HOST_CATEGORY, "", Heartbeat.REPORTING, Heartbeat.SILENT) for name in names]

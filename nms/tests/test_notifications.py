@@ -102,6 +102,8 @@ def test_maintenance_of_a_domain_mutes_its_hosts_only(
     assert [m.subject.split(":")[0] for m in mailoutbox] == ["[Labnet NMS] odie"]
     services.do_end_maintenance(window)
     degrade("jersey", django_capture_on_commit_callbacks, "active")
+    assert len(mailoutbox) == 1, "jersey's problem ended before anyone was told of it"
+    degrade("jersey", django_capture_on_commit_callbacks)
     assert len(mailoutbox) == 2
 
 
@@ -131,3 +133,40 @@ def test_maintenance_of_a_host_and_its_checks(
     )
     services.do_end_maintenance(future)
     assert not type(future).objects.filter(pk=future.pk).exists()
+
+
+def test_a_problem_still_there_when_maintenance_ends_is_mailed_once(
+    campus, mailoutbox, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    window = services.do_schedule_maintenance(
+        host="guernsey", start=now - timedelta(minutes=1), end=now + timedelta(hours=1),
+        comment="disk swap", user="ann",
+    )  # fmt: skip
+    degrade("guernsey", django_capture_on_commit_callbacks, "active")
+    degrade("guernsey", django_capture_on_commit_callbacks)
+    services.do_notice_silence()
+    assert mailoutbox == []
+    services.do_end_maintenance(window)
+    services.do_notice_silence()  # the periodic check, every minute
+    services.do_notice_silence()
+    [mail] = mailoutbox
+    assert mail.subject == "[Labnet NMS] guernsey: mdstat /dev/md0: ok -> critical"
+
+
+def test_a_problem_that_clears_ends_its_acknowledgement_and_its_return_is_mailed(
+    campus, mailoutbox, django_capture_on_commit_callbacks
+):
+    degrade("guernsey", django_capture_on_commit_callbacks, "active")
+    degrade("guernsey", django_capture_on_commit_callbacks)
+    services.do_acknowledge(
+        Host.objects.get(name="guernsey"), comment="disk ordered", user="ann",
+        expires=timezone.now() + timedelta(days=1), category="mdstat", item="/dev/md0",
+    )  # fmt: skip
+    degrade("guernsey", django_capture_on_commit_callbacks, "active")
+    degrade("guernsey", django_capture_on_commit_callbacks)
+    assert [m.subject.split(": ", 1)[1] for m in mailoutbox] == [
+        "mdstat /dev/md0: ok -> critical",
+        "mdstat /dev/md0: critical -> ok",
+        "mdstat /dev/md0: ok -> critical",
+    ]
