@@ -10,10 +10,17 @@ from rest_framework import serializers
 CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
+DETAIL_LENGTH = 500
+
+
 class ReadingSerializer(serializers.Serializer):
     item = serializers.CharField(max_length=255, allow_blank=True, trim_whitespace=False)
     value = serializers.CharField(max_length=255, allow_blank=True)
-    detail = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    detail = serializers.CharField(allow_blank=True, required=False, default="")
+
+    def validate_detail(self, detail: str) -> str:
+        """Cut to what is stored: a long message must not cost the host its report."""
+        return detail[:DETAIL_LENGTH]
 
 
 class ReportSerializer(serializers.Serializer):
@@ -22,10 +29,12 @@ class ReportSerializer(serializers.Serializer):
     reports = serializers.DictField(child=ReadingSerializer(many=True), allow_empty=False)
 
     def validate_reports(self, reports: dict) -> dict:
-        for category, readings in reports.items():
+        for category in reports:
             if not CATEGORY.match(category):
                 raise serializers.ValidationError(f"{category!r} is not a category name.")
-            items = [r["item"] for r in readings]
-            if len(items) != len(set(items)):
-                raise serializers.ValidationError(f"{category}: an item is reported twice.")
-        return reports
+        # An item reported twice counts as its last reading, rather than refusing the
+        # whole report.
+        return {
+            category: list({r["item"]: r for r in readings}.values())
+            for category, readings in reports.items()
+        }

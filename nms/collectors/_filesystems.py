@@ -38,12 +38,22 @@ def parse_nodev_types(text: str) -> set[str]:
     return {line.split()[-1] for line in text.splitlines() if line.startswith("nodev")}
 
 
+def visible_mounts(mounts: list[Mount]) -> list[Mount]:
+    """Each mount point once, as the last mount on it: the one that hides the others."""
+    visible: dict[str, Mount] = {}
+    for mount in mounts:
+        visible.pop(mount.mountpoint, None)
+        visible[mount.mountpoint] = mount
+    return list(visible.values())
+
+
 def disk_mounts(system: System) -> list[Mount]:
-    """Disk-backed file systems, each device once (a bind mount repeats its device)."""
+    """Disk-backed file systems as they are visible, each device once (a bind mount repeats
+    its device)."""
     nodev = parse_nodev_types(system.read("/proc/filesystems"))
     seen: set[str] = set()
     found = []
-    for mount in parse_mounts(system.read("/proc/mounts")):
+    for mount in visible_mounts(parse_mounts(system.read("/proc/mounts"))):
         if mount.type in nodev or mount.device in seen:
             continue
         seen.add(mount.device)

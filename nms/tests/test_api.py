@@ -73,7 +73,6 @@ def test_a_person_or_nobody_cannot_report(db, client_for):
     [
         {"reports": {}},
         {"reports": {"Disk Space": [{"item": "/", "value": "1"}]}},
-        {"reports": {"diskspace": [{"item": "/", "value": "1"}, {"item": "/", "value": "2"}]}},
         {"reports": {"diskspace": [{"item": "/"}]}},
     ],
 )
@@ -107,3 +106,20 @@ def test_a_report_is_dated_by_its_age_on_the_servers_clock(db, client_for):
     taken = Sample.objects.filter(category="loadaverage").get().time
     assert abs(timezone.now() - timedelta(minutes=10) - taken) < timedelta(seconds=5)
     assert timezone.now() - Host.objects.get().last_report < timedelta(seconds=5)
+
+
+def test_an_item_reported_twice_counts_once_and_a_long_detail_is_cut(db, client_for):
+    body = {
+        "reports": {
+            "diskspace": [
+                {"item": "/", "value": "10.0", "detail": "hidden"},
+                {"item": "/", "value": "20.0", "detail": "x" * 600},
+            ]
+        }
+    }
+    client = client_for(do_make_host_token("guernsey"))
+    assert (
+        client.post("/api/v1/nms/hosts/guernsey/reports/", body, format="json").status_code == 201
+    )
+    status = Status.objects.get()
+    assert (status.value, status.detail) == ("20.0", "x" * 500)

@@ -27,7 +27,7 @@ from nms.collectors import (
     mounts,
     uuids,
 )
-from nms.collectors._filesystems import parse_mounts, percent_used
+from nms.collectors._filesystems import disk_mounts, parse_mounts, percent_used
 from nms.collectors._network import percent, usage
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -126,10 +126,18 @@ def test_proc_mounts_escapes_and_disk_backed_file_systems(tmp_path):
     parsed = parse_mounts((SAMPLES / "mounts").read_text())
     assert "/srv/images copy" in [m.mountpoint for m in parsed]
     root = sample_root(tmp_path, proc_mounts="mounts", proc_filesystems="filesystems")
-    from nms.collectors._filesystems import disk_mounts
-
     assert [m.mountpoint for m in disk_mounts(System(root=root))] == [
         "/", "/var", "/diskless", "/images",
+    ]  # fmt: skip
+
+
+def test_a_mount_point_mounted_twice_is_read_once_as_the_visible_mount(tmp_path):
+    root = sample_root(tmp_path, proc_filesystems="filesystems")
+    (root / "proc" / "mounts").write_text(
+        "/dev/sdb1 /data ext4 rw 0 0\n/dev/sdc1 /data ext4 rw 0 0\n/dev/sdb1 /old ext4 rw 0 0\n"
+    )
+    assert [(m.device, m.mountpoint) for m in disk_mounts(System(root=root))] == [
+        ("/dev/sdc1", "/data"), ("/dev/sdb1", "/old"),
     ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from entities.mirror import write_atomic
 from .client import ApiClient, ApiError, ApiUnavailable
 
 log = logging.getLogger("labnet.agent")
+BAD_REQUEST = 400
 
 
 def deliver(
@@ -22,7 +23,8 @@ def deliver(
 ) -> None:
     """Queue report, then post the queue to endpoint oldest first, stopping at the first the
     server cannot take; keep bounds the queue to its newest reports. A report the server
-    refuses is logged and dropped: sending it again would not change the answer. Each goes
+    refuses as malformed (400) is logged and dropped: sending it again would not change the
+    answer; any other refusal (a token not yet valid, a proxy's limit) keeps it. Each goes
     with its age, the seconds it waited: the server dates it by its own clock."""
     outbox.mkdir(parents=True, exist_ok=True)
     write_atomic(outbox / f"{time.time_ns():020d}-{uuid.uuid4()}.json", json.dumps(report).encode())
@@ -37,6 +39,9 @@ def deliver(
         except ApiUnavailable:
             return
         except ApiError as exc:
+            if exc.status != BAD_REQUEST:  # the token, a proxy or a limit: kept for later
+                log.warning("report %s not taken, kept: %s", path.name, exc)
+                return
             log.error("report %s refused: %s", path.name, exc)
         path.unlink()
 
