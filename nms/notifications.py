@@ -50,19 +50,21 @@ def notify_pending(hosts: Collection[str] | None = None, now: datetime | None = 
     """Tell people, one message per host, of every state that differs from what they were
     last told (a metric's state, a host's silence) and that nothing mutes now; of hosts, or
     of every host when None. A change made while muted is told once the muting ends, if it
-    still holds. The number of messages sent."""
+    still holds. Mail that cannot be sent is logged and stays pending: the minute check
+    (nms.check_silence) tries again, and the report that caused it is not failed for it.
+    The number of messages sent."""
     now = now or timezone.now()
     by_host: dict[str, list[Pending]] = defaultdict(list)
     for pending in _pending(hosts):
         by_host[pending.event.host].append(pending)
     muted = in_maintenance(list(by_host), now)
     acks = active_acknowledgements(now, list(by_host))
-    messages = []
+    messages, marked = [], []
     for host, changes in sorted(by_host.items()):
         if host in muted:
             continue
         told = [
-            p.event
+            p
             for p in changes
             if (
                 p.event.category == HOST_CATEGORY
@@ -74,8 +76,18 @@ def notify_pending(hosts: Collection[str] | None = None, now: datetime | None = 
         if told and not recipients:
             log.warning("nms: no one to tell about %s (no contact group users, no ADMINS)", host)
         elif told:
-            messages.append((subject(host, told), body(host, told), None, recipients))
-    return send_mass_mail(messages, fail_silently=False) if messages else 0
+            events = [p.event for p in told]
+            messages.append((subject(host, events), body(host, events), None, recipients))
+            marked += told
+    if not messages:
+        return 0
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except Exception:  # SMTP, DNS, the backend's own: whatever it is, the next check retries
+        log.exception("nms: notifications not sent, kept for the next check")
+        for p in marked:
+            p.mark(p.event.new, p.event.old)
+        return 0
 
 
 def _pending(hosts: Collection[str] | None) -> list[Pending]:

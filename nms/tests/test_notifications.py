@@ -3,17 +3,20 @@ windows of the host or its domain."""
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from rest_framework.test import APIClient
 
-from nms import services
+from nms import notifications, services
 from nms.ingest import ingest_report
-from nms.models import Host
+from nms.models import Host, Status
 from testing import nms as factories
+from workers.services import do_make_host_token
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +173,28 @@ def test_a_problem_that_clears_ends_its_acknowledgement_and_its_return_is_mailed
         "mdstat /dev/md0: critical -> ok",
         "mdstat /dev/md0: ok -> critical",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_that_fails_leaves_the_report_taken_and_is_sent_by_the_next_check(
+    campus, mailoutbox, monkeypatch
+):
+    agent = APIClient()
+    agent.credentials(HTTP_AUTHORIZATION=f"Token {do_make_host_token('guernsey')}")
+
+    def post(value: str):
+        body = {"reports": {"mdstat": [{"item": "/dev/md0", "value": value}]}}
+        return agent.post("/api/v1/nms/hosts/guernsey/reports/", body, format="json")
+
+    assert post("active").status_code == 201
+    monkeypatch.setattr(notifications, "send_mass_mail", refuse)
+    assert post("degraded").status_code == 201
+    assert Status.objects.get().state == "critical"
+    monkeypatch.undo()
+    services.do_notice_silence()
+    [mail] = mailoutbox
+    assert mail.subject == "[Labnet NMS] guernsey: mdstat /dev/md0: ok -> critical"
+
+
+def refuse(*args, **kwargs):
+    raise smtplib.SMTPServerDisconnected("mail server gone")
