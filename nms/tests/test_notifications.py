@@ -175,7 +175,7 @@ def test_a_problem_that_clears_ends_its_acknowledgement_and_its_return_is_mailed
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_mail_that_fails_leaves_the_report_taken_and_is_sent_by_the_next_check(
     campus, mailoutbox, monkeypatch
 ):
