@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from .choices import Heartbeat, Level
+from .collectors import ERROR
 from .levels import MonitoringSettings, as_number, monitoring_settings
 from .models import Acknowledgement, Host, Sample, Status
 
@@ -25,6 +26,7 @@ STATUS_FIELDS = [
 ]  # fmt: skip
 # A host's state change that is not a metric's.
 HOST_CATEGORY = "host"
+GONE = "no longer reported"
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ def ingest_report(
     the agent kept while the web server was away arrives late; a time ahead of now counts as
     now). Taken places the readings in the history and nothing else, so a host with a slow
     clock is never taken for silent. A category present in the report is complete: its items
-    not reported any more lose their status (their samples stay). A report taken no later
+    not reported any more lose their status (their samples stay), once people who were told
+    of a problem with one are told it is over; but a category whose collector failed (an
+    error reading) keeps its items as they were. A report taken no later
     than the host's last one only fills in the history: the statuses already show something
     newer."""
     settings = settings or monitoring_settings()
@@ -85,13 +89,15 @@ def ingest_report(
                 number, level = as_number(value), levels.evaluate(value)
                 status = existing.pop((category, item), None)
                 if status is None:
+                    # A new metric starts OK and its level is held like any change.
                     status = Status(
                         host=row, category=category, item=item, value=value, number=number,
-                        detail=detail, level=level, state=level, since=now, changed=now,
+                        detail=detail, level=level, state=Level.OK, since=now, changed=now,
                         stored=number,
                     )  # fmt: skip
+                    _update(status, value, detail, level, now, settings.hold_reports)
                     created.append(status)
-                    if level != Level.OK:
+                    if status.state != Level.OK:
                         events.append(_event(host, status, Level.OK))
                     store = True
                 else:
@@ -107,8 +113,16 @@ def ingest_report(
                         events.append(_event(host, status, old_state))
                 if store:
                     samples.append(_sample(row, category, item, now, value, number, detail, level))
-        if existing:
-            Status.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
+        erred = {c for c, readings in reports.items() if any(r["value"] == ERROR for r in readings)}
+        gone = [s for s in existing.values() if s.category not in erred]
+        for status in gone:
+            if status.notified_state != Level.OK and status.state != Level.OK:
+                events.append(_event(host, status, status.state))
+                _end(status, now)
+                updated.append(status)
+        told_over = [s.pk for s in gone if s.notified_state == Level.OK]
+        if told_over:
+            Status.objects.filter(pk__in=told_over).delete()
         Sample.objects.bulk_create(samples)
         Status.objects.bulk_create(created)
         if updated:
@@ -209,6 +223,13 @@ def _update(status: Status, value: str, detail: str, level: str, now: datetime, 
             status.state, status.since, status.streak = level, now, 0
     status.detail, status.level = detail, level
     return before != (status.value, status.detail, status.level, status.state, status.streak)
+
+
+def _end(status: Status, now: datetime) -> None:
+    """A metric no longer reported (an unmounted disk) whose problem people were told of: it
+    turns OK, so they are told it is over, and goes at the next report after that."""
+    status.level = status.state = Level.OK
+    status.streak, status.since, status.detail = 0, now, GONE
 
 
 def _save(statuses: list[Status]) -> None:

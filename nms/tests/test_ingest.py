@@ -209,3 +209,19 @@ def test_silence_is_noticed_once_and_cleared_by_the_next_report(levels, mailoutb
     assert (back.old, back.new) == ("silent", "reporting")
     assert not Host.objects.get().silent
     assert [m.subject for m in mailoutbox] == ["[Labnet NMS] guernsey: stopped reporting"]
+
+
+def test_a_new_metric_is_held_like_any_change_at_the_default_hold(levels):
+    assert ingest_report("guernsey", report(diskspace={"/": "97.0"}), now=at(0)) == []
+    root = status("diskspace", "/")
+    assert (root.level, root.state, root.streak) == (Level.CRITICAL, Level.OK, 1)
+    [event] = ingest_report("guernsey", report(diskspace={"/": "97.0"}), now=at(5))
+    assert (event.old, event.new, status("diskspace", "/").state) == ("ok", "critical", "critical")
+
+
+def test_a_failing_collector_keeps_its_items_and_tells_no_recovery(levels):
+    factories.monitoring_settings(hold_reports="1")
+    ingest_report("guernsey", report(diskspace={"/": "97.0"}), now=at(0))
+    events = ingest_report("guernsey", report(diskspace={"": "error"}), now=at(5))
+    assert [(e.item, e.new) for e in events] == [("", "warning")]
+    assert status("diskspace", "/").state == Level.CRITICAL

@@ -198,3 +198,18 @@ def test_mail_that_fails_leaves_the_report_taken_and_is_sent_by_the_next_check(
 
 def refuse(*args, **kwargs):
     raise smtplib.SMTPServerDisconnected("mail server gone")
+
+
+def test_a_problem_no_longer_reported_is_told_over_then_forgotten(
+    campus, mailoutbox, django_capture_on_commit_callbacks
+):
+    degrade("guernsey", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_report("guernsey", {"mdstat": []})
+    assert [m.subject.split(": ", 1)[1] for m in mailoutbox] == [
+        "mdstat /dev/md0: ok -> critical",
+        "mdstat /dev/md0: critical -> ok",
+    ]
+    assert "no longer reported" in mailoutbox[1].body
+    ingest_report("guernsey", {"mdstat": []})
+    assert not Status.objects.exists()
