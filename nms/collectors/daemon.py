@@ -18,13 +18,17 @@ def process_names(proc: Path) -> set[str]:
         if not entry.name.isdigit():
             continue
         try:
-            names.add((entry / "comm").read_text().strip())
+            comm = (entry / "comm").read_bytes()
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:  # the process ended while we looked
             continue
+        # Process names are bytes: any of them may be invalid UTF-8 or blank.
+        names.add(comm.decode(errors="replace").strip())
         for arg in argv[:2]:
-            if arg:
-                names.add(Path(arg.decode(errors="replace").split()[0]).name)
+            words = arg.decode(errors="replace").split()
+            if words:
+                names.add(Path(words[0]).name)
+    names.discard("")
     return names
 
 

@@ -192,6 +192,18 @@ def test_network_percent_of_link_speed_between_two_samples(tmp_path):
     assert percent(10, 5, 300, 1000) is None  # counter reset
 
 
+def test_daemon_reads_blank_arguments_and_names_that_are_not_utf8(tmp_path):
+    for pid, comm, cmdline in (
+        ("1", b"tr\n", b"tr\0 \0x\0"),
+        ("2", b"caf\xe9d\n", b"\xff\xfe\0"),
+        ("3", b"sshd\n", b"/usr/sbin/sshd\0"),
+    ):
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "comm").write_bytes(comm)
+        (tmp_path / pid / "cmdline").write_bytes(cmdline)
+    assert daemon.process_names(tmp_path) == {"tr", "caf\ufffdd", "\ufffd\ufffd", "sshd"}
+
+
 def test_daemon_compares_configured_daemons_with_processes():
     host = HostConfig("odie", daemons=["sshd", "dhcpd", "sshd"])
     assert daemon.compare(host, {"sshd", "bash"}) == [
