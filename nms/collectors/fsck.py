@@ -26,8 +26,12 @@ def _date(seconds: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(seconds))
 
 
-def evaluate(fields: dict[str, str], now: float, passno: str = "") -> tuple[str, str]:
-    """(value, detail) for one file system's tune2fs fields."""
+def evaluate(
+    fields: dict[str, str], now: float, passno: str = "", mounted: bool = False
+) -> tuple[str, str]:
+    """(value, detail) for one file system's tune2fs fields. A file system without a journal
+    reads "not clean" for as long as it is mounted: that state counts only unmounted, or
+    with a journal; "with errors" always counts."""
     count = int(fields.get("mount count", "0"))
     maximum = int(fields.get("maximum mount count", "-1"))
     interval = int(fields.get("check interval", "0").split()[0])
@@ -35,7 +39,8 @@ def evaluate(fields: dict[str, str], now: float, passno: str = "") -> tuple[str,
     last = fields.get("last checked", "")
     checked = time.mktime(time.strptime(last, "%a %b %d %H:%M:%S %Y")) if last else None
     notes = []
-    due = state != "clean"
+    journalled = "has_journal" in fields.get("filesystem features", "").split()
+    due = "error" in state or (state != "clean" and (journalled or not mounted))
     if due:
         notes.append(f"state {state}")
     if maximum > 0:
@@ -52,13 +57,14 @@ def evaluate(fields: dict[str, str], now: float, passno: str = "") -> tuple[str,
     return (SCHEDULED if due else NOT_SCHEDULED), "; ".join(notes)
 
 
-def _targets(host: HostConfig, system: System) -> dict[str, tuple[str, str]]:
-    """mountpoint -> (device as tune2fs takes it, fstab pass) for the ext file systems mounted
-    or in the host's fstab table."""
-    targets = {m.mountpoint: (m.device, "") for m in disk_mounts(system) if m.type in EXT_TYPES}
+def _targets(host: HostConfig, system: System) -> dict[str, tuple[str, str, bool]]:
+    """mountpoint -> (device as tune2fs takes it, fstab pass, mounted) for the ext file
+    systems mounted or in the host's fstab table."""
+    mounted = {m.mountpoint: m.device for m in disk_mounts(system) if m.type in EXT_TYPES}
+    targets = {point: (device, "", True) for point, device in mounted.items()}
     for row in host.fstab:
         if row.type in EXT_TYPES:
-            targets[row.mntpt] = (_device(row), row.passno)
+            targets[row.mntpt] = (_device(row), row.passno, row.mntpt in mounted)
     return targets
 
 
@@ -70,12 +76,12 @@ def _device(row: FstabRow) -> str:
 def collect(host: HostConfig, system: System) -> list[Reading]:
     readings = []
     now = system.clock()
-    for mountpoint, (device, passno) in sorted(_targets(host, system).items()):
+    for mountpoint, (device, passno, mounted) in sorted(_targets(host, system).items()):
         try:
             fields = parse_tune2fs(system.run(["tune2fs", "-l", device]))
         except OSError as exc:
             readings.append(Reading(mountpoint, UNKNOWN, f"{device}: {exc}"))
             continue
-        value, detail = evaluate(fields, now, passno)
+        value, detail = evaluate(fields, now, passno, mounted)
         readings.append(Reading(mountpoint, value, f"{device}: {detail}"))
     return readings

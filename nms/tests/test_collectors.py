@@ -95,6 +95,16 @@ def test_tune2fs_interval_run_out_schedules_a_check_and_pass_0_never_checks():
     assert fsck.evaluate(fields, october, passno="0")[0] == "ok"
 
 
+def test_a_mounted_file_system_without_a_journal_is_not_due_for_its_state():
+    fields = {"filesystem state": "not clean", "filesystem features": "ext_attr dir_index"}
+    assert fsck.evaluate(fields, 0, mounted=True)[0] == fsck.NOT_SCHEDULED
+    assert fsck.evaluate(fields, 0, mounted=False)[0] == fsck.SCHEDULED
+    journalled = {**fields, "filesystem features": "has_journal ext_attr"}
+    assert fsck.evaluate(journalled, 0, mounted=True)[0] == fsck.SCHEDULED
+    errors = {**fields, "filesystem state": "not clean with errors"}
+    assert fsck.evaluate(errors, 0, mounted=True)[0] == fsck.SCHEDULED
+
+
 def test_fsck_runs_tune2fs_on_the_fstab_devices(tmp_path):
     root = sample_root(tmp_path, proc_mounts="mounts", proc_filesystems="filesystems")
     ran = []
