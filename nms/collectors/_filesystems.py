@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from . import System
 
 _ESCAPE = re.compile(r"\\([0-7]{3})")
+# Images written once (snaps, CDs, live systems): always full, never a problem.
+READ_ONLY_TYPES = {"squashfs", "iso9660", "udf", "erofs", "cramfs"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ def disk_mounts(system: System) -> list[Mount]:
         seen.add(mount.device)
         found.append(mount)
     return found
+
+
+def writable_mounts(system: System) -> list[Mount]:
+    """The disk mounts whose space and inodes can run out: not read-only."""
+    return [
+        m
+        for m in disk_mounts(system)
+        if m.type not in READ_ONLY_TYPES and "ro" not in m.options.split(",")
+    ]
 
 
 def percent_used(total: int, free: int, available: int) -> float | None:

@@ -1,14 +1,14 @@
-"""Percentage of the inodes used on each mounted file system."""
+"""Percentage of the inodes used on each mounted file system that can be written."""
 
 from __future__ import annotations
 
 from . import HostConfig, Reading, System
-from ._filesystems import disk_mounts, percent_used, statvfs
+from ._filesystems import percent_used, statvfs, writable_mounts
 
 
 def collect(host: HostConfig, system: System) -> list[Reading]:
     readings = []
-    for mount in disk_mounts(system):
+    for mount in writable_mounts(system):
         stat = statvfs(system, mount.mountpoint)
         # Some file systems (btrfs, vfat) have no inode table: f_files is 0.
         used = percent_used(stat.f_files, stat.f_ffree, stat.f_favail)

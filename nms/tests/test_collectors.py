@@ -20,6 +20,7 @@ from nms.collectors import (
     categories,
     collect_all,
     daemon,
+    diskinodes,
     diskspace,
     fsck,
     loadaverage,
@@ -149,6 +150,17 @@ def test_a_mount_point_mounted_twice_is_read_once_as_the_visible_mount(tmp_path)
     assert [(m.device, m.mountpoint) for m in disk_mounts(System(root=root))] == [
         ("/dev/sdc1", "/data"), ("/dev/sdb1", "/old"),
     ]  # fmt: skip
+
+
+def test_read_only_file_systems_have_no_disk_space_or_inode_readings(tmp_path):
+    root = sample_root(tmp_path, proc_filesystems="filesystems")
+    (root / "proc" / "mounts").write_text(
+        "/dev/sda1 / ext4 rw,noatime 0 0\n/dev/loop0 /snap/core squashfs ro,nodev 0 0\n"
+        "/dev/sr0 /media/cd iso9660 ro 0 0\n/dev/sda2 /archive ext4 ro,noatime 0 0\n"
+    )
+    system = System(root=root)
+    assert [r.item for r in diskspace.collect(MEGATRON, system)] == ["/"]
+    assert [r.item for r in diskinodes.collect(MEGATRON, system)] == ["/"]
 
 
 def test_percent_used_counts_the_root_reserve_as_used():
