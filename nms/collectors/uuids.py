@@ -27,7 +27,7 @@ def compare(
         item = row.mntpt if row.mntpt.startswith("/") else f"{row.mntpt} UUID={expected}"
         if row.dev.startswith("/"):
             actual = uuid_of(row.dev)
-            if actual == expected:
+            if actual is not None and actual.lower() == expected:
                 readings.append(Reading(item, MATCH, f"{row.dev} UUID={expected}"))
             else:
                 found = f"UUID={actual}" if actual else "no file system UUID"
@@ -47,17 +47,23 @@ def collect(host: HostConfig, system: System) -> list[Reading]:
 
     def uuid_of(device: str) -> str | None:
         try:
-            return system.run(["blkid", "-s", "UUID", "-o", "value", device]).strip().lower()
+            return system.run(["blkid", "-s", "UUID", "-o", "value", device]).strip()
         except OSError:
             return None
 
     def device_with(uuid: str) -> str | None:
-        link = by_uuid / uuid
-        if link.exists():
-            return str(link.resolve())
-        try:
-            return system.run(["blkid", "-U", uuid]).strip() or None
-        except OSError:
-            return None
+        # UUIDs compare without case: vfat's are upper case in by-uuid, the table's may not be.
+        links = by_uuid.iterdir() if by_uuid.is_dir() else ()
+        for link in links:
+            if link.name.lower() == uuid and link.exists():
+                return str(link.resolve())
+        for spelling in (uuid, uuid.upper()):
+            try:
+                found = system.run(["blkid", "-U", spelling]).strip()
+            except OSError:
+                continue
+            if found:
+                return found
+        return None
 
     return compare(host, uuid_of, device_with)

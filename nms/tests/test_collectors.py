@@ -182,6 +182,28 @@ def test_uuids_match_mismatch_and_missing():
     )
 
 
+def test_uuids_compare_without_case(tmp_path):
+    by_uuid = tmp_path / "dev" / "disk" / "by-uuid"
+    by_uuid.mkdir(parents=True)
+    (tmp_path / "dev" / "sdb1").touch()
+    (by_uuid / "5E2A-1F3C").symlink_to(tmp_path / "dev" / "sdb1")
+    host = HostConfig(
+        "odie",
+        fstab=[
+            FstabRow("UUID=", "/boot/efi", "vfat", "", "2", "5e2a-1f3c"),
+            FstabRow("/dev/sdc1", "/usb", "vfat", "", "0", "70AB-0001"),
+        ],
+    )
+
+    def blkid(argv):
+        if argv[-1] == "/dev/sdc1":
+            return "70ab-0001\n"
+        raise OSError("not found")
+
+    readings = uuids.collect(host, System(root=tmp_path, run=blkid))
+    assert [(r.item, r.value) for r in readings] == [("/boot/efi", "match"), ("/usb", "match")]
+
+
 def test_loadaverage_is_normalised_per_cpu():
     reading = loadaverage.normalised("3.10 6.00 2.50 3/412 9910\n", 4)
     assert reading == Reading("", "1.50", "3.10 6.00 2.50 on 4 CPUs")
