@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from ..choices import ChangeAction, EnumerationKind, Widget
 from ..models import Change, EntityType, VariableDefinition
+from ..services import VARDEF_FIELDS
 
 
 class EntityTypeSerializer(serializers.ModelSerializer):
@@ -27,23 +28,7 @@ class VariableDefinitionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VariableDefinition
-        fields = [
-            "entity_type",
-            "name",
-            "widget",
-            "mandatory",
-            "multi_valued",
-            "table",
-            "reference_type",
-            "regex",
-            "enumeration",
-            "enum_values",
-            "enum_type",
-            "enum_variable",
-            "display_order",
-            "tooltip",
-            "secret",
-        ]
+        fields = ["entity_type", "name", *VARDEF_FIELDS]
         # Uniqueness is the service layer's to check, with its own message.
         validators = []
 
