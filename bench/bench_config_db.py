@@ -30,21 +30,7 @@ os.environ["LABNET_DATABASE_URL"] = URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
 os.environ["LABNET_DEBUG"] = "0"
 
-
-def recreate(database: str) -> None:
-    import MySQLdb
-
-    parsed = urlparse(URL)
-    conn = MySQLdb.connect(
-        host=parsed.hostname,
-        port=parsed.port or 3306,
-        user=parsed.username or "root",
-        passwd=parsed.password or "",
-    )
-    cursor = conn.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{database}`")
-    cursor.execute(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    conn.close()
+from _mariadb import create_database  # noqa: E402
 
 
 def manage(*args: str, database_url: str = URL) -> None:
@@ -65,9 +51,9 @@ def main() -> None:
     name = urlparse(URL).path.lstrip("/")
     raw_name = f"{name}_raw"
     raw_url = URL.rsplit("/", 1)[0] + f"/{raw_name}"
-    for database in (name, raw_name):
-        recreate(database)
-        manage("migrate", "-v0", database_url=URL.rsplit("/", 1)[0] + f"/{database}")
+    for url in (URL, raw_url):
+        create_database(url, fresh=True)
+        manage("migrate", "-v0", database_url=url)
 
     with tempfile.TemporaryDirectory() as mirror:
         manage("gendata", "--entities", str(args.entities), "--mirror", mirror)

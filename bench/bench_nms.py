@@ -28,7 +28,6 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,21 +40,7 @@ REPORTS_A_DAY = 24 * 12
 TARGET = 2000
 DAEMONS = ("sshd", "ntpd", "syslog-ng", "cron", "lnsysconfig")
 
-
-def database(action: str) -> None:
-    import MySQLdb
-
-    parsed = urlparse(URL)
-    name = parsed.path.lstrip("/")
-    conn = MySQLdb.connect(
-        host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
-        passwd=parsed.password or "",
-    )  # fmt: skip
-    cursor = conn.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    if action == "create":
-        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    conn.close()
+from _mariadb import create_database, drop_database  # noqa: E402
 
 
 def manage(*args: str) -> None:
@@ -101,11 +86,11 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    database("create")
+    create_database(URL, fresh=True)
     try:
         run(args.hosts, args.rounds)
     finally:
-        database("drop")
+        drop_database(URL)
 
 
 def run(hosts: int, rounds: int) -> None:

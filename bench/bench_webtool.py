@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -36,22 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
 os.environ["LABNET_DEBUG"] = "0"
 SEARCHED = 1_000
 
-
-def create_database() -> None:
-    import MySQLdb
-
-    parsed = urlparse(URL)
-    conn = MySQLdb.connect(
-        host=parsed.hostname,
-        port=parsed.port or 3306,
-        user=parsed.username or "root",
-        passwd=parsed.password or "",
-    )
-    name = parsed.path.lstrip("/")
-    conn.cursor().execute(
-        f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-    )
-    conn.close()
+from _mariadb import create_database  # noqa: E402
 
 
 def manage(*args: str) -> None:
@@ -79,7 +63,7 @@ def main() -> None:
     parser.add_argument("--entities", type=int, default=17_000)
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
-    create_database()
+    create_database(URL, fresh=False)
     manage("migrate", "-v0")
 
     import django
