@@ -29,6 +29,33 @@ class ConfigSource(Protocol):
         """Every entity type name, sorted."""
 
 
+class CachingSource:
+    """What a source that reads one entity at a time shares: each entity and each type's
+    table columns are read once and kept for the source's life."""
+
+    def __init__(self) -> None:
+        self._entities: dict[tuple[str, str], Mapping[str, list[str]] | None] = {}
+        self._tables: dict[str, dict[str, str]] = {}
+
+    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        key = (entity_type, name)
+        if key not in self._entities:
+            self._entities[key] = self._read(entity_type, name)
+        return self._entities[key]
+
+    def _table_columns(self, entity_type: str) -> dict[str, str]:
+        """Each table column variable of the type, mapped to its table."""
+        if entity_type not in self._tables:
+            self._tables[entity_type] = self._read_table_columns(entity_type)
+        return self._tables[entity_type]
+
+    def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        raise NotImplementedError
+
+    def _read_table_columns(self, entity_type: str) -> dict[str, str]:
+        raise NotImplementedError
+
+
 def host_type(source: ConfigSource, host: str) -> str:
     """The type of the host entity: client, then server, then any other type."""
     others = [t for t in source.entity_types() if t not in HOST_TYPES]

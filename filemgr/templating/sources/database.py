@@ -7,25 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from .base import value_lists
+from .base import CachingSource, value_lists
 
 
-class DatabaseSource:
+class DatabaseSource(CachingSource):
     """One query per entity read, cached for the source's life (create one per render job).
 
     Secret values read as the mask unless show_secrets, so a preview shows a user only what
     the user may see; secret variables are never matched by entities_where then either."""
 
     def __init__(self, show_secrets: bool = False) -> None:
+        super().__init__()
         self.show_secrets = show_secrets
-        self._entities: dict[tuple[str, str], Mapping[str, list[str]] | None] = {}
-        self._tables: dict[str, dict[str, str]] = {}
-
-    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
-        key = (entity_type, name)
-        if key not in self._entities:
-            self._entities[key] = self._read(entity_type, name)
-        return self._entities[key]
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         from entities.models import Entity, Value
@@ -44,16 +37,14 @@ class DatabaseSource:
             return None
         return value_lists(rows, self._table_columns(entity_type))
 
-    def _table_columns(self, entity_type: str) -> dict[str, str]:
+    def _read_table_columns(self, entity_type: str) -> dict[str, str]:
         from entities.models import VariableDefinition
 
-        if entity_type not in self._tables:
-            self._tables[entity_type] = dict(
-                VariableDefinition.objects.filter(entity_type__name=entity_type)
-                .exclude(table="")
-                .values_list("name", "table")
-            )
-        return self._tables[entity_type]
+        return dict(
+            VariableDefinition.objects.filter(entity_type__name=entity_type)
+            .exclude(table="")
+            .values_list("name", "table")
+        )
 
     def entity_names(self, entity_type: str) -> list[str]:
         from entities.models import Entity

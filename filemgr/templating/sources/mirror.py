@@ -7,22 +7,16 @@ from pathlib import Path
 
 from entities.mirror import VAR_DEFS_DIR, is_plain_name, read_entity_file, read_var_defs_file
 
+from .base import CachingSource
 from .snapshot import mirror_values
 
 
-class MirrorSource:
+class MirrorSource(CachingSource):
     """The mirror at directory; files are read on first use and kept for the source's life."""
 
     def __init__(self, directory: Path | str):
+        super().__init__()
         self.directory = Path(directory)
-        self._entities: dict[tuple[str, str], Mapping[str, list[str]] | None] = {}
-        self._tables: dict[str, dict[str, str]] = {}
-
-    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
-        key = (entity_type, name)
-        if key not in self._entities:
-            self._entities[key] = self._read(entity_type, name)
-        return self._entities[key]
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         # Names come from templates: only plain names may become a path.
@@ -35,12 +29,10 @@ class MirrorSource:
             read_entity_file(path), {entity_type: self._table_columns(entity_type)}
         )
 
-    def _table_columns(self, entity_type: str) -> dict[str, str]:
-        if entity_type not in self._tables:
-            path = self.directory / VAR_DEFS_DIR / entity_type
-            definitions = read_var_defs_file(path).variables if path.is_file() else []
-            self._tables[entity_type] = {d.name: d.table for d in definitions if d.table}
-        return self._tables[entity_type]
+    def _read_table_columns(self, entity_type: str) -> dict[str, str]:
+        path = self.directory / VAR_DEFS_DIR / entity_type
+        definitions = read_var_defs_file(path).variables if path.is_file() else []
+        return {d.name: d.table for d in definitions if d.table}
 
     def entity_names(self, entity_type: str) -> list[str]:
         if not is_plain_name(entity_type):
