@@ -69,7 +69,7 @@ class AgentReport(models.Model):
 
     host = models.ForeignKey(AgentHost, on_delete=models.CASCADE, related_name="reports")
     report_id = models.UUIDField(
-        unique=True, help_text="The agent's id: a resent report is kept once."
+        help_text="The agent's id, unique per host: a resent report is kept once."
     )
     received = models.DateTimeField(auto_now_add=True)
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -83,6 +83,14 @@ class AgentReport(models.Model):
 
     class Meta:
         ordering = ["-received", "-pk"]
+        constraints = [
+            # Per host: one host's id never finds another host's report.
+            models.UniqueConstraint(
+                fields=["host", "report_id"],
+                name="unique_host_report",
+                violation_error_message="This host already sent a report with this id.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.host} {self.kind} #{self.seq}"

@@ -46,7 +46,7 @@ def do_record_report(host: AgentHost, report: Mapping[str, Any]) -> AgentReport:
     """Store an agent's report (once per id), move its last applied sequence number, and
     replace what it reads when that changed."""
     with transaction.atomic():
-        existing = AgentReport.objects.filter(report_id=report["id"]).first()
+        existing = host.reports.filter(report_id=report["id"]).first()
         if existing is not None:
             return existing
         stored = AgentReport.objects.create(

@@ -58,6 +58,17 @@ def test_report_records_seq_reads_and_is_kept_once(agent):
     }
 
 
+def test_a_report_id_is_the_host_own(agent):
+    body = report(errors=[{"message": "odie's secret error"}])
+    agent.post("/api/v1/agents/odie/reports/", body, format="json")
+    nermal = APIClient()
+    nermal.credentials(HTTP_AUTHORIZATION=f"Token {do_make_host_token('nermal')}")
+    answer = nermal.post("/api/v1/agents/nermal/reports/", {**body, "errors": []}, format="json")
+    assert answer.status_code == 201
+    assert answer.json()["host"] == "nermal" and answer.json()["errors"] == []
+    assert AgentHost.objects.get(name="nermal").reports.count() == 1
+
+
 def test_agent_sets_its_own_ssh_key_and_nothing_else(agent):
     key = {"values": {"ssh_key": ["ssh-ed25519 AAAA root@odie"]}}
     assert agent.post("/api/v1/agents/odie/variables/", key, format="json").status_code == 200
