@@ -22,6 +22,8 @@ VAR_DEFS_DIR = ".var_defs"
 # ".var_defs" and the agent's own dot files are never reachable through a name.
 NAME_RE = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9_.@+-]*$")
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S"
+# The largest indx or order the database stores (a 32-bit integer column on every backend).
+MAX_NUMBER = 2_147_483_647
 
 # Attribute of <variable> in a var_defs file -> (field name, default). Only attributes that
 # differ from their default are written, so exported files stay short and stable.
@@ -102,9 +104,12 @@ class MirrorEntityType:
 
 
 def _parse(path: Path, root_tag: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    # huge_tree: a value may be as long as the server accepts (libxml2 stops text nodes at
+    # 10 MB otherwise); entities stay unresolved and libxml2's amplification limit stays on.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        root = etree.parse(str(path), parser).getroot()
+        # From bytes, so bad UTF-8 is a syntax error with its line, not an OSError.
+        root = etree.fromstring(path.read_bytes(), parser)
     except etree.XMLSyntaxError as exc:
         raise MirrorError(path, exc.lineno, f"malformed XML: {exc.msg}") from None
     if root.tag != root_tag:
@@ -127,6 +132,28 @@ def _timestamp(path: Path, element: etree._Element) -> datetime | None:
         return datetime.fromisoformat(text.replace(" ", "T"))
     except ValueError:
         raise MirrorError(path, element.sourceline, f"bad modified timestamp {text!r}") from None
+
+
+def _number(text: str) -> int | None:
+    """An integer the database can store, else None."""
+    try:
+        number = int(text)
+    except ValueError:
+        return None
+    return number if abs(number) <= MAX_NUMBER else None
+
+
+def _text(path: Path, variable: str, element: etree._Element) -> str:
+    """A value's text; any node inside it (an entity reference, an element, a comment) would
+    cut the text short, so it is refused."""
+    if len(element):
+        node = element[0]
+        if node.tag is etree.Entity:
+            what = f"entity reference {node.text}"
+        else:
+            what = "a comment" if node.tag is etree.Comment else f"element <{node.tag}>"
+        raise MirrorError(path, node.sourceline, f"{variable}: a value may not hold {what}")
+    return element.text or ""
 
 
 def read_entity_file(path: Path | str) -> MirrorEntity:
@@ -154,15 +181,12 @@ def read_entity_file(path: Path | str) -> MirrorEntity:
                 continue
             if val.tag != "value":
                 raise MirrorError(path, val.sourceline, f"unexpected element <{val.tag}>")
-            try:
-                indx = int(val.get("indx", "1"))
-            except ValueError:
-                indx = 0
-            if indx < 1:
+            indx = _number(val.get("indx", "1"))
+            if indx is None or indx < 1:
                 raise MirrorError(path, val.sourceline, f"bad indx {val.get('indx')!r}")
             if any(v.indx == indx for v in values):
                 raise MirrorError(path, val.sourceline, f"{var_name}: indx {indx} appears twice")
-            values.append(MirrorValue(indx, val.text or "", _timestamp(path, val)))
+            values.append(MirrorValue(indx, _text(path, var_name, val), _timestamp(path, val)))
         entity.variables[var_name] = sorted(values, key=lambda v: v.indx)
     return entity
 
@@ -194,10 +218,9 @@ def read_var_defs_file(path: Path | str) -> MirrorEntityType:
                     raise MirrorError(path, var.sourceline, f"{attr} must be 0 or 1")
                 setattr(definition, field_name, text == "1")
             elif isinstance(default, int):
-                try:
-                    setattr(definition, field_name, int(text))
-                except ValueError:
-                    raise MirrorError(path, var.sourceline, f"{attr} must be a number") from None
+                if (number := _number(text)) is None:
+                    raise MirrorError(path, var.sourceline, f"{attr} must be a number")
+                setattr(definition, field_name, number)
             elif attr in NAME_ATTRIBUTES and text and not is_plain_name(text):
                 raise MirrorError(path, var.sourceline, f"{attr} {text!r} is not a valid name")
             else:

@@ -33,10 +33,10 @@ VAR_DEFS = """<?xml version="1.0" encoding="UTF-8"?>
 BUNTING = "<entity type='standalone' name='bunting'>{}</entity>"
 
 
-def write(root: Path, relative: str, text: str) -> None:
+def write(root: Path, relative: str, text: str | bytes) -> None:
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
 
 
 @pytest.fixture
@@ -132,6 +132,38 @@ def test_reimport_changes_only_what_differs_and_removes_dropped_values(db, mirro
             ".var_defs/standalone",
             "<entity_type name='standalone'>\n<variable name='x' mandatory='yes'/></entity_type>",
             ".var_defs/standalone:2: mandatory must be 0 or 1",
+        ),
+        (
+            "standalone/bunting",
+            "<!DOCTYPE entity [<!ENTITY foo 'x'>]>\n"
+            + BUNTING.format("\n<variable name='room'><value>EN&foo;1018</value></variable>"),
+            "standalone/bunting:3: room: a value may not hold entity reference &foo;",
+        ),
+        (
+            "standalone/bunting",
+            BUNTING.format("\n<variable name='room'><value>EN<b/>1018</value></variable>"),
+            "standalone/bunting:2: room: a value may not hold element <b>",
+        ),
+        (
+            "standalone/bunting",
+            BUNTING.format("\n<variable name='room'><value>EN\xff1018</value></variable>").encode(
+                "latin-1"
+            ),
+            "standalone/bunting:2: malformed XML: Invalid bytes in character encoding",
+        ),
+        (
+            "standalone/bunting",
+            BUNTING.format(
+                "\n<variable name='room'><value indx='99999999999999999999999'>EN1018</value>"
+                "</variable>"
+            ),
+            "standalone/bunting:2: bad indx '99999999999999999999999'",
+        ),
+        (
+            ".var_defs/standalone",
+            "<entity_type name='standalone'>\n"
+            "<variable name='x' order='99999999999999999999999'/></entity_type>",
+            ".var_defs/standalone:2: order must be a number",
         ),
     ],
 )
