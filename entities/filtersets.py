@@ -6,7 +6,6 @@ mode) or OR. The number of queries depends on the number of criteria, never on t
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -14,8 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from .models import Entity, EntityType, Value, VariableDefinition
-
-WILDCARD = "*"
+from .wildcards import WILDCARD, wildcard
 
 
 def matching(values: Sequence[str]) -> Q:
@@ -24,8 +22,7 @@ def matching(values: Sequence[str]) -> Q:
     condition = Q(value__in=exact) if exact else Q(pk__in=[])
     for pattern in values:
         if WILDCARD in pattern:
-            regex = ".*".join(re.escape(part) for part in pattern.split(WILDCARD))
-            condition |= Q(value__regex=f"^{regex}$")
+            condition |= Q(wildcard("value", pattern))
     return condition
 
 
