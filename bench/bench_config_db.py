@@ -32,6 +32,8 @@ os.environ["LABNET_DEBUG"] = "0"
 
 from _mariadb import create_database  # noqa: E402
 
+from core.hosts import HOST_TYPES  # noqa: E402
+
 
 def manage(*args: str, database_url: str = URL) -> None:
     env = dict(os.environ, LABNET_DATABASE_URL=database_url)
@@ -129,7 +131,7 @@ def main() -> None:
         [
             e
             for e in Entity.objects.select_related("entity_type")
-            if e.entity_type.name in ("client", "server")
+            if e.entity_type.name in HOST_TYPES
         ],
         300,
     )

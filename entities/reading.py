@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import ChangeSequence, Entity, Value, VariableDefinition
+from django.db.models import Max
+
+from core.rows import rows_of, value_lists
+
+from .models import Change, ChangeSequence, Entity, Value, VariableDefinition
 
 SECRET_MASK = "********"
 
@@ -35,8 +40,7 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
         )
     )
     by_id = {d.pk: d for d in definitions}
-    values: dict[str, list[str]] = {}
-    cells: dict[str, dict[int, dict[str, str]]] = {}
+    held = []
     for variable_id, indx, text in (
         Value.objects.filter(entity=entity)
         .order_by("indx")
@@ -45,17 +49,15 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
         definition = by_id[variable_id]
         if definition.secret and not show_secrets:
             text = SECRET_MASK
-        if definition.table:
-            cells.setdefault(definition.table, {}).setdefault(indx, {})[definition.name] = text
-        else:
-            values.setdefault(definition.name, []).append(text)
-    tables = {}
-    for table, rows in cells.items():
-        columns = [d.name for d in definitions if d.table == table]
-        tables[table] = [
-            {c: rows.get(row, {}).get(c, "") for c in columns} for row in range(1, max(rows) + 1)
-        ]
-    filled = set(values) | {c for rows in cells.values() for row in rows.values() for c in row}
+        held.append((definition.name, indx, text))
+    table_of = {d.name: d.table for d in definitions if d.table}
+    lists = value_lists(held, table_of)
+    values = {name: texts for name, texts in lists.items() if name not in table_of}
+    tables: dict[str, list[dict[str, str]]] = {}
+    for name in lists:
+        if (table := table_of.get(name)) and table not in tables:
+            tables[table] = rows_of(lists, [d.name for d in definitions if d.table == table])
+    filled = {name for name, _, _ in held}
     missing = [d.name for d in definitions if d.mandatory and d.name not in filled]
     return EntityContents(entity, definitions, values, tables, missing)
 
@@ -63,3 +65,14 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
 def committed_seq() -> int:
     """The sequence number of the newest committed change (DESIGN.md contract 3)."""
     return ChangeSequence.objects.values_list("last_seq", flat=True).get(pk=1)
+
+
+def latest_seq(entity_type: str, names: Iterable[str]) -> int:
+    """The sequence number of the latest change of the named entities: a form carries it to
+    notice that someone else changed them while the form was open."""
+    return (
+        Change.objects.filter(entity_type=entity_type, entity__in=list(names)).aggregate(
+            seq=Max("seq")
+        )["seq"]
+        or 0
+    )

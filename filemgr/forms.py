@@ -2,29 +2,28 @@ from django import forms
 
 from entities.models import Entity
 
-from .resolution import CLIENT, SERVER
+from .resolution import (
+    APPSERVER,
+    BOTH,
+    CLIENT,
+    DEFAULT,
+    DEPT,
+    GROUP,
+    HOST,
+    SERVER,
+    SITE,
+    instance_name,
+)
 
 AUDIENCES = [
-    ("group", "Group (hosts named in their Config_Files_Table)"),
-    ("host", "Host"),
-    ("appserver", "Appserver (all its clients)"),
-    ("dept", "Department"),
-    ("site", "Site"),
-    ("default", "Default"),
+    (GROUP, "Group (hosts named in their Config_Files_Table)"),
+    (HOST, "Host"),
+    (APPSERVER, "Appserver (all its clients)"),
+    (DEPT, "Department"),
+    (SITE, "Site"),
+    (DEFAULT, "Default"),
 ]
-SCOPES = [("server", "Servers"), ("client", "Clients"), ("both", "Servers and clients' image")]
-
-
-def instance_name(audience: str, subject: str, scope: str) -> str:
-    """The FileTable instance name for an audience (DESIGN.md's naming)."""
-    if audience == "group":
-        return subject
-    if audience == "default":
-        return "default" if scope == "both" else f"default_{scope}"
-    if audience == "appserver":
-        return f"{subject}@appserver_client"
-    suffix = "" if scope == "both" else f"_{scope}"
-    return f"{subject}@{audience}{suffix}"
+SCOPES = [(SERVER, "Servers"), (CLIENT, "Clients"), (BOTH, "Servers and clients' image")]
 
 
 class NewInstanceForm(forms.Form):
@@ -32,7 +31,7 @@ class NewInstanceForm(forms.Form):
     subject = forms.CharField(
         required=False, help_text="The group, host, appserver, department or site name."
     )
-    scope = forms.ChoiceField(choices=SCOPES, initial="server")
+    scope = forms.ChoiceField(choices=SCOPES, initial=SERVER)
     members = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -42,7 +41,7 @@ class NewInstanceForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         audience, subject = data.get("audience"), (data.get("subject") or "").strip()
-        if audience != "default" and not subject:
+        if audience != DEFAULT and not subject:
             raise forms.ValidationError("Name the group, host, appserver, department or site.")
         data["subject"] = subject
         members = (data.get("members") or "").split()
@@ -54,7 +53,7 @@ class NewInstanceForm(forms.Form):
         if unknown := sorted(set(members) - found):
             raise forms.ValidationError(f"No host named {', '.join(unknown)}.")
         data["members"] = members
-        data["instance"] = instance_name(audience, subject, data.get("scope") or "server")
+        data["instance"] = instance_name(audience, subject, data.get("scope") or SERVER)
         return data
 
 

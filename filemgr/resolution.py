@@ -9,16 +9,23 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from core.hosts import CLIENT, SERVER
+from entities.mirror import is_plain_name
+
 from .hashing import NO_HASH
 
 FILE_TYPE = "fileMgr"
 INSTANCE, TEMPLATE, HASH, PREV_HASH = "ft_instance", "ft_template", "ft_hash", "ft_prev_hash"
 FILE_TABLE = (INSTANCE, TEMPLATE, HASH, PREV_HASH)
 CONFIG_FILES_TABLE, FILE_ID, FILE_GROUP = "Config_Files_Table", "file_id", "file_group"
-SERVER, CLIENT = "server", "client"
 # A client's appserver is the host named by its `server` variable (guide 2.9).
 APPSERVER_VARIABLE = "server"
 MODE_RE = re.compile(r"[0-7]{1,4}")
+# What an instance name selects: a group (hosts naming it in their Config_Files_Table), or a
+# subject and an audience after "@", each for servers, for clients or for both.
+GROUP, HOST, APPSERVER, DEPT, SITE = "group", "host", "appserver", "dept", "site"
+DEFAULT, BOTH = "default", "both"
+SCOPES = (SERVER, CLIENT, BOTH)
 
 
 @dataclass(frozen=True)
@@ -122,23 +129,48 @@ def host_facts(name: str, kind: str, values: Mapping[str, Sequence[str]]) -> Hos
     )
 
 
+def instance_name(audience: str, subject: str, scope: str) -> str:
+    """The FileTable instance name of an audience, for servers, clients or both."""
+    if audience == GROUP:
+        return subject
+    if audience == DEFAULT:
+        return DEFAULT if scope == BOTH else f"{DEFAULT}_{scope}"
+    if audience == APPSERVER:  # all clients of that appserver, whatever the scope
+        return f"{subject}@{APPSERVER}_{CLIENT}"
+    return f"{subject}@{audience}" + ("" if scope == BOTH else f"_{scope}")
+
+
+# The audience of each suffix after "@", and the names of the default instances.
+_AUDIENCE_OF = {
+    instance_name(audience, "", scope)[1:]: audience
+    for audience in (HOST, APPSERVER, DEPT, SITE)
+    for scope in SCOPES
+}
+_DEFAULTS = {instance_name(DEFAULT, "", scope) for scope in SCOPES}
+_INSTANCE_NAME_RE = re.compile(
+    r"[A-Za-z0-9_.-]+(@(" + "|".join(re.escape(s) for s in sorted(_AUDIENCE_OF)) + "))?"
+)
+
+
+def is_instance_name(name: str) -> bool:
+    """Whether name may name a file instance (it names a file in the master store)."""
+    return is_plain_name(name) and _INSTANCE_NAME_RE.fullmatch(name) is not None
+
+
 def candidate_names(file: str, host: HostFacts) -> list[str]:
     """Instance names tried for host, most specific first."""
     names = list(host.groups.get(file, ()))
-    dept, site = host.dept, host.site
+    own = host.kind
+    names.append(instance_name(HOST, host.name, own))
     if host.kind == SERVER:
-        names += [f"{host.name}@host_server", f"{host.name}@host"]
-        names += [f"{dept}@dept_server", f"{dept}@dept"] if dept else []
-        names += [f"{site}@site_server", f"{site}@site"] if site else []
-        names += ["default_server"]
-    else:
-        names += [f"{host.name}@host_client"]
-        if host.appserver:
-            names += [f"{host.appserver}@appserver_client", f"{host.appserver}@host"]
-        names += [f"{dept}@dept_client", f"{dept}@dept"] if dept else []
-        names += [f"{site}@site_client", f"{site}@site"] if site else []
-        names += ["default_client"]
-    return names + ["default"]
+        names.append(instance_name(HOST, host.name, BOTH))
+    elif host.appserver:
+        names.append(instance_name(APPSERVER, host.appserver, CLIENT))
+        names.append(instance_name(HOST, host.appserver, BOTH))
+    for audience, subject in ((DEPT, host.dept), (SITE, host.site)):
+        if subject:
+            names += [instance_name(audience, subject, own), instance_name(audience, subject, BOTH)]
+    return names + [instance_name(DEFAULT, "", own), instance_name(DEFAULT, "", BOTH)]
 
 
 def resolve(file: ManagedFile, host: HostFacts) -> FileInstance | None:
@@ -150,13 +182,22 @@ def resolve(file: ManagedFile, host: HostFacts) -> FileInstance | None:
 
 
 def instance_audience(instance: str) -> tuple[str, str]:
-    """What an instance name selects: (rule, subject), rule one of group, host, appserver,
-    dept, site, default."""
+    """What an instance name selects: (audience, subject), audience one of GROUP, HOST,
+    APPSERVER, DEPT, SITE, DEFAULT. A name of no audience is tried only as a group."""
     subject, at, suffix = instance.partition("@")
     if not at:
-        return ("default", "") if instance.startswith("default") else ("group", instance)
-    rule = suffix.split("_")[0]
-    return (rule if rule in ("host", "appserver", "dept", "site") else "group", subject)
+        return (DEFAULT, "") if instance in _DEFAULTS else (GROUP, instance)
+    if suffix in _AUDIENCE_OF:
+        return _AUDIENCE_OF[suffix], subject
+    return GROUP, instance
+
+
+def clients_appserver(instance: str) -> str:
+    """The appserver whose clients may get instance through it ("" for none): a client tries
+    `<appserver>@appserver_client` and `<appserver>@host`."""
+    subject = instance.partition("@")[0]
+    through = (instance_name(APPSERVER, subject, CLIENT), instance_name(HOST, subject, BOTH))
+    return subject if instance in through else ""
 
 
 def hosts_getting(file: ManagedFile, hosts: Iterable[HostFacts]) -> dict[str, list[str]]:

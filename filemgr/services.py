@@ -3,31 +3,28 @@ store, and update the fileMgr entity's FileTable hashes in the same action."""
 
 from __future__ import annotations
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from entities.mirror import is_plain_name
+from core.rows import columns_of
 from entities.models import Entity
 from entities.services import do_set_values, username
 
 from .hashing import NO_HASH, file_hash
-from .resolution import FILE_TYPE, HASH, INSTANCE, PREV_HASH, TEMPLATE, ManagedFile, managed_file
+from .resolution import (
+    FILE_TYPE,
+    HASH,
+    INSTANCE,
+    PREV_HASH,
+    TEMPLATE,
+    ManagedFile,
+    is_instance_name,
+    managed_file,
+)
 from .store import MasterStore, StoreError
 from .templating import TemplateError, compile_template
 
 FILE_TABLE_NAME = "FileTable"
-# A group name, or a subject and the audience after "@" (DESIGN.md, "File instance names").
-INSTANCE_NAME_RE = re.compile(
-    r"[A-Za-z0-9_.-]+(@(host|host_server|host_client|appserver_client|dept|dept_server"
-    r"|dept_client|site|site_server|site_client))?"
-)
-
-
-def is_instance_name(name: str) -> bool:
-    """Whether name may name a file instance (it names a file in the master store)."""
-    return is_plain_name(name) and INSTANCE_NAME_RE.fullmatch(name) is not None
 
 
 def file_table(entity: Entity) -> list[dict[str, str]]:
@@ -41,12 +38,10 @@ def entity_managed_file(entity: Entity) -> ManagedFile:
     from entities.reading import entity_contents
 
     contents = entity_contents(entity, show_secrets=True)
-    columns: dict[str, list[str]] = {}
+    lists = dict(contents.values)
     for rows in contents.tables.values():
-        for row_number, row in enumerate(rows):
-            for column, value in row.items():
-                columns.setdefault(column, [""] * len(rows))[row_number] = value
-    return managed_file(entity.name, contents.values | columns)
+        lists |= columns_of(rows)
+    return managed_file(entity.name, lists)
 
 
 def do_commit_instance(

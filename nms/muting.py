@@ -9,11 +9,10 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from core.hosts import HOST_TYPES
 from entities.models import Value, VariableDefinition
 
 from .models import Acknowledgement, MaintenanceWindow
-
-HOST_TYPES = ("server", "client")
 
 
 def host_values(variable: str, names: Collection[str] | None = None) -> dict[str, str]:

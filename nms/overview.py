@@ -9,12 +9,13 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.hosts import HOST_TYPES
 from entities.models import Entity
 
 from .choices import NO_DATA, SEVERITY, Level, worst
 from .levels import MonitoringSettings, monitoring_settings
 from .models import Host, Status
-from .muting import HOST_TYPES, acknowledged, active_acknowledgements, host_values, in_maintenance
+from .muting import acknowledged, active_acknowledgements, host_values, in_maintenance
 
 SILENCE = "silence"
 

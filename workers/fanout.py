@@ -17,17 +17,21 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import Q
 
+from core.hosts import CLIENT, HOST_TYPES
 from entities.choices import ChangeAction
 from entities.models import Change, Value
 from filemgr.resolution import (
+    APPSERVER,
     APPSERVER_VARIABLE,
-    CLIENT,
+    DEFAULT,
     FILE_GROUP,
     FILE_ID,
     FILE_TABLE,
     FILE_TYPE,
+    GROUP,
+    HOST,
     INSTANCE,
-    SERVER,
+    clients_appserver,
     instance_audience,
 )
 
@@ -36,7 +40,6 @@ from .models import AgentHost, HostRead
 log = logging.getLogger("labnet.fanout")
 SYNC_TASK = "workers.sync"
 FANOUT_TASK = "workers.fanout"
-HOST_TYPES = (CLIENT, SERVER)
 SCHEMA_ACTIONS = {
     ChangeAction.CREATE_TYPE,
     ChangeAction.DELETE_TYPE,
@@ -115,18 +118,17 @@ def file_audience(changes: Sequence[Change]) -> set[str] | None:
     hosts: set[str] = set()
     for file, instances in touched.items():
         for instance in instances:
-            rule, subject = instance_audience(instance)
-            if rule == "default":
+            audience, subject = instance_audience(instance)
+            if audience == DEFAULT:
                 return None
-            if rule == "group":
+            if audience == GROUP:
                 hosts |= group_members(file, subject)
-            elif rule == "host" and not instance.endswith("@host"):
+            elif audience in (HOST, APPSERVER):
                 hosts.add(subject)
-            elif rule in ("host", "appserver"):  # <appserver>@host also serves its clients
-                hosts.add(subject)
-                hosts |= hosts_where(APPSERVER_VARIABLE, subject, (CLIENT,))
             else:
-                hosts |= hosts_where(rule, subject, HOST_TYPES)
+                hosts |= hosts_where(audience, subject, HOST_TYPES)
+            if appserver := clients_appserver(instance):
+                hosts |= hosts_where(APPSERVER_VARIABLE, appserver, (CLIENT,))
     return hosts
 
 

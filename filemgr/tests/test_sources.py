@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.rows import value_lists
 from filemgr.templating import DatabaseSource, MirrorSource, SnapshotSource, host_type
-from filemgr.templating.sources.base import value_lists
 from testing import factories
 
 from .conftest import CAMPUS, TABLES

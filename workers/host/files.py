@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.hosts import SERVER, host_kind
 from entities.mirror import write_atomic
 from filemgr.hashing import file_hash
 from filemgr.resolution import (
@@ -80,10 +81,6 @@ class InstalledRecord:
             self.dirty = False
 
 
-def host_kind(source: ConfigSource, host: str) -> str:
-    return CLIENT if source.entity_values(CLIENT, host) is not None else "server"
-
-
 def files_to_process(
     names: Collection[str],
     changed: Collection[Key],
@@ -114,7 +111,8 @@ class HostFiles:
 
     def __init__(self, paths: AgentPaths, source: ConfigSource, host: str, content: Content):
         self.paths, self.source, self.host, self.content = paths, source, host, content
-        self.kind = host_kind(source, host)
+        # A host the mirror does not hold yet is served as a server.
+        self.kind = host_kind(source, host) or SERVER
         self.record = InstalledRecord(paths.state / "installed.json")
 
     def facts(self, source: ConfigSource, host: str, kind: str) -> HostFacts:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
-from ..errors import UnknownHost
+from core.hosts import HOST_TYPES, host_kind
 
-# Entity types searched, in order, for a host whose type is not given.
-HOST_TYPES = ("client", "server")
+from ..errors import UnknownHost
 
 
 class ConfigSource(Protocol):
@@ -58,37 +57,9 @@ class CachingSource:
 
 def host_type(source: ConfigSource, host: str) -> str:
     """The type of the host entity: client, then server, then any other type."""
-    others = [t for t in source.entity_types() if t not in HOST_TYPES]
-    for entity_type in (*HOST_TYPES, *others):
-        if source.entity_values(entity_type, host) is not None:
+    if kind := host_kind(source, host):
+        return kind
+    for entity_type in source.entity_types():
+        if entity_type not in HOST_TYPES and source.entity_values(entity_type, host) is not None:
             return entity_type
     raise UnknownHost(f"no host named {host!r} in the configuration")
-
-
-def value_lists(
-    rows: Iterable[tuple[str, int, str]], tables: Mapping[str, str]
-) -> dict[str, list[str]]:
-    """(variable, indx, text) rows -> each variable's values in indx order.
-
-    Columns of one table (tables maps a column variable to its table) are aligned on the row
-    number: a row missing in one column reads as "", so iterating over several columns of a
-    table pairs the values of the same row."""
-    by_var: dict[str, dict[int, str]] = {}
-    for variable, indx, text in rows:
-        by_var.setdefault(variable, {})[indx] = text
-    table_rows: dict[str, int] = {}
-    for variable, values in by_var.items():
-        table = tables.get(variable)
-        if table:
-            table_rows[table] = max(table_rows.get(table, 0), max(values))
-    lists: dict[str, list[str]] = {}
-    for variable, values in by_var.items():
-        table = tables.get(variable)
-        if table:
-            lists[variable] = [values.get(i, "") for i in range(1, table_rows[table] + 1)]
-        else:
-            lists[variable] = [values[i] for i in sorted(values)]
-    for variable, table in tables.items():
-        if variable not in lists and table in table_rows:
-            lists[variable] = [""] * table_rows[table]
-    return lists

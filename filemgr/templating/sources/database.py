@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from .base import CachingSource, value_lists
+from core.rows import value_lists
+
+from .base import CachingSource
 
 
 class DatabaseSource(CachingSource):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+from core.rows import value_lists
 from entities.mirror import MirrorEntity, MirrorEntityType, iter_mirror
-
-from .base import value_lists
 
 Data = dict[str, dict[str, dict[str, list[str]]]]
 
