@@ -1,25 +1,14 @@
 """Django admin for every configuration model. Saves and deletes go through the service
 layer so the admin validates and logs exactly like the webtool and the API."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+
+from core.refusals import ServiceAdmin
 
 from . import services
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
 from .reading import entity_contents
 from .services import VARDEF_FIELDS
-
-
-class ServiceAdmin(admin.ModelAdmin):
-    """Turns a service-layer refusal into a message instead of a server error."""
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-    def refuse(self, request, exc: ValidationError) -> None:
-        for message in exc.messages:
-            self.message_user(request, message, messages.ERROR)
 
 
 @admin.register(EntityType)
@@ -35,10 +24,7 @@ class EntityTypeAdmin(ServiceAdmin):
             obj.pk = services.do_create_type(obj.name, obj.description, user=request.user).pk
 
     def delete_model(self, request, obj):
-        try:
-            services.do_delete_type(obj, user=request.user)
-        except ValidationError as exc:
-            self.refuse(request, exc)
+        services.do_delete_type(obj, user=request.user)
 
 
 @admin.register(VariableDefinition)
@@ -85,10 +71,7 @@ class EntityAdmin(ServiceAdmin):
             obj.pk = created.pk
 
     def delete_model(self, request, obj):
-        try:
-            services.do_delete_entity(obj, user=request.user)
-        except ValidationError as exc:
-            self.refuse(request, exc)
+        services.do_delete_entity(obj, user=request.user)
 
 
 @admin.register(Value)

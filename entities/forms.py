@@ -6,11 +6,10 @@ Django forms whose save goes through entities.services."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from .choices import Widget
@@ -209,16 +208,10 @@ class EntityValuesForm:
         values = {f.name: f.current for f in shown if not f.is_table}
         return values, {f.name: f.current for f in shown if f.is_table}
 
-    def add_error(self, error: ValidationError) -> None:
-        """Put each of the service layer's messages beside the field it names."""
-        if not hasattr(error, "error_dict"):
-            self.errors.extend(error.messages)
-            return
-        for key, messages in error.message_dict.items():
-            if key in self.fields:
-                self.fields[key].errors.extend(messages)
-            else:
-                self.errors.extend(messages)
+    def add_error(self, field: str | None, messages: list[str]) -> None:
+        """Messages beside a variable or table, or (field None) above the form; as a Django
+        form's, so core.refusals.add_to_forms fills both."""
+        (self.fields[field].errors if field else self.errors).extend(messages)
 
     @property
     def has_errors(self) -> bool:
@@ -268,12 +261,3 @@ class VariableDefinitionForm(forms.ModelForm):
 
     def definition_fields(self) -> dict[str, object]:
         return {key: self.cleaned_data[key] for key in VARDEF_FIELDS}
-
-    def add_service_error(self, error: ValidationError) -> None:
-        messages: Iterable[str] = (
-            [m for ms in error.message_dict.values() for m in ms]
-            if hasattr(error, "error_dict")
-            else error.messages
-        )
-        for message in messages:
-            self.add_error(None, message)

@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, require
+from core.refusals import add_to_forms
 from entities.models import Entity
 from entities.reading import entity_contents
 from entities.services import do_set_many
-from entities.views.base import CHANGE_VALUES, SEE_SECRETS, LabnetView
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
@@ -83,8 +84,7 @@ class FileView(LabnetView, View):
         return self.show(request, file_entity(file), NewInstanceForm())
 
     def post(self, request: HttpRequest, file: str) -> HttpResponse:
-        if not request.user.has_perm(CHANGE_VALUES):
-            return HttpResponse("Your role does not allow this.", status=403)
+        require(request.user, CHANGE_VALUES)
         entity = file_entity(file)
         form = NewInstanceForm(request.POST)
         if not form.is_valid():
@@ -92,8 +92,8 @@ class FileView(LabnetView, View):
         if members := form.cleaned_data["members"]:
             try:
                 self.add_to_group(entity.name, form.cleaned_data["instance"], members, request.user)
-            except ValidationError as exc:
-                form.add_error(None, exc.messages)
+            except ValidationError as refusal:
+                add_to_forms(refusal, form)
                 return self.show(request, entity, form)
         return redirect("filemgr:instance", entity.name, form.cleaned_data["instance"])
 
@@ -163,11 +163,10 @@ class InstanceView(LabnetView, View):
                 data["template"],
                 data["preview_host"].strip(),
                 instance,
-                request.user.has_perm(SEE_SECRETS),
+                request.user.has_perm(VIEW_SECRETS),
             )
             return self.show(request, entity, instance, form, store, output, error)
-        if not request.user.has_perm(CHANGE_VALUES):
-            return HttpResponse("Your role does not allow this.", status=403)
+        require(request.user, CHANGE_VALUES)
         try:
             commit = do_commit_instance(
                 entity,
@@ -178,9 +177,8 @@ class InstanceView(LabnetView, View):
                 user=request.user,
                 store=store,
             )
-        except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+        except ValidationError as refusal:
+            add_to_forms(refusal, form)
             return self.show(request, entity, instance, form, store)
         messages.success(request, f"{file} {instance} committed as {commit[:10]}.")
         return redirect("filemgr:instance", file, instance)

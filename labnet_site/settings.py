@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
-
 from workers.host.broker import filesystem_broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_tables2",
     "core",
     "entities",
     "filemgr",
@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "labnet_site.urls"

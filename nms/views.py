@@ -7,7 +7,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect
@@ -18,6 +17,15 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView, View
 
+from core.permissions import (
+    ACKNOWLEDGE,
+    REQUEST_COLLECTION,
+    SCHEDULE_MAINTENANCE,
+    LabnetView,
+    PermissionView,
+    require,
+)
+from core.refusals import add_to_forms
 from entities.models import Entity
 
 from . import services
@@ -36,13 +44,8 @@ WINDOWS = {"24": "1 day", "168": "1 week", "720": "30 days"}
 FORECAST_DAYS = 14
 
 
-class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
-    raise_exception = True
-    permission_denied_message = "Your role does not allow this."
-
-
 @method_decorator(gzip_page, name="dispatch")
-class OverviewView(LoginRequiredMixin, TemplateView):
+class OverviewView(LabnetView, TemplateView):
     """Every server and client as a tile coloured by its worst state; it reloads its tiles
     every `refresh` seconds (htmx asks for the body only), compressed: 10,000 tiles are a
     megabyte of repetitive HTML."""
@@ -50,7 +53,7 @@ class OverviewView(LoginRequiredMixin, TemplateView):
     template_name = "nms/overview.html"
 
     def get_template_names(self) -> list[str]:
-        if self.request.headers.get("HX-Request"):
+        if self.request.htmx:
             return ["nms/overview_body.html"]
         return [self.template_name]
 
@@ -72,7 +75,7 @@ class OverviewView(LoginRequiredMixin, TemplateView):
         )
 
 
-class HostView(LoginRequiredMixin, TemplateView):
+class HostView(LabnetView, TemplateView):
     """Each category's readings with their level, since when, and a history graph."""
 
     template_name = "nms/host.html"
@@ -185,7 +188,7 @@ def _forecasts(row: Host, now) -> dict[str, timedelta]:
 
 
 class AcknowledgeView(PermissionView, View):
-    permission_required = "nms.add_acknowledgement"
+    permission_required = ACKNOWLEDGE
 
     def post(self, request, name: str):
         row = get_object_or_404(Host, name=name)
@@ -208,7 +211,7 @@ class AcknowledgeView(PermissionView, View):
 
 
 class EndAcknowledgementView(PermissionView, View):
-    permission_required = "nms.add_acknowledgement"
+    permission_required = ACKNOWLEDGE
 
     def post(self, request, pk: int):
         ack = get_object_or_404(Acknowledgement.objects.select_related("host"), pk=pk)
@@ -218,7 +221,7 @@ class EndAcknowledgementView(PermissionView, View):
 
 
 class CollectNowView(PermissionView, View):
-    permission_required = "nms.request_collection"
+    permission_required = REQUEST_COLLECTION
 
     def post(self, request, name: str):
         if request_collection(name):
@@ -228,7 +231,7 @@ class CollectNowView(PermissionView, View):
         return redirect("nms:host", name)
 
 
-class MaintenanceView(LoginRequiredMixin, TemplateView):
+class MaintenanceView(LabnetView, TemplateView):
     """Maintenance windows under way, to come and recently ended; schedule one."""
 
     template_name = "nms/maintenance.html"
@@ -252,9 +255,7 @@ class MaintenanceView(LoginRequiredMixin, TemplateView):
         )
 
     def post(self, request):
-        if not request.user.has_perm("nms.add_maintenancewindow"):
-            messages.error(request, "Your role does not allow this.")
-            return redirect("nms:maintenance")
+        require(request.user, SCHEDULE_MAINTENANCE)
         form = MaintenanceForm(request.POST, domains=self.domains())
         if form.is_valid():
             data = form.cleaned_data
@@ -267,8 +268,8 @@ class MaintenanceView(LoginRequiredMixin, TemplateView):
                     comment=data["comment"],
                     user=request.user,
                 )
-            except ValidationError as exc:
-                form.add_error(None, exc)
+            except ValidationError as refusal:
+                add_to_forms(refusal, form)
             else:
                 messages.success(request, f"Maintenance of {window.target} scheduled.")
                 return HttpResponseRedirect(reverse("nms:maintenance"))
@@ -276,7 +277,7 @@ class MaintenanceView(LoginRequiredMixin, TemplateView):
 
 
 class EndMaintenanceView(PermissionView, View):
-    permission_required = "nms.add_maintenancewindow"
+    permission_required = SCHEDULE_MAINTENANCE
 
     def post(self, request, pk: int):
         services.do_end_maintenance(get_object_or_404(MaintenanceWindow, pk=pk))

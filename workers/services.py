@@ -11,12 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from core.permissions import VIEW_SECRETS
+
 from .models import AgentHost, AgentReport, HostRead
 
 REPORTS_KEPT = 100
 # Host tokens read the whole configuration, as the guide's mirror held it all (iSCSI CHAP
 # passwords are needed on the hosts that serve the targets).
-HOST_PERMISSIONS = ("entities.view_secret_values",)
+HOST_PERMISSIONS = (VIEW_SECRETS,)
 
 
 def do_make_host_token(name: str) -> str:

@@ -4,8 +4,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
+from core.permissions import LabnetView
 from entities.reading import committed_seq
-from entities.views.base import LabnetView
 
 from .models import AgentHost, AgentReport
 

@@ -11,6 +11,19 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.permissions import (
+    ADD_ENTITY,
+    ADD_VARIABLE,
+    CHANGE_ENTITY,
+    DELETE_ENTITY,
+    DELETE_TYPE,
+    DELETE_VARIABLE,
+    MAINTAIN_TYPES,
+    MAINTAIN_VARIABLES,
+    VIEW_SECRETS,
+)
+from core.refusals import api_refusal
+
 from .. import services
 from ..models import Change, Entity, EntityType, VariableDefinition
 from ..reading import SECRET_MASK, committed_seq, entity_contents
@@ -25,20 +38,11 @@ from .serializers import (
     VariableDefinitionSerializer,
 )
 
-SHOW_SECRETS = "entities.view_secret_values"
-
-
-def refused(exc: ValidationError) -> APIValidationError:
-    """The service layer's refusal as a 400 answer that keeps each message."""
-    if hasattr(exc, "error_dict"):
-        return APIValidationError(exc.message_dict)
-    return APIValidationError({"non_field_errors": exc.messages})
-
 
 class EntityTypeList(GenericAPIView):
     queryset = EntityType.objects.all()
     serializer_class = EntityTypeSerializer
-    change_permission = "entities.add_entitytype"
+    change_permission = MAINTAIN_TYPES
     pagination_class = None
 
     def get(self, request):
@@ -50,7 +54,7 @@ class EntityTypeList(GenericAPIView):
         try:
             entity_type = services.do_create_type(**serializer.validated_data, user=request.user)
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response(self.get_serializer(entity_type).data, status=status.HTTP_201_CREATED)
 
 
@@ -58,7 +62,7 @@ class EntityTypeDetail(GenericAPIView):
     queryset = EntityType.objects.all()
     serializer_class = EntityTypeSerializer
     lookup_field = "name"
-    change_permission = "entities.delete_entitytype"
+    change_permission = DELETE_TYPE
 
     def get(self, request, name):
         return Response(self.get_serializer(self.get_object()).data)
@@ -67,13 +71,13 @@ class EntityTypeDetail(GenericAPIView):
         try:
             services.do_delete_type(self.get_object(), user=request.user)
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class VariableList(GenericAPIView):
     serializer_class = VariableDefinitionSerializer
-    change_permission = "entities.add_variabledefinition"
+    change_permission = ADD_VARIABLE
     pagination_class = None
 
     def get_queryset(self):
@@ -96,13 +100,13 @@ class VariableList(GenericAPIView):
         try:
             definition = services.do_save_variable(entity_type, name, user=request.user, **fields)
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response(self.get_serializer(definition).data, status=status.HTTP_201_CREATED)
 
 
 class VariableDetail(GenericAPIView):
     serializer_class = VariableDefinitionSerializer
-    change_permission = "entities.change_variabledefinition"
+    change_permission = MAINTAIN_VARIABLES
 
     def get_object(self):
         return get_object_or_404(
@@ -125,18 +129,18 @@ class VariableDetail(GenericAPIView):
                 definition.entity_type, name, user=request.user, **fields
             )
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response(self.get_serializer(definition).data)
 
     def delete(self, request, type, name):
-        if not request.user.has_perm("entities.delete_variabledefinition"):
+        if not request.user.has_perm(DELETE_VARIABLE):
             self.permission_denied(request, "deleting variables needs the delete permission")
         services.do_delete_variable(self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def detail_data(request, entity: Entity) -> dict:
-    contents = entity_contents(entity, show_secrets=request.user.has_perm(SHOW_SECRETS))
+    contents = entity_contents(entity, show_secrets=request.user.has_perm(VIEW_SECRETS))
     return EntityDetailSerializer(
         {
             "entity_type": entity.entity_type,
@@ -151,7 +155,7 @@ def detail_data(request, entity: Entity) -> dict:
 
 class EntityList(GenericAPIView):
     serializer_class = EntitySummarySerializer
-    change_permission = "entities.add_entity"
+    change_permission = ADD_ENTITY
 
     @extend_schema(
         parameters=[
@@ -187,14 +191,14 @@ class EntityList(GenericAPIView):
                 entity_type, data["name"], data["values"], data["tables"], user=request.user
             )
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         entity.refresh_from_db(fields=["active"])
         return Response(detail_data(request, entity), status=status.HTTP_201_CREATED)
 
 
 class EntityDetail(GenericAPIView):
     serializer_class = EntityDetailSerializer
-    change_permission = "entities.change_entity"
+    change_permission = CHANGE_ENTITY
 
     def get_object(self):
         return get_object_or_404(
@@ -219,17 +223,17 @@ class EntityDetail(GenericAPIView):
                 user=request.user,
             )
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         entity.refresh_from_db(fields=["active"])
         return Response(detail_data(request, entity))
 
     def delete(self, request, type, name):
-        if not request.user.has_perm("entities.delete_entity"):
+        if not request.user.has_perm(DELETE_ENTITY):
             self.permission_denied(request, "deleting entities needs the delete permission")
         try:
             services.do_delete_entity(self.get_object(), user=request.user)
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -262,7 +266,7 @@ class ChangeFeed(GenericAPIView):
             .values(*ChangeSerializer.Meta.fields, "secret")[: limit + 1]
         )
         more = len(changes) > limit
-        show_secrets = request.user.has_perm(SHOW_SECRETS)
+        show_secrets = request.user.has_perm(VIEW_SECRETS)
         for change in changes:
             if change.pop("secret") and not show_secrets:
                 for key in ("old_value", "new_value"):

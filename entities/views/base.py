@@ -1,31 +1,11 @@
-"""What every webtool view shares: sign-in, the roles' permissions, finding an entity."""
+"""What the webtool's views share: finding an entity or a type named in the URL."""
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import Max
 from django.shortcuts import get_object_or_404
 
 from ..models import Change, Entity, EntityType
-
-# The roles of migration 0002: editors change values, admins also definitions and types.
-CHANGE_VALUES = "entities.change_value"
-ADD_ENTITY = "entities.add_entity"
-DELETE_ENTITY = "entities.delete_entity"
-MAINTAIN_VARIABLES = "entities.change_variabledefinition"
-MAINTAIN_TYPES = "entities.add_entitytype"
-SEE_SECRETS = "entities.view_secret_values"
-
-
-class LabnetView(LoginRequiredMixin):
-    """Any signed-in user reads."""
-
-
-class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
-    """A signed-in user without the permission gets 403 with the reason, not a login page."""
-
-    raise_exception = True
-    permission_denied_message = "Your role does not allow this."
 
 
 class EntityMixin:

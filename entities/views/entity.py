@@ -9,27 +9,27 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from core.permissions import (
+    ADD_ENTITY,
+    CHANGE_VALUES,
+    DELETE_ENTITY,
+    VIEW_SECRETS,
+    LabnetView,
+    PermissionView,
+)
+from core.refusals import add_to_forms, refusal_text
+
 from .. import services
 from ..forms import ChooseTypeForm, EntityNameForm, EntityValuesForm
 from ..models import Change, Entity
 from ..reading import entity_contents
-from .base import (
-    ADD_ENTITY,
-    CHANGE_VALUES,
-    DELETE_ENTITY,
-    SEE_SECRETS,
-    EntityMixin,
-    EntityTypeMixin,
-    LabnetView,
-    PermissionView,
-    latest_seq,
-)
+from .base import EntityMixin, EntityTypeMixin, latest_seq
 
 
 def entity_form(
     request: HttpRequest, entity: Entity, data=None, editing: bool = True
 ) -> EntityValuesForm:
-    show_secrets = request.user.has_perm(SEE_SECRETS)
+    show_secrets = request.user.has_perm(VIEW_SECRETS)
     contents = entity_contents(entity, show_secrets=show_secrets)
     return EntityValuesForm(
         contents.definitions,
@@ -80,8 +80,8 @@ class EntityModifyView(PermissionView, EntityMixin, View):
             return redirect(entity)
         try:
             count = services.do_set_values(entity, values, tables, user=request.user)
-        except ValidationError as error:
-            form.add_error(error)
+        except ValidationError as refusal:
+            add_to_forms(refusal, form)
             return self.show(entity, form, seq, status=400)
         messages.success(request, f"{entity}: {count} change(s) stored.")
         return redirect(entity)
@@ -132,7 +132,7 @@ class EntityCreateView(PermissionView, EntityTypeMixin, View):
 
     def blank_form(self, data=None) -> EntityValuesForm:
         entity_type = self.get_entity_type()
-        show_secrets = self.request.user.has_perm(SEE_SECRETS)
+        show_secrets = self.request.user.has_perm(VIEW_SECRETS)
         template_name = self.request.GET.get("template")
         template = Entity.objects.filter(entity_type=entity_type, name=template_name).first()
         if template is not None:
@@ -165,11 +165,8 @@ class EntityCreateView(PermissionView, EntityTypeMixin, View):
                 tables,
                 user=request.user,
             )
-        except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-            for message in errors.pop("name", []):
-                name_form.add_error("name", message)
-            form.add_error(ValidationError(errors))
+        except ValidationError as refusal:
+            add_to_forms(refusal, name_form, form)
             return self.show(name_form, form, status=400)
         messages.success(request, f"{entity} created.")
         return redirect(entity)
@@ -206,7 +203,7 @@ class EntityDeleteView(PermissionView, EntityMixin, View):
         try:
             services.do_delete_entity(entity, user=request.user)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal_text(error))
             return redirect(entity)
         messages.success(request, f"{entity} removed.")
         return redirect(f"{reverse('entities:home')}?type={entity.entity_type.name}")

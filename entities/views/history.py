@@ -12,9 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
+from core.refusals import refusal_text
+
 from ..history import do_revert, revert_steps
 from ..models import Change
-from .base import CHANGE_VALUES, SEE_SECRETS, EntityMixin, LabnetView, PermissionView
+from .base import EntityMixin
 
 PAGE_SIZE = 50
 
@@ -35,7 +38,7 @@ class EntityHistoryView(LabnetView, EntityMixin, View):
             {
                 "entity": entity,
                 "page": page_of(request, changes),
-                "show_secrets": request.user.has_perm(SEE_SECRETS),
+                "show_secrets": request.user.has_perm(VIEW_SECRETS),
             },
         )
 
@@ -57,7 +60,7 @@ class ChangeLogView(LabnetView, View):
             "entities/history.html",
             {
                 "page": page_of(request, changes),
-                "show_secrets": request.user.has_perm(SEE_SECRETS),
+                "show_secrets": request.user.has_perm(VIEW_SECRETS),
             },
         )
 
@@ -77,7 +80,7 @@ class RevertView(PermissionView, View):
         try:
             steps, error = revert_steps(changes), ""
         except ValidationError as refused:
-            steps, error = [], " ".join(refused.messages)
+            steps, error = [], refusal_text(refused)
         return render(
             request,
             "entities/revert.html",
@@ -85,7 +88,7 @@ class RevertView(PermissionView, View):
                 "changes": changes,
                 "steps": steps,
                 "error": error,
-                "show_secrets": request.user.has_perm(SEE_SECRETS),
+                "show_secrets": request.user.has_perm(VIEW_SECRETS),
                 "next": request.GET.get("next", ""),
             },
             status=409 if error else 200,
@@ -95,7 +98,7 @@ class RevertView(PermissionView, View):
         try:
             count = do_revert(self.changes(), user=request.user)
         except ValidationError as refused:
-            messages.error(request, "Nothing was reverted: " + " ".join(refused.messages))
+            messages.error(request, "Nothing was reverted: " + refusal_text(refused))
             return redirect(request.path)
         messages.success(request, f"Reverted: {count} change(s) recorded.")
         next_url = request.POST.get("next", "")

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.permissions import VIEW_SECRETS, LabnetView
+
 from ..models import Change, Entity, EntityType, Value, VariableDefinition
-from .base import SEE_SECRETS, LabnetView
 
 AUTOCOMPLETE_LIMIT = 20
 
@@ -61,7 +62,7 @@ class ValueAutocompleteView(LabnetView, View):
         secret = VariableDefinition.objects.filter(
             entity_type__name=type, name=variable, secret=True
         ).exists()
-        if secret and not request.user.has_perm(SEE_SECRETS):
+        if secret and not request.user.has_perm(VIEW_SECRETS):
             return render(request, "entities/options.html", {"options": []})
         values = (
             Value.objects.filter(

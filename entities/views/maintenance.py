@@ -9,10 +9,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
+from core.permissions import (
+    DELETE_TYPE,
+    DELETE_VARIABLE,
+    MAINTAIN_TYPES,
+    MAINTAIN_VARIABLES,
+    PermissionView,
+)
+from core.refusals import add_to_forms, refusal_text
+
 from .. import services
 from ..forms import ChooseTypeForm, EntityTypeForm, VariableDefinitionForm
 from ..models import EntityType, Value, VariableDefinition
-from .base import MAINTAIN_TYPES, MAINTAIN_VARIABLES, EntityTypeMixin, PermissionView
+from .base import EntityTypeMixin
 
 
 class VariableChooseView(PermissionView, View):
@@ -76,7 +85,7 @@ class VariableEditView(PermissionView, EntityTypeMixin, View):
                 **form.definition_fields(),
             )
         except ValidationError as error:
-            form.add_service_error(error)
+            add_to_forms(error, form)
             return self.show(form, status=400)
         messages.success(request, f"Variable {self.entity_type.name}.{form.instance.name} saved.")
         return redirect("entities:variables", self.entity_type.name)
@@ -98,7 +107,7 @@ class VariableEditView(PermissionView, EntityTypeMixin, View):
 class VariableDeleteView(PermissionView, EntityTypeMixin, View):
     """Delete a variable definition with every value of it, after a confirmation."""
 
-    permission_required = "entities.delete_variabledefinition"
+    permission_required = DELETE_VARIABLE
 
     def get(self, request: HttpRequest, type: str, variable: str) -> HttpResponse:
         definition = get_object_or_404(
@@ -138,9 +147,8 @@ class EntityTypeListView(PermissionView, View):
                 created = services.do_create_type(
                     form.cleaned_data["name"], form.cleaned_data["description"], user=request.user
                 )
-            except ValidationError as error:
-                for message in error.message_dict.get("name", error.messages):
-                    form.add_error("name", message)
+            except ValidationError as refusal:
+                add_to_forms(refusal, form)
             else:
                 messages.success(request, f"Entity type {created.name} added.")
                 return redirect("entities:types")
@@ -159,7 +167,7 @@ class EntityTypeListView(PermissionView, View):
 class EntityTypeDeleteView(PermissionView, EntityTypeMixin, View):
     """Remove a type only after a confirmation listing what would be deleted with it."""
 
-    permission_required = "entities.delete_entitytype"
+    permission_required = DELETE_TYPE
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity_type = self.get_entity_type()
@@ -174,7 +182,7 @@ class EntityTypeDeleteView(PermissionView, EntityTypeMixin, View):
         try:
             services.do_delete_type(entity_type, user=request.user)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal_text(error))
             return redirect("entities:type_delete", entity_type.name)
         messages.success(request, f"Entity type {entity_type.name} removed.")
         return redirect("entities:types")

@@ -16,13 +16,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
+from core.refusals import refusal_text
+
 from .. import services
 from ..filtersets import EntitySearch, TableSearch
 from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
 from ..models import Change, Entity, Value, VariableDefinition
 from ..reading import SECRET_MASK
 from ..validation import Validator
-from .base import CHANGE_VALUES, SEE_SECRETS, EntityTypeMixin, LabnetView, PermissionView
+from .base import EntityTypeMixin
 
 
 class SearchChooseView(LabnetView, View):
@@ -61,7 +64,7 @@ class EntitySearchView(LabnetView, EntityTypeMixin, View):
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity_type = self.get_entity_type()
-        search = EntitySearch(entity_type, request.GET, request.user.has_perm(SEE_SECRETS))
+        search = EntitySearch(entity_type, request.GET, request.user.has_perm(VIEW_SECRETS))
         context = {
             "entity_type": entity_type,
             "search": search,
@@ -93,7 +96,7 @@ class TableSearchView(LabnetView, EntityTypeMixin, View):
 
     def get(self, request: HttpRequest, table: str, **kwargs) -> HttpResponse:
         entity_type = self.get_entity_type()
-        search = TableSearch(entity_type, table, request.GET, request.user.has_perm(SEE_SECRETS))
+        search = TableSearch(entity_type, table, request.GET, request.user.has_perm(VIEW_SECRETS))
         context = {
             "entity_type": entity_type,
             "table": table,
@@ -140,7 +143,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             try:
                 count = self.apply(changes)
             except ValidationError as refused:
-                return self.show(fields, "edit", error=" ".join(refused.messages))
+                return self.show(fields, "edit", error=refusal_text(refused))
             messages.success(
                 request, f"Batch edit of {len(self.targets)} {self.label()}: {count} change(s)."
             )
@@ -163,7 +166,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         return f"{url}?{self.request.POST.get('back', '')}"
 
     def definitions(self) -> list[VariableDefinition]:
-        secrets = self.request.user.has_perm(SEE_SECRETS)
+        secrets = self.request.user.has_perm(VIEW_SECRETS)
         return [
             d for d in self.entity_type.variables.all() if not d.table and (secrets or not d.secret)
         ]
@@ -199,7 +202,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         search = EntitySearch(
             self.entity_type,
             QueryDict(self.request.POST.get("back", "")),
-            self.request.user.has_perm(SEE_SECRETS),
+            self.request.user.has_perm(VIEW_SECRETS),
         )
         return list(search.queryset().select_related("entity_type").order_by("name"))
 
@@ -282,7 +285,7 @@ class TableBatchEditView(BatchEditView):
 
     def hidden(self) -> set[str]:
         """The secret columns this user may neither see nor edit."""
-        if self.request.user.has_perm(SEE_SECRETS):
+        if self.request.user.has_perm(VIEW_SECRETS):
             return set()
         return {d.name for d in self.columns() if d.secret}
 

@@ -8,14 +8,15 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api import IsTheHostAgent
+
 from ..ingest import ingest_report
-from .permissions import IsReportingHost
 from .serializers import ReportSerializer
 
 
 class HostReport(GenericAPIView):
     serializer_class = ReportSerializer
-    permission_classes = [IsReportingHost]
+    permission_classes = [IsTheHostAgent]
 
     @extend_schema(responses={201: None})
     def post(self, request, host: str):

@@ -11,15 +11,17 @@ from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from core.api import IsTheHostAgent
+from core.permissions import VIEW_SECRETS
+from core.refusals import api_refusal
 from entities import services as entity_services
-from entities.api.views import SHOW_SECRETS, refused
 from entities.models import Entity
 from entities.reading import committed_seq
 
 from .. import services
 from ..mirror_export import mirror_download
 from ..models import AgentHost
-from .permissions import CanViewReports, IsTheHostAgent
+from .permissions import CanViewReports
 from .serializers import (
     AgentHostSerializer,
     AgentVariablesSerializer,
@@ -92,7 +94,7 @@ class AgentVariables(HostMixin, GenericAPIView):
         try:
             changed = entity_services.do_set_values(entity, values, user=request.user)
         except ValidationError as exc:
-            raise refused(exc) from None
+            raise api_refusal(exc) from None
         return Response({"changed": changed})
 
 
@@ -115,5 +117,5 @@ class MirrorDownload(GenericAPIView):
             entities.append((entity_type, name))
         types = request.query_params.getlist("type")
         return Response(
-            mirror_download(entities, types, show_secrets=request.user.has_perm(SHOW_SECRETS))
+            mirror_download(entities, types, show_secrets=request.user.has_perm(VIEW_SECRETS))
         )

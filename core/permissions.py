@@ -1,0 +1,48 @@
+"""The roles' permissions under one name each, and the view mixins that check them.
+
+The roles are groups made by migrations (entities 0002, nms 0002): viewers read with secrets
+masked, editors change values, admins also maintain variables, types and managed files. A page
+names the permission it needs from here, never as a string of its own."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+ROLES = ("viewer", "editor", "admin")
+
+CHANGE_VALUES = "entities.change_value"
+ADD_ENTITY = "entities.add_entity"
+CHANGE_ENTITY = "entities.change_entity"
+DELETE_ENTITY = "entities.delete_entity"
+ADD_VARIABLE = "entities.add_variabledefinition"
+MAINTAIN_VARIABLES = "entities.change_variabledefinition"
+DELETE_VARIABLE = "entities.delete_variabledefinition"
+MAINTAIN_TYPES = "entities.add_entitytype"
+DELETE_TYPE = "entities.delete_entitytype"
+VIEW_SECRETS = "entities.view_secret_values"
+ACKNOWLEDGE = "nms.add_acknowledgement"
+REQUEST_COLLECTION = "nms.request_collection"
+SCHEDULE_MAINTENANCE = "nms.add_maintenancewindow"
+
+# The reason the 403 page gives.
+NOT_ALLOWED = "Your role does not allow this."
+
+
+def require(user, permission: str) -> None:
+    """Refuse with the 403 page unless user holds permission: for a view whose reading is
+    open to every role and whose writing is not."""
+    if not user.has_perm(permission):
+        raise PermissionDenied(NOT_ALLOWED)
+
+
+class LabnetView(LoginRequiredMixin):
+    """Any signed-in user reads."""
+
+
+class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
+    """A signed-in user without `permission_required` gets the 403 page with the reason, not
+    a login page."""
+
+    raise_exception = True
+    permission_denied_message = NOT_ALLOWED
