@@ -9,6 +9,10 @@ from .choices import EnumerationKind, Widget
 from .mirror import is_plain_name
 from .models import Entity, Value, VariableDefinition
 
+# The most one value may hold, in bytes of UTF-8 (docs/configuration-database.md): room for a
+# managed file's content, far below what a request body, a mirror file or an agent can carry.
+MAX_VALUE_BYTES = 1024 * 1024
+
 
 def check_name(kind: str, name: str) -> str | None:
     """A message when name cannot name a type, variable or entity (it names a mirror file)."""
@@ -65,8 +69,17 @@ class Validator:
     def check(self, label: str, definition: VariableDefinition, values: list[str]) -> list[str]:
         """Messages for every value of `values` that `definition` refuses; empty when valid.
 
-        Each message names the entity (label), the variable and the value."""
+        Each message names the entity (label), the variable and the value, except that a value
+        too long is not quoted."""
         where = f"{label}: variable {definition.name!r}"
+        sizes = (len(v.encode(errors="surrogatepass")) for v in values)
+        if oversized := [
+            f"{where} value of {size:,} bytes is longer than the {MAX_VALUE_BYTES:,} bytes "
+            "a value may hold"
+            for size in sizes
+            if size > MAX_VALUE_BYTES
+        ]:
+            return oversized
         if len(values) > 1 and not definition.is_multi:
             return [f"{where} takes one value, not {len(values)}: {values!r}"]
         errors = []

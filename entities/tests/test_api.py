@@ -3,6 +3,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from entities.models import Change, Entity
+from entities.reading import entity_contents
+from entities.validation import MAX_VALUE_BYTES
 from testing import factories
 
 
@@ -66,6 +68,29 @@ def test_create_and_patch_validate_like_the_service_layer(editor, standalone):
         format="json",
     )
     assert response.json()["active"] is True
+
+
+def test_a_value_over_the_size_cap_is_refused_without_being_quoted(editor, standalone):
+    discovery = factories.entity(standalone, "discovery", room="EN1018")
+    url = "/api/v1/entities/standalone/discovery/"
+    response = editor.patch(url, {"values": {"room": ["Q" * (MAX_VALUE_BYTES + 1)]}}, format="json")
+    assert response.status_code == 400
+    assert response.json()["room"] == [
+        "standalone/discovery: variable 'room' value of 1,048,577 bytes is longer than the "
+        "1,048,576 bytes a value may hold"
+    ]
+    assert "QQQQ" not in response.content.decode()
+    at_the_cap = "é" * (MAX_VALUE_BYTES // 2)
+    assert editor.patch(url, {"values": {"room": [at_the_cap]}}, format="json").status_code == 200
+    assert entity_contents(discovery).values["room"] == [at_the_cap]
+
+
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(editor, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"values": {"room": ["Q" * 1000]}}
+    response = editor.patch("/api/v1/entities/standalone/discovery/", body, format="json")
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("request body of 1,0")
 
 
 def test_viewer_reads_but_cannot_write(standalone):

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from entities.exporting import export_mirror
+from entities.mirror import MirrorEntity, MirrorValue, entity_xml, read_entity_file
 from entities.models import Change, Entity, Value
 from entities.reading import entity_contents
 from entities.services import do_delete_entity
@@ -177,6 +178,28 @@ def test_bad_mirror_is_reported_and_nothing_is_stored(db, mirror, relative, text
     assert expected in str(refused.value)
     assert (Value.objects.count(), Entity.objects.count(), Change.objects.count()) == before
     assert entity_contents(Entity.objects.get(name="discovery")).values["room"] == ["EN1018"]
+
+
+def test_a_value_over_the_size_cap_is_refused_by_importxml(db, mirror):
+    write(
+        mirror,
+        "standalone/bunting",
+        BUNTING.format(f"<variable name='cname'><value>{'Q' * 1048577}</value></variable>"),
+    )
+    with pytest.raises(CommandError) as refused:
+        call_command("importxml", str(mirror))
+    message = str(refused.value)
+    assert "standalone/bunting: variable 'cname' value of 1,048,577 bytes is longer" in message
+    assert "QQQQ" not in message and not Entity.objects.exists()
+
+
+def test_a_value_longer_than_libxml2s_text_limit_is_read(tmp_path):
+    # A value stored before the size cap: the agent must still read its mirror file.
+    entity = MirrorEntity("standalone", "bunting", {"content": [MirrorValue(1, "Q" * 11_000_000)]})
+    path = tmp_path / "standalone/bunting"
+    path.parent.mkdir()
+    path.write_bytes(entity_xml(entity))
+    assert read_entity_file(path) == entity
 
 
 def test_export_removes_files_of_deleted_entities(standalone, tmp_path):

@@ -184,6 +184,15 @@ def test_an_invalid_value_stores_nothing_and_is_shown_beside_its_field(discovery
     assert Change.objects.count() == before
 
 
+def test_a_value_over_the_size_cap_is_refused_beside_its_field_unquoted(discovery):
+    url = reverse("entities:modify", args=["standalone", "discovery"])
+    response = signed_in("editor").post(url, modify_data(discovery, **{"v-room": "Q" * 1048577}))
+    assert response.status_code == 400
+    room_row = row_of(response.content.decode(), "room")
+    assert "has-error" in room_row and "value of 1,048,577 bytes is longer than" in room_row
+    assert values_of(discovery)["room"] == ["EN1018"]
+
+
 def test_a_stale_form_is_refused_and_keeps_the_users_entries(discovery):
     url = reverse("entities:modify", args=["standalone", "discovery"])
     data = modify_data(discovery, **{"v-room": "EN2036"})
