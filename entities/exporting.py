@@ -10,6 +10,8 @@ from collections import defaultdict
 from datetime import UTC
 from pathlib import Path
 
+from core.files import write_atomic
+
 from .mirror import (
     VAR_DEFS_DIR,
     MirrorEntity,
@@ -18,7 +20,6 @@ from .mirror import (
     MirrorVariableDefinition,
     entity_xml,
     var_defs_xml,
-    write_atomic,
 )
 from .models import Entity, EntityType, Value, VariableDefinition
 

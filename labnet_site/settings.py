@@ -6,7 +6,8 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
-from workers.host.broker import filesystem_broker_options
+
+from core.broker import transport_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LABNET_VAR_DIR", BASE_DIR / "var"))
@@ -131,9 +132,7 @@ LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "mast
 CELERY_BROKER_URL = os.environ.get("LABNET_BROKER_URL", "filesystem://")
 # A publisher (a commit's fan-out, a page's request to an agent) gives up at once when the
 # broker is down instead of retrying for seconds in the user's request: agents poll anyway.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS |= filesystem_broker_options(VAR_DIR)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0} | transport_options(CELERY_BROKER_URL, VAR_DIR)
 CELERY_TASK_DEFAULT_QUEUE = "central"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -16,7 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from .choices import Heartbeat, Level
-from .collectors import ERROR
+from .host.collectors import ERROR
 from .levels import MonitoringSettings, as_number, monitoring_settings
 from .models import Acknowledgement, Host, Sample, Status
 

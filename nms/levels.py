@@ -20,7 +20,7 @@ from django.db.models import Q
 from entities.models import Change, Entity, Value
 
 from .choices import Level
-from .collectors import ERROR
+from .host.collectors import ERROR
 
 NMS_TYPE, SETTINGS_TYPE, SETTINGS_ENTITY = "nms", "lnappconf", "nms"
 GREATER, EQUAL = "greater", "equal"

@@ -1,5 +1,5 @@
 """Central tasks of network monitoring, and the request that sends a host's agent the
-on-demand collection (nms.agent runs it)."""
+on-demand collection (nms.host runs it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from .agent import COLLECT_TASK
+from .host.agent import COLLECT_TASK
 from .services import do_notice_silence
 
 log = logging.getLogger("labnet.nms")

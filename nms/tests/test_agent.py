@@ -13,12 +13,14 @@ import pytest
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
-from nms import agent as nms_agent
-from nms.agent import Collection, CollectionSchedule
+from nms.host import agent as nms_agent
+from nms.host.agent import Collection, scheduled
 from nms.models import Host, Sample
 from testing import nms as factories
 from workers.host.client import ApiError, ApiUnavailable
 from workers.host.mirror import LocalMirror
+from workers.host.registry import Job
+from workers.host.worker import Periodic
 from workers.services import do_make_host_token
 
 
@@ -82,7 +84,7 @@ def test_the_schedule_collects_as_soon_as_the_mirror_is_there(tmp_path, monkeypa
     monkeypatch.setattr(nms_agent, "MIRROR_WAIT", 0.05)
     server = Recorder()
     c = collection(tmp_path, server)
-    schedule = CollectionSchedule(c)
+    schedule = Periodic(Job("nms-collection", lambda: scheduled(c)))
     schedule.start()
     try:
         time.sleep(0.3)

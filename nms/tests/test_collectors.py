@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nms.collectors import (
+from nms.host.collectors import (
     ERROR,
     FstabRow,
     HostConfig,
@@ -28,8 +28,8 @@ from nms.collectors import (
     mounts,
     uuids,
 )
-from nms.collectors._filesystems import disk_mounts, parse_mounts, percent_used
-from nms.collectors._network import percent, usage
+from nms.host.collectors._filesystems import disk_mounts, parse_mounts, percent_used
+from nms.host.collectors._network import percent, usage
 
 SAMPLES = Path(__file__).parent / "samples"
 VAR_UUID = "b87936eb-d088-5db3-b1fd-97a68d2e1da0"

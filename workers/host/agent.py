@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
-from entities.mirror import write_atomic
+from core.files import write_atomic
 from filemgr.resolution import FILE_TYPE
 from filemgr.templating import MirrorSource
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.files import write_atomic
 from core.hosts import SERVER, host_kind
-from entities.mirror import write_atomic
 from filemgr.hashing import file_hash
 from filemgr.resolution import (
     CLIENT,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.files import write_atomic
 from filemgr.hashing import file_hash
 
 SAVE_SUFFIX = ".lnsyncsave"
@@ -73,35 +73,13 @@ def install_file(
         saved = path.with_name(path.name + SAVE_SUFFIX)
         # A copy, not a rename, so the path never goes missing for the host's readers.
         _copy(path, saved)
-    write_file(path, data, uid, gid, mode)
+    write_atomic(path, data, (uid, gid), mode)
     return Installed(changed=True, saved=saved)
 
 
 def _copy(source: Path, target: Path) -> None:
     st = source.stat()
-    write_file(target, source.read_bytes(), st.st_uid, st.st_gid, st.st_mode & 0o7777)
-
-
-def write_file(path: Path, data: bytes, uid: int, gid: int, mode: int) -> None:
-    """The atomic write: readers see the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fchown(out.fileno(), uid, gid)
-            os.fchmod(out.fileno(), mode)
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_atomic(target, source.read_bytes(), (st.st_uid, st.st_gid), st.st_mode & 0o7777)
 
 
 def install_symlink(path: Path, target: str) -> bool:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
-from entities.mirror import is_plain_name, write_atomic
+from core.files import write_atomic
+from entities.mirror import is_plain_name
 from filemgr.hashing import NO_HASH, file_hash
 from filemgr.resolution import FileInstance
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomic
 from entities.mirror import (
     VAR_DEFS_DIR,
     MirrorEntity,
@@ -20,7 +21,6 @@ from entities.mirror import (
     is_plain_name,
     read_entity_file,
     var_defs_xml,
-    write_atomic,
 )
 
 from .client import ApiClient

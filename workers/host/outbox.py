@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from entities.mirror import write_atomic
+from core.files import write_atomic
 
 from .client import ApiClient, ApiError, ApiUnavailable
 

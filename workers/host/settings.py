@@ -11,6 +11,9 @@ from .paths import AgentPaths
 DEFAULT_ETC = "/usr/local/etc/labnet"
 POLL_INTERVAL = 60.0  # the guide's lnsysconfigd poll, kept as a safety net behind the push
 SANITY_INTERVAL = 24 * 3600.0
+# The apps' host sides the agent loads (workers.host.registry), by module name: the agent
+# imports no app itself.
+PLUG_INS = ("nms.host",)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class AgentSettings:
     etc: Path
     poll_interval: float = POLL_INTERVAL
     sanity_interval: float = SANITY_INTERVAL
+    plug_ins: tuple[str, ...] = PLUG_INS
 
     @property
     def paths(self) -> AgentPaths:

@@ -15,17 +15,17 @@ from pathlib import Path
 from celery import Celery
 from celery.signals import worker_shutting_down
 
-from nms.agent import CollectionSchedule, collection_schedule
-from nms.agent import install as install_nms
+from core.broker import transport_options
 
 from .agent import Agent
-from .broker import filesystem_broker_options
 from .client import ApiError, ApiUnavailable
+from .registry import HostSide, Job, host_sides
 from .settings import AgentSettings
 
 log = logging.getLogger("labnet.agent")
 SANITY_SIGNAL = signal.SIGUSR2
 SYNC_TASK, SANITY_TASK = "workers.sync", "workers.sanity"
+FAILED_JOB_WAIT = 60.0
 
 
 class Schedule(threading.Thread):
@@ -64,14 +64,33 @@ class Schedule(threading.Thread):
             self.wake.clear()
 
 
+class Periodic(threading.Thread):
+    """A plug-in's job on the agent's clock: one pass, then the wait the pass asked for."""
+
+    def __init__(self, job: Job):
+        super().__init__(name=f"labnet-{job.name}", daemon=True)
+        self.job = job
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                wait = self.job.run()
+            except Exception:  # the schedule must outlive any one failed pass
+                log.exception("%s failed", self.job.name)
+                wait = FAILED_JOB_WAIT
+            self.stopping.wait(wait)
+
+
 def broker_options(url: str) -> dict:
-    if not url.startswith("filesystem://"):
-        return {}
     var = Path(os.environ.get("LABNET_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
-    return filesystem_broker_options(var)
+    return transport_options(url, var)
 
 
-def make_app(settings: AgentSettings, agent: Agent, collections: CollectionSchedule) -> Celery:
+def make_app(settings: AgentSettings, agent: Agent, sides: list[HostSide]) -> Celery:
     # fixups=[]: the agent never sets Django up, whatever DJANGO_SETTINGS_MODULE says.
     app = Celery("labnet-agent", broker=settings.broker, fixups=[], set_as_current=True)
     app.conf.update(
@@ -95,8 +114,14 @@ def make_app(settings: AgentSettings, agent: Agent, collections: CollectionSched
     def sanity() -> None:
         agent.sanity()
 
-    install_nms(app, collections)
+    for side in sides:
+        for name, run in side.tasks.items():
+            app.task(name=name)(run)
     return app
+
+
+def periodic(sides: list[HostSide]) -> list[Periodic]:
+    return [Periodic(job) for side in sides for job in side.jobs]
 
 
 def run_worker(settings: AgentSettings) -> None:
@@ -109,11 +134,11 @@ def run_worker(settings: AgentSettings) -> None:
     schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
     signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
     os.environ.pop("CELERY_RDBSIG", None)
-    collections = collection_schedule(agent)
-    app = make_app(settings, agent, collections)
+    sides = host_sides(settings.plug_ins, agent)
+    app = make_app(settings, agent, sides)
     # Started here, not on worker_ready: that fires only once the broker answers, and the
     # agent must sync, check and collect while it is down.
-    for thread in (schedule, collections):
+    for thread in (schedule, *periodic(sides)):
         worker_shutting_down.connect(lambda thread=thread, **_: thread.stop(), weak=False)
         thread.start()
     app.worker_main(
@@ -141,10 +166,11 @@ def run_poll_only(settings: AgentSettings) -> None:
     agent = Agent(settings)
     schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
     signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
-    collections = collection_schedule(agent)
-    signal.signal(signal.SIGTERM, lambda *_: (schedule.stop(), collections.stop()))
+    jobs = periodic(host_sides(settings.plug_ins, agent))
+    signal.signal(signal.SIGTERM, lambda *_: [thread.stop() for thread in (schedule, *jobs)])
     Path(settings.paths.pidfile).write_text(f"{os.getpid()}\n")
-    collections.start()
+    for thread in jobs:
+        thread.start()
     schedule.start()
     while schedule.is_alive():
         schedule.join(1.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.files import write_atomic
 from entities.mirror import (
     VAR_DEFS_DIR,
     MirrorEntity,
@@ -12,7 +13,6 @@ from entities.mirror import (
     MirrorVariableDefinition,
     entity_xml,
     var_defs_xml,
-    write_atomic,
 )
 from filemgr.hashing import file_hash
 from filemgr.resolution import FILE_TABLE

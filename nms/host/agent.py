@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
-
-from entities.mirror import write_atomic
+from core.files import write_atomic
 from filemgr.templating import ConfigSource, MirrorSource
+from workers.host.agent import Agent
 from workers.host.client import ApiClient
 from workers.host.mirror import LocalMirror
 from workers.host.outbox import deliver
+from workers.host.registry import HostSide, Job
 
 from .collectors import FstabRow, HostConfig, System, collect_all
 
@@ -113,44 +113,23 @@ class Collection:
             return {}
 
 
-class CollectionSchedule(threading.Thread):
-    """The first collection as soon as the agent has its mirror, then one every report
-    interval."""
-
-    def __init__(self, collection: Collection):
-        super().__init__(name="labnet-nms", daemon=True)
-        self.collection = collection
-        self.stopping = threading.Event()
-
-    def stop(self) -> None:
-        self.stopping.set()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                waiting = self.collection.run() is None
-            except Exception:  # the schedule must outlive any one failed collection
-                log.exception("nms collection failed")
-                waiting = False
-            if waiting:
-                self.stopping.wait(MIRROR_WAIT)
-            else:
-                self.stopping.wait(report_interval(MirrorSource(self.collection.etc)))
+def scheduled(collection: Collection) -> float:
+    """One collection on the agent's clock, and the seconds until the next: the first comes
+    as soon as the agent has its mirror, then one every report interval."""
+    try:
+        waiting = collection.run() is None
+    except Exception:  # the schedule must outlive any one failed collection
+        log.exception("nms collection failed")
+        waiting = False
+    return MIRROR_WAIT if waiting else report_interval(MirrorSource(collection.etc))
 
 
-def collection_schedule(agent: Any) -> CollectionSchedule:
-    """The collection schedule of a host's agent (workers.host.agent.Agent), not started: the
-    agent starts it before it connects to the broker, so a host collects whether or not the
-    broker is up, and in poll-only mode too."""
+def host_side(agent: Agent) -> HostSide:
+    """nms on a host: collections on the agent's clock, from its start (whether or not the
+    broker is up, and in poll-only mode too), and on demand (the task nms.collect)."""
     settings = agent.settings
-    return CollectionSchedule(
-        Collection(settings.host, agent.mirror, agent.paths.state, agent.client)
+    collection = Collection(settings.host, agent.mirror, agent.paths.state, agent.client)
+    return HostSide(
+        tasks={COLLECT_TASK: collection.run},
+        jobs=[Job("nms-collection", lambda: scheduled(collection))],
     )
-
-
-def install(app: Celery, schedule: CollectionSchedule) -> None:
-    """Give the agent's Celery app (workers.host.worker) the nms.collect task."""
-
-    @app.task(name=COLLECT_TASK)
-    def collect() -> None:
-        schedule.collection.run()
