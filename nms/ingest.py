@@ -8,7 +8,6 @@ sample."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -16,31 +15,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from .choices import Heartbeat, Level
+from .events import HOST_CATEGORY, Event
 from .host.collectors import ERROR
 from .levels import MonitoringSettings, as_number, monitoring_settings
 from .models import Acknowledgement, Host, Sample, Status
+from .notifications import notify_pending
 
 Readings = Sequence[Mapping[str, str]]
 STATUS_FIELDS = [
     "value", "number", "detail", "level", "state", "streak", "since", "changed", "stored",
 ]  # fmt: skip
-# A host's state change that is not a metric's.
-HOST_CATEGORY = "host"
 GONE = "no longer reported"
-
-
-@dataclass(frozen=True)
-class Event:
-    """A state change to tell people about: a metric's held state moved, or a host fell
-    silent or came back."""
-
-    host: str
-    category: str
-    item: str
-    old: str
-    new: str
-    value: str = ""
-    detail: str = ""
 
 
 def ingest_report(
@@ -267,6 +252,4 @@ def _end_acknowledgements(row: Host, metrics: list[tuple[str, str]], now: dateti
 
 
 def _notify(host: str) -> None:
-    from .notifications import notify_pending
-
     notify_pending([host])

@@ -22,7 +22,7 @@ from django.utils import timezone
 from entities.models import Value
 
 from .choices import Heartbeat
-from .ingest import HOST_CATEGORY, Event
+from .events import HOST_CATEGORY, Event
 from .models import Host, Status
 from .muting import acknowledged, active_acknowledgements, host_values, in_maintenance
 

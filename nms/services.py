@@ -11,9 +11,10 @@ from django.utils import timezone
 from entities.services import username
 
 from .choices import Heartbeat
-from .ingest import HOST_CATEGORY, Event
+from .events import HOST_CATEGORY, Event
 from .levels import MonitoringSettings, monitoring_settings
 from .models import Acknowledgement, Host, MaintenanceWindow
+from .notifications import notify_pending
 
 
 def do_acknowledge(
@@ -78,8 +79,6 @@ def do_notice_silence(
     """Mark the hosts silent longer than the silence limit (the next report clears it), then
     tell people whatever they have not been told and nothing mutes any more: these
     silences, and changes made during a maintenance window or an acknowledgement that ended."""
-    from .notifications import notify_pending
-
     now = now or timezone.now()
     settings = settings or monitoring_settings()
     cutoff = now - timezone.timedelta(seconds=settings.silence_seconds)
