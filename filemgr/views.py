@@ -32,7 +32,8 @@ from .resolution import (
 )
 from .services import do_commit_instance, entity_managed_file, file_table, is_instance_name
 from .store import MasterStore, StoreError
-from .templating import DatabaseSource, TemplateError, UnknownHost, compile_template
+from .templating import TemplateError, UnknownHost, compile_template
+from .templating.sources.database import DatabaseSource
 
 HOSTS_SHOWN = 30
 

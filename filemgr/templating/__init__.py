@@ -1,14 +1,16 @@
 """The Labnet template language (guide section 2.6): XML templates rendered into the
-configuration files and boot menus of a host, from any configuration source."""
+configuration files and boot menus of a host, from any configuration source.
+
+The engine imports no Django: the host agent renders from its XML mirror. Only the database
+source (`sources.database`, not exported here) reads through the ORM, for the web side."""
 
 from .compiler import CompiledTemplate, compile_template
 from .errors import TemplateError, UnknownHost
-from .sources import ConfigSource, DatabaseSource, MirrorSource, SnapshotSource, host_type
+from .sources import ConfigSource, MirrorSource, SnapshotSource, host_type
 
 __all__ = [
     "CompiledTemplate",
     "ConfigSource",
-    "DatabaseSource",
     "MirrorSource",
     "SnapshotSource",
     "TemplateError",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from core.rows import value_lists
-from filemgr.templating import DatabaseSource, MirrorSource, SnapshotSource, host_type
+from entities.exporting import export_mirror
+from filemgr.templating import MirrorSource, SnapshotSource, host_type
+from filemgr.templating.sources.database import DatabaseSource
 from testing import factories
 
 from .conftest import CAMPUS, TABLES
@@ -61,7 +63,7 @@ def campus_db(db):
             factories.entity(entity_type, name, tables=tables, **plain)
 
 
-def test_database_source_matches_the_campus(campus_db, django_assert_max_num_queries):
+def test_database_source_matches_the_campus(campus_db, django_assert_max_num_queries, tmp_path):
     source = DatabaseSource()
     assert source.entity_types() == ["client", "lnappconf", "server"]
     assert source.entity_names("client") == ["bunting", "hogwarts", "rook"]
@@ -71,7 +73,8 @@ def test_database_source_matches_the_campus(campus_db, django_assert_max_num_que
         source.entity_values("server", "odie")
     assert source.entity_values("server", "nobody") is None
     assert source.entities_where("server", "dept", {"cs"}) == {"odie", "megatron"}
-    snapshot = SnapshotSource.from_database()
+    export_mirror(tmp_path)
+    snapshot = SnapshotSource.from_mirror(tmp_path)
     for type_name, entities in CAMPUS.items():
         for name, variables in entities.items():
             assert dict(snapshot.entity_values(type_name, name)) == variables

@@ -9,13 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from entities.mirror import MirrorError
-from filemgr.templating import (
-    DatabaseSource,
-    MirrorSource,
-    TemplateError,
-    UnknownHost,
-    compile_template,
-)
+from filemgr.templating import MirrorSource, TemplateError, UnknownHost, compile_template
+from filemgr.templating.sources.database import DatabaseSource
 
 
 class Command(BaseCommand):

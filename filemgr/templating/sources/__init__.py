@@ -1,8 +1,8 @@
-"""Where a template's configuration comes from: one small interface, several sources."""
+"""Where a template's configuration comes from: one small interface, several sources. The
+database source is imported from its module by the web side alone."""
 
 from .base import ConfigSource, host_type
-from .database import DatabaseSource
 from .mirror import MirrorSource
 from .snapshot import SnapshotSource
 
-__all__ = ["ConfigSource", "DatabaseSource", "MirrorSource", "SnapshotSource", "host_type"]
+__all__ = ["ConfigSource", "MirrorSource", "SnapshotSource", "host_type"]

@@ -1,13 +1,14 @@
-"""Reading the configuration database through the ORM: what the web tools render from.
-
-The models are imported inside methods so the engine imports without Django set up (the host
-agent and the benchmark render from a mirror or a snapshot)."""
+"""Reading the configuration database through the ORM: what the web tools render from. The
+engine's package does not import this module (the host agent and the benchmark render from a
+mirror or a snapshot); the web side imports it by its own name."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
 from core.rows import value_lists
+from entities.models import Entity, EntityType, Value, VariableDefinition
+from entities.reading import SECRET_MASK
 
 from .base import CachingSource
 
@@ -23,9 +24,6 @@ class DatabaseSource(CachingSource):
         self.show_secrets = show_secrets
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
-        from entities.models import Entity, Value
-        from entities.reading import SECRET_MASK
-
         rows = [
             (variable, indx, SECRET_MASK if secret and not self.show_secrets else text)
             for variable, indx, text, secret in Value.objects.filter(
@@ -40,8 +38,6 @@ class DatabaseSource(CachingSource):
         return value_lists(rows, self._table_columns(entity_type))
 
     def _read_table_columns(self, entity_type: str) -> dict[str, str]:
-        from entities.models import VariableDefinition
-
         return dict(
             VariableDefinition.objects.filter(entity_type__name=entity_type)
             .exclude(table="")
@@ -49,15 +45,11 @@ class DatabaseSource(CachingSource):
         )
 
     def entity_names(self, entity_type: str) -> list[str]:
-        from entities.models import Entity
-
         return sorted(
             Entity.objects.filter(entity_type__name=entity_type).values_list("name", flat=True)
         )
 
     def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
-        from entities.models import Entity
-
         # One filter() call, so the three conditions hold for the same value.
         hidden = {} if self.show_secrets else {"values__variable__secret": False}
         return set(
@@ -70,6 +62,4 @@ class DatabaseSource(CachingSource):
         )
 
     def entity_types(self) -> list[str]:
-        from entities.models import EntityType
-
         return sorted(EntityType.objects.values_list("name", flat=True))

@@ -29,29 +29,6 @@ class SnapshotSource:
                 data.setdefault(item.entity_type, {})[item.name] = mirror_values(item, tables)
         return cls(data)
 
-    @classmethod
-    def from_database(cls) -> SnapshotSource:
-        from entities.models import Entity, Value, VariableDefinition
-
-        tables: dict[str, dict[str, str]] = {}
-        for type_name, variable, table in VariableDefinition.objects.exclude(table="").values_list(
-            "entity_type__name", "name", "table"
-        ):
-            tables.setdefault(type_name, {})[variable] = table
-        rows: dict[tuple[str, str], list[tuple[str, int, str]]] = {
-            key: [] for key in Entity.objects.values_list("entity_type__name", "name")
-        }
-        for type_name, name, variable, indx, text in Value.objects.values_list(
-            "entity__entity_type__name", "entity__name", "variable__name", "indx", "value"
-        ):
-            rows[type_name, name].append((variable, indx, text))
-        data: Data = {}
-        for (type_name, name), entity_rows in rows.items():
-            data.setdefault(type_name, {})[name] = value_lists(
-                entity_rows, tables.get(type_name, {})
-            )
-        return cls(data)
-
     def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         return self.data.get(entity_type, {}).get(name)
 
