@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict
 
 from django.contrib.auth.models import Group, User
 
-from entities import services
+from entities import schema, services
 from entities.models import Entity, EntityType, VariableDefinition
 
 _counter = itertools.count(1)
@@ -18,6 +19,23 @@ def entity_type(name: str | None = None, **variables: dict) -> EntityType:
     created = found or services.do_create_type(name or f"type{next(_counter)}", user="tests")
     for variable_name, fields in variables.items():
         variable(created, variable_name, **fields)
+    return created
+
+
+def demo_type(name: str) -> EntityType:
+    """The demo's type of that name with its variable definitions (Labnet's one schema,
+    entities.schema); a type a definition names is made, empty, when missing. Definitions the
+    type already has are left as they are, so a test may change one and keep it."""
+    created = entity_type(name)
+    have = set(created.variables.values_list("name", flat=True))
+    with services.change_batch("tests"):
+        for definition in schema.demo_type(name).variables:
+            if definition.name in have:
+                continue
+            fields = asdict(definition)
+            for key in ("reference_type", "enum_type"):
+                fields[key] = entity_type(fields[key]) if fields[key] else None
+            variable(created, fields.pop("name"), **fields)
     return created
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from entities.models import Entity, EntityType
-from filemgr.resolution import FILE_TABLE
+from filemgr.resolution import FILE_TYPE
 from filemgr.services import do_commit_instance
 from filemgr.store import MasterStore
 
@@ -12,35 +12,12 @@ from . import factories
 
 def file_manager_type() -> EntityType:
     """The guide's fileMgr type (section 2.4) as the demo data defines it."""
-    return factories.entity_type(
-        "fileMgr",
-        path={"mandatory": True},
-        owner={"mandatory": True},
-        group={"mandatory": True},
-        mode={"mandatory": True, "regex": "0?[0-7]{3,4}"},
-        script={},
-        **{column: {"table": "FileTable"} for column in FILE_TABLE},
-    )
+    return factories.demo_type(FILE_TYPE)
 
 
 def host_type(kind: str) -> EntityType:
-    """A client or server type with what resolution and the shipped templates read."""
-    variables = {
-        "dept": {},
-        "site": {},
-        "room": {},
-        "functions": {"multi_valued": True},
-        "ssh_key": {},
-        "file_id": {"table": "Config_Files_Table"},
-        "file_group": {"table": "Config_Files_Table"},
-        **{
-            f"ct_{c}": {"table": "crontab_tasks"}
-            for c in ("minute", "hour", "mday", "month", "wday", "user", "command")
-        },
-    }
-    if kind == "client":
-        variables["server"] = {}
-    return factories.entity_type(kind, **variables)
+    """The demo's client or server type: what resolution and the shipped templates read."""
+    return factories.demo_type(kind)
 
 
 def host(kind: str, name: str, **values) -> Entity:

@@ -6,22 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from entities.mirror import (
-    MirrorEntity,
-    MirrorEntityType,
-    MirrorValue,
-    MirrorVariableDefinition,
-    entity_xml,
-    var_defs_xml,
-)
+from entities.mirror import MirrorEntity, MirrorEntityType, MirrorValue, entity_xml, var_defs_xml
+from entities.schema import demo_definitions, demo_tables
 from filemgr.templating import ConfigSource, SnapshotSource, compile_template
 
 DEMO_FILES = Path(__file__).resolve().parents[2] / "demo" / "files"
 
-# Table columns by type: (variable, table).
-TABLES = {
-    "server": {"access_perm": "Access", "access_users": "Access", "access_origins": "Access"},
-}
+# The tables the campus fills, as the demo defines them: variable -> table, by type.
+TABLES = {"server": {v: t for v, t in demo_tables("server").items() if t == "Access"}}
 
 CAMPUS: dict[str, dict[str, dict[str, list[str]]]] = {
     "client": {
@@ -79,13 +71,11 @@ def campus() -> SnapshotSource:
 
 
 def write_mirror(directory: Path, data=CAMPUS, tables=TABLES) -> Path:
-    """An XML mirror of data, written with the mirror's own writer."""
+    """An XML mirror of data, written with the mirror's own writer; the variables' definitions
+    are the demo's."""
     for type_name, entities in data.items():
-        columns = tables.get(type_name, {})
-        definitions = [
-            MirrorVariableDefinition(var, table=columns.get(var, ""))
-            for var in sorted({v for values in entities.values() for v in values} | set(columns))
-        ]
+        used = {v for values in entities.values() for v in values} | set(tables.get(type_name, {}))
+        definitions = demo_definitions(type_name, sorted(used))
         defs = directory / ".var_defs" / type_name
         defs.parent.mkdir(parents=True, exist_ok=True)
         defs.write_bytes(var_defs_xml(MirrorEntityType(type_name, variables=definitions)))

@@ -3,8 +3,9 @@ from django.core.management import call_command
 
 from entities.models import Entity
 from entities.reading import entity_contents
+from entities.schema import DEMO_MIRROR
+from filemgr.demo import DEMO_FILES
 from filemgr.hashing import file_hash
-from filemgr.management.commands.demo import DEMO_FILES, DEMO_MIRROR
 from filemgr.resolution import FILE_TYPE
 from filemgr.services import entity_managed_file
 from filemgr.store import MasterStore

@@ -122,6 +122,7 @@ def test_file_instance_changes_reach_who_can_get_them(campus, sent, settings):
 
 def test_group_instance_reaches_the_group(campus, sent):
     set_value("client", "jay")  # nothing
+    hosts.managed_file("motd", "/etc/motd", {})  # file_id names a fileMgr entity
     services.do_set_values(
         Entity.objects.get(name="jay"),
         tables={"Config_Files_Table": [{"file_id": "motd", "file_group": "labs"}]},

@@ -3,43 +3,16 @@ because it also commits the managed files' contents to the master store."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from entities.models import Entity
-from filemgr.resolution import FILE_TYPE
-from filemgr.services import do_commit_instance, entity_managed_file
+from entities.schema import DEMO_MIRROR
+from filemgr.demo import DEMO_USER, commit_demo_files
 from filemgr.store import MasterStore
 
-DEMO_MIRROR = settings.BASE_DIR / "demo" / "mirror"
-DEMO_FILES = settings.BASE_DIR / "demo" / "files"
 DEMO_PASSWORD = "labnet-demo"
-DEMO_USER = "demo"
-DEMO_MESSAGE = "Demo data"
-
-
-def commit_demo_files(store: MasterStore) -> int:
-    """Commit demo/files/<file>/<instance> for every FileTable row whose content the master
-    store lacks (a store that already has it may hold a user's later version)."""
-    committed = 0
-    for entity in Entity.objects.filter(entity_type__name=FILE_TYPE).order_by("name"):
-        for instance in entity_managed_file(entity).instances:
-            path = DEMO_FILES / entity.name / instance.name
-            if store.read(entity.name, instance.name) is not None or not path.is_file():
-                continue
-            do_commit_instance(
-                entity,
-                instance.name,
-                path.read_bytes(),
-                template=instance.template,
-                message=DEMO_MESSAGE,
-                user=DEMO_USER,
-                store=store,
-            )
-            committed += 1
-    return committed
 
 
 class Command(BaseCommand):
