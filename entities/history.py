@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from core.rows import rows_of, value_lists
+
 from . import services
 from .choices import ChangeAction
 from .models import Change, Entity, EntityType, Value, VariableDefinition
@@ -192,57 +194,28 @@ def _held(entities: Iterable[Entity], variables: set[str]) -> dict[tuple[str, st
 
 def do_revert(changes: Sequence[Change], *, user: object = None) -> int:
     """Undo `changes` as one new batch; returns the number of changes it records."""
-    with services.change_batch(user) as batch:
-        before = len(batch.pending)
-        steps = revert_steps(changes)
-        # Re-created first, so that restored values may name them.
-        for step in steps:
-            if step.recreates_entity:
-                _recreate(step, user)
-        plan = _plan([s for s in steps if s.change.action in VALUE_ACTIONS])
-        errors = [
-            message
-            for entity, per_entity in plan.items()
-            for definition, held in per_entity.items()
-            for message in batch.validator.check(
-                str(entity), definition, [held[i] for i in sorted(held)]
-            )
-        ]
-        if errors:
-            raise ValidationError(errors)
-        services.apply_plan(batch, plan)
-        for step in steps:
-            if step.removes_entity:
-                services.do_delete_entity(step.entity, user=user)
-        return len(batch.pending) - before
+    steps = revert_steps(changes)
+    return services.do_revert_changes(
+        [_recreation(s) for s in steps if s.recreates_entity],
+        _plan([s for s in steps if s.change.action in VALUE_ACTIONS]),
+        [s.entity for s in steps if s.removes_entity],
+        user=user,
+    )
 
 
-def _recreate(step: RevertStep, user: object) -> None:
-    """The deleted entity again, with its recorded values; refused as any creation is."""
-    definitions = services.definitions_of(step.entity_type)
-    values: dict[str, dict[int, str]] = defaultdict(dict)
-    cells: dict[str, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-    for change in step.values:
-        definition = definitions.get(change.variable)
-        if definition is not None and definition.table:
-            cells[definition.table][change.indx][change.variable] = change.old_value
-        else:  # a variable deleted since is reported by do_create_entity
-            values[change.variable][change.indx] = change.old_value
-    tables = {
-        table: [rows.get(i, {}) for i in range(1, max(rows) + 1)] for table, rows in cells.items()
+def _recreation(step: RevertStep) -> services.Recreation:
+    """The deleted entity with the values recorded just before its deletion."""
+    table_of = {
+        d.name: d.table for d in services.definitions_of(step.entity_type).values() if d.table
     }
-    try:
-        services.do_create_entity(
-            step.entity_type,
-            step.change.entity,
-            {name: [held[i] for i in sorted(held)] for name, held in values.items()},
-            tables,
-            user=user,
-        )
-    except ValidationError as refused:
-        raise ValidationError(
-            [f"{step.label} cannot be re-created as it was: {m}" for m in refused.messages]
-        ) from refused
+    # A variable deleted since stays a plain value, which do_create_entity reports.
+    lists = value_lists(((c.variable, c.indx, c.old_value) for c in step.values), table_of)
+    tables = {
+        table: rows_of(lists, [n for n, t in table_of.items() if t == table])
+        for table in {table_of[n] for n in lists if n in table_of}
+    }
+    values = {name: held for name, held in lists.items() if name not in table_of}
+    return step.entity_type, step.change.entity, values, tables
 
 
 def _plan(steps: Sequence[RevertStep]) -> services.Plan:

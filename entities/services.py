@@ -2,8 +2,9 @@
 
 Every user action (a form submit, an API call, an import) is one `do_*` call: it validates
 everything first, then writes in one transaction and records each change in the change log
-under one batch id. Views, the API, the admin, the importer and tasks call these functions
-and never save configuration models themselves."""
+under one batch id. Views, the API, the admin, the importer, a revert and tasks call these
+functions and never save configuration models themselves. A bulk load (`do_load_entities`)
+takes the same path with executemany inserts."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -21,6 +22,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from .choices import ChangeAction, EnumerationKind, Widget
+from .mirror import MirrorValue
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
 from .validation import Validator, check_name, check_regex
 
@@ -104,8 +106,12 @@ def change_batch(user: object = None) -> Iterator[ChangeBatch]:
 
 def _update_active(entity_ids: set[int]) -> None:
     """An entity is active exactly when every mandatory variable of its type has a value."""
-    if not entity_ids:
-        return
+    ids = sorted(entity_ids)
+    for start in range(0, len(ids), 1000):  # a bulk load touches every entity it creates
+        _update_active_of(ids[start : start + 1000])
+
+
+def _update_active_of(entity_ids: list[int]) -> None:
     entities = list(Entity.objects.filter(pk__in=entity_ids).only("pk", "entity_type", "active"))
     mandatory: dict[int, set[int]] = defaultdict(set)
     for type_id, var_id in VariableDefinition.objects.filter(
@@ -540,3 +546,141 @@ def do_set_many(edits: Mapping[Entity, tuple[Values, Tables]], *, user: object =
             )
         _raise({k: v for k, v in errors.items() if v})
         return apply_plan(batch, plan)
+
+
+# --- revert ---------------------------------------------------------------------------------
+
+# An entity to create again: its type, its name, and the values and tables it held.
+Recreation = tuple[EntityType, str, Values, Tables]
+
+
+def do_revert_changes(
+    recreate: Sequence[Recreation],
+    restore: Plan,
+    remove: Sequence[Entity],
+    *,
+    user: object = None,
+) -> int:
+    """Undo changes as one batch: create deleted entities again, put values back at their
+    positions, remove created entities. Returns the number of changes recorded."""
+    with change_batch(user) as batch:
+        before = len(batch.pending)
+        # Created first, so that restored values may name them.
+        for entity_type, name, values, tables in recreate:
+            try:
+                do_create_entity(entity_type, name, values, tables, user=user)
+            except ValidationError as refused:
+                raise ValidationError(
+                    [
+                        f"{entity_type.name}/{name} cannot be re-created as it was: {m}"
+                        for m in refused.messages
+                    ]
+                ) from refused
+        errors = [
+            message
+            for entity, per_entity in restore.items()
+            for definition, held in per_entity.items()
+            for message in batch.validator.check(
+                str(entity), definition, [held[i] for i in sorted(held)]
+            )
+        ]
+        if errors:
+            raise ValidationError(errors)
+        apply_plan(batch, restore)
+        for entity in remove:
+            do_delete_entity(entity, user=user)
+        return len(batch.pending) - before
+
+
+# --- bulk load ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntityLoad:
+    """One entity of a bulk load with every value it should hold, by variable name."""
+
+    entity_type: EntityType
+    name: str
+    values: Mapping[str, Sequence[MirrorValue]]
+
+
+def do_load_entities(loads: Sequence[EntityLoad], *, user: object = None) -> tuple[int, int]:
+    """Make each entity hold exactly its load's values, creating the entities that do not
+    exist; entities not named are left alone. Returns (created, changed).
+
+    A new entity is bulk-inserted and recorded as one `create_entity` change (a reader of the
+    change feed fetches it whole); an existing one gets a change per value that differs."""
+    with change_batch(user) as batch:
+        types = {load.entity_type.pk: load.entity_type for load in loads}
+        definitions = {pk: definitions_of(entity_type) for pk, entity_type in types.items()}
+        existing = {
+            (e.entity_type_id, e.name): e
+            for e in Entity.objects.filter(entity_type__in=types).select_related("entity_type")
+        }
+        _refuse_loads(batch, loads, definitions)
+        new = [load for load in loads if (load.entity_type.pk, load.name) not in existing]
+        rows = Entity.objects.bulk_create(
+            [Entity(entity_type=load.entity_type, name=load.name) for load in new],
+            batch_size=2000,
+        )
+        for load in new:
+            batch.record(ChangeAction.CREATE_ENTITY, load.entity_type.name, load.name)
+        batch.touched.update(row.pk for row in rows)
+        insert_values(
+            (
+                row.pk,
+                definitions[load.entity_type.pk][name].pk,
+                v.indx,
+                v.text,
+                _aware(v.modified) or batch.now,
+            )
+            for load, row in zip(new, rows, strict=True)
+            for name, values in load.values.items()
+            for v in values
+        )
+        plan: Plan = {}
+        for load in loads:
+            entity = existing.get((load.entity_type.pk, load.name))
+            if entity is not None:
+                plan[entity] = {
+                    definition: {v.indx: v.text for v in load.values.get(name, [])}
+                    for name, definition in definitions[load.entity_type.pk].items()
+                }
+        first_change = len(batch.pending)
+        apply_plan(batch, plan)
+        return len(new), len({c.entity for c in batch.pending[first_change:]})
+
+
+def _refuse_loads(
+    batch: ChangeBatch,
+    loads: Sequence[EntityLoad],
+    definitions: Mapping[int, Mapping[str, VariableDefinition]],
+) -> None:
+    """Every problem of every load at once: a bad or repeated name, an unknown variable, a
+    value its definition refuses."""
+    validator = batch.validator
+    for load in loads:
+        validator.pending.setdefault(load.entity_type.pk, set()).add(load.name)
+    errors = []
+    seen: set[tuple[int, str]] = set()
+    for load in loads:
+        key = (load.entity_type.pk, load.name)
+        label = f"{load.entity_type.name}/{load.name}"
+        if key in seen:
+            errors.append(f"{label}: appears twice")
+        if message := check_name("entity", load.name):
+            errors.append(f"{label}: {message}")
+        seen.add(key)
+        for name, values in load.values.items():
+            definition = definitions[load.entity_type.pk].get(name)
+            if definition is None:
+                errors.append(f"{label}: unknown variable {name!r}")
+            else:
+                errors.extend(validator.check(label, definition, [v.text for v in values]))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Mirror timestamps are written in UTC without a zone."""
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
