@@ -277,4 +277,3 @@ def var_defs_xml(entity_type: MirrorEntityType) -> bytes:
 def _serialise(root: etree._Element) -> bytes:
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
-

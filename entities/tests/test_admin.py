@@ -43,9 +43,7 @@ def test_admin_writes_go_through_the_service_layer(admin_client, standalone):
     assert not gasket.active
 
 
-def test_a_refused_variable_definition_is_a_message_and_nothing_is_stored(
-    admin_client, standalone
-):
+def test_a_refused_variable_definition_is_a_message_and_nothing_is_stored(admin_client, standalone):
     before = Change.objects.count()
     response = admin_client.post(
         "/admin/entities/variabledefinition/add/",
