@@ -1,5 +1,6 @@
 from django import forms
 
+from core.hosts import HOST_TYPES
 from entities.models import Entity
 
 from .resolution import (
@@ -46,9 +47,9 @@ class NewInstanceForm(forms.Form):
         data["subject"] = subject
         members = (data.get("members") or "").split()
         found = set(
-            Entity.objects.filter(
-                entity_type__name__in=(CLIENT, SERVER), name__in=members
-            ).values_list("name", flat=True)
+            Entity.objects.filter(entity_type__name__in=HOST_TYPES, name__in=members).values_list(
+                "name", flat=True
+            )
         )
         if unknown := sorted(set(members) - found):
             raise forms.ValidationError(f"No host named {', '.join(unknown)}.")

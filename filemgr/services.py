@@ -1,17 +1,25 @@
-"""Accepting a new version of a file instance (guide 2.5): check it, commit it to the master
-store, and update the fileMgr entity's FileTable hashes in the same action."""
+"""The file webtool's actions (guide 2.5): accepting a new version of a file instance (check
+it, commit it to the master store, and update the fileMgr entity's FileTable hashes in the
+same action), and naming a group instance in its hosts' Config_Files_Table."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.hosts import HOST_TYPES
 from core.rows import columns_of
 from entities.models import Entity
-from entities.services import do_set_values, username
+from entities.reading import entity_contents
+from entities.services import do_set_many, do_set_values, username
 
 from .hashing import NO_HASH, file_hash
 from .resolution import (
+    CONFIG_FILES_TABLE,
+    FILE_GROUP,
+    FILE_ID,
     FILE_TYPE,
     HASH,
     INSTANCE,
@@ -28,20 +36,30 @@ FILE_TABLE_NAME = "FileTable"
 
 
 def file_table(entity: Entity) -> list[dict[str, str]]:
-    from entities.reading import entity_contents
-
     return entity_contents(entity, show_secrets=True).tables.get(FILE_TABLE_NAME, [])
 
 
 def entity_managed_file(entity: Entity) -> ManagedFile:
     """A fileMgr entity as resolution reads it: table rows back to one list per column."""
-    from entities.reading import entity_contents
-
     contents = entity_contents(entity, show_secrets=True)
     lists = dict(contents.values)
     for rows in contents.tables.values():
         lists |= columns_of(rows)
     return managed_file(entity.name, lists)
+
+
+def do_add_to_group(file: str, group: str, members: Iterable[str], *, user: object) -> int:
+    """Name group for file in each member host's Config_Files_Table, in one action: all or
+    nothing. Returns the number of changes recorded."""
+    edits = {}
+    for host in Entity.objects.filter(
+        entity_type__name__in=HOST_TYPES, name__in=list(members)
+    ).select_related("entity_type"):
+        rows = entity_contents(host, show_secrets=True).tables.get(CONFIG_FILES_TABLE, [])
+        if not any(r.get(FILE_ID) == file and r.get(FILE_GROUP) == group for r in rows):
+            rows.append({FILE_ID: file, FILE_GROUP: group})
+            edits[host] = ({}, {CONFIG_FILES_TABLE: rows})
+    return do_set_many(edits, user=user) if edits else 0
 
 
 def do_commit_instance(

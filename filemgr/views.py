@@ -13,24 +13,23 @@ from django.views.generic import TemplateView
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, require
 from core.refusals import add_to_forms
 from entities.models import Entity
-from entities.reading import entity_contents
-from entities.services import do_set_many
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
 from .resolution import (
-    CLIENT,
-    CONFIG_FILES_TABLE,
-    FILE_GROUP,
-    FILE_ID,
     FILE_TYPE,
     INSTANCE,
-    SERVER,
     TEMPLATE,
     BadManagedFile,
     hosts_getting,
 )
-from .services import do_commit_instance, entity_managed_file, file_table, is_instance_name
+from .services import (
+    do_add_to_group,
+    do_commit_instance,
+    entity_managed_file,
+    file_table,
+    is_instance_name,
+)
 from .store import MasterStore, StoreError
 from .templating import TemplateError, UnknownHost, compile_template
 from .templating.sources.database import DatabaseSource
@@ -92,25 +91,13 @@ class FileView(LabnetView, View):
             return self.show(request, entity, form)
         if members := form.cleaned_data["members"]:
             try:
-                self.add_to_group(entity.name, form.cleaned_data["instance"], members, request.user)
+                do_add_to_group(
+                    entity.name, form.cleaned_data["instance"], members, user=request.user
+                )
             except ValidationError as refusal:
                 add_to_forms(refusal, form)
                 return self.show(request, entity, form)
         return redirect("filemgr:instance", entity.name, form.cleaned_data["instance"])
-
-    @staticmethod
-    def add_to_group(file: str, group: str, members: list[str], user) -> None:
-        """Name the group in each member's Config_Files_Table: one action, all or nothing."""
-        edits = {}
-        for host in Entity.objects.filter(
-            entity_type__name__in=(CLIENT, SERVER), name__in=members
-        ).select_related("entity_type"):
-            rows = entity_contents(host, show_secrets=True).tables.get(CONFIG_FILES_TABLE, [])
-            if not any(r.get(FILE_ID) == file and r.get(FILE_GROUP) == group for r in rows):
-                rows.append({FILE_ID: file, FILE_GROUP: group})
-                edits[host] = ({}, {CONFIG_FILES_TABLE: rows})
-        if edits:
-            do_set_many(edits, user=user)
 
     def show(self, request: HttpRequest, entity: Entity, form: NewInstanceForm) -> HttpResponse:
         try:
