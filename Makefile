@@ -15,9 +15,12 @@ run: setup
 test: setup
 	.venv/bin/pytest $(PYTEST_ARGS)
 
+# Ruff, and the import contracts of pyproject.toml (lint-imports: layers, host side free of
+# Django).
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 
 bench: setup
 	for bench in bench/bench_*.py; do $(PY) $$bench || exit 1; done

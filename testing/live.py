@@ -1,6 +1,5 @@
-"""What end-to-end tests share: a live server that answers one request at a time, waiting for
-an outcome, a Redis database of their own as the Celery broker, and a real central worker
-on the test database."""
+"""What end-to-end tests share: waiting for an outcome, a Redis database of their own as the
+Celery broker, and a real central worker on the test database."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,10 +22,6 @@ from labnet_site.celery import app as celery_app
 
 T = TypeVar("T")
 
-# Requests and the test thread's database work take turns. It was needed while the test
-# database was SQLite in memory behind one shared connection; on the file test database it
-# only keeps the timing of a test plain.
-DB_LOCK = threading.RLock()
 STOP_SECONDS = 10.0
 
 
@@ -40,22 +34,10 @@ def free_port() -> int:
 def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with DB_LOCK:
-            if result := predicate():
-                return result
+        if result := predicate():
+            return result
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-class OneAtATime:
-    """A WSGI application served one request at a time, under DB_LOCK."""
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        with DB_LOCK:
-            return list(self.app(environ, start_response))
 
 
 def _reset_pools() -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from pytest_django.live_server_helper import LiveServer
 
 from nms.models import Sample, Status
@@ -21,7 +20,7 @@ from nms.tasks import request_collection
 from testing import factories as base
 from testing import live
 from testing import nms as factories
-from testing.live import DB_LOCK, OneAtATime, wait_for
+from testing.live import wait_for
 from workers.services import do_make_host_token
 
 BROKER = "redis://127.0.0.1:6379/14"
@@ -43,7 +42,6 @@ def broker():
 @pytest.fixture
 def web():
     server = LiveServer(f"127.0.0.1:{live.free_port()}", start=False)
-    server.thread.static_handler = lambda app: OneAtATime(StaticFilesHandler(app))
     server.start()
     yield server
     server.stop()
@@ -89,18 +87,14 @@ def loadaverage_samples() -> int:
 
 
 def cross_the_load_threshold() -> None:
-    with DB_LOCK:
-        factories.levels("loadaverage", "greater", ["1000"], ["0.."], "load per CPU")
+    factories.levels("loadaverage", "greater", ["1000"], ["0.."], "load per CPU")
     assert request_collection("guernsey")
 
 
 def test_the_agent_reports_on_start_and_on_demand_through_the_broker(agent):
     wait_for(loadaverage_samples, what="the report at the agent's start")
-    with DB_LOCK:
-        assert (
-            Status.objects.get(host__name="guernsey", category="diskspace", item="/").state == "ok"
-        )
-        before = loadaverage_samples()
+    assert Status.objects.get(host__name="guernsey", category="diskspace", item="/").state == "ok"
+    before = loadaverage_samples()
     cross_the_load_threshold()
     wait_for(lambda: loadaverage_samples() > before, what="the report asked for")
     load = wait_for(
@@ -110,11 +104,7 @@ def test_the_agent_reports_on_start_and_on_demand_through_the_broker(agent):
         what="the new level",
     )
     assert float(load.value) >= 0 and "CPU" in load.detail
-    with DB_LOCK:
-        assert (
-            Status.objects.get(host__name="guernsey", category="mounts", item="/").value
-            == "mounted"
-        )
+    assert Status.objects.get(host__name="guernsey", category="mounts", item="/").value == "mounted"
 
 
 @pytest.mark.browser
@@ -125,10 +115,9 @@ def test_the_overview_turns_the_host_critical_in_the_browser(agent, web, monkeyp
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     wait_for(loadaverage_samples, what="the report at the agent's start")
-    with DB_LOCK:
-        user = base.user("editor", "ann")
-        user.set_password("pw-labnet")
-        user.save()
+    user = base.user("editor", "ann")
+    user.set_password("pw-labnet")
+    user.save()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
