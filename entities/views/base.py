@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 
-from ..models import Change, Entity, EntityType
+from ..models import Entity, EntityType
 
 
 class EntityMixin:
@@ -29,13 +28,3 @@ class EntityTypeMixin:
             self.entity_type = get_object_or_404(EntityType, name=self.kwargs["type"])
         return self.entity_type
 
-
-def latest_seq(entity: Entity) -> int:
-    """The sequence number of the entity's latest change: a form carries it to notice that
-    someone else changed the entity while the form was open."""
-    return (
-        Change.objects.filter(entity_type=entity.entity_type.name, entity=entity.name).aggregate(
-            seq=Max("seq")
-        )["seq"]
-        or 0
-    )

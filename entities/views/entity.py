@@ -22,8 +22,8 @@ from core.refusals import add_to_forms, refusal_text
 from .. import services
 from ..forms import ChooseTypeForm, EntityNameForm, EntityValuesForm
 from ..models import Change, Entity
-from ..reading import entity_contents
-from .base import EntityMixin, EntityTypeMixin, latest_seq
+from ..reading import entity_contents, latest_seq
+from .base import EntityMixin, EntityTypeMixin
 
 
 def entity_form(
@@ -62,12 +62,14 @@ class EntityModifyView(PermissionView, EntityMixin, View):
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity = self.get_entity()
-        return self.show(entity, entity_form(request, entity), latest_seq(entity))
+        return self.show(
+            entity, entity_form(request, entity), latest_seq(entity.entity_type.name, [entity.name])
+        )
 
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity = self.get_entity()
         form = entity_form(request, entity, request.POST)
-        seq = latest_seq(entity)
+        seq = latest_seq(entity.entity_type.name, [entity.name])
         seen = int(request.POST.get("seq") or 0)
         if seen < seq:
             # The form was opened before someone else's change: keep what this user typed,

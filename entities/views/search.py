@@ -10,7 +10,6 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,12 +17,13 @@ from django.views import View
 
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
 from core.refusals import refusal_text
+from core.rows import rows_of, value_lists
 
 from .. import services
 from ..filtersets import EntitySearch, TableSearch
 from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
-from ..models import Change, Entity, Value, VariableDefinition
-from ..reading import SECRET_MASK
+from ..models import Entity, Value, VariableDefinition
+from ..reading import SECRET_MASK, latest_seq
 from ..validation import Validator
 from .base import EntityTypeMixin
 
@@ -134,7 +134,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             return self.show(fields, "edit", error="Enter a new value, or tick Clear.")
         if any(f.errors for f in fields):
             return self.show(fields, "edit")
-        seq = self.latest_seq()
+        seq = latest_seq(self.entity_type.name, self.entity_names())
         preview = self.preview(changes)
         if step == "apply":
             if int(request.POST.get("seq") or 0) < seq:
@@ -214,14 +214,6 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
 
     def entity_names(self) -> set[str]:
         return {e.name for e in self.targets}
-
-    def latest_seq(self) -> int:
-        return (
-            Change.objects.filter(
-                entity_type=self.entity_type.name, entity__in=self.entity_names()
-            ).aggregate(seq=Max("seq"))["seq"]
-            or 0
-        )
 
     def preview(self, changes: dict[str, list[str]]) -> dict:
         """Each entity's variables that will change, old and new values; one query."""
@@ -330,18 +322,16 @@ class TableBatchEditView(BatchEditView):
     def tables(self) -> dict[Entity, list[dict[str, str]]]:
         """The whole table of every entity with a selected row, row n at position n-1."""
         columns = self.columns()
+        table_of = {c.name: self.kwargs["table"] for c in columns}
         entities = {e.pk: e for e, _ in self.targets}
-        cells: dict[int, dict[int, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
-        for entity_id, indx, name, value in Value.objects.filter(
+        held: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+        for entity_id, name, indx, value in Value.objects.filter(
             entity_id__in=entities, variable__in=columns
-        ).values_list("entity_id", "indx", "variable__name", "value"):
-            cells[entity_id][indx][name] = value
+        ).values_list("entity_id", "variable__name", "indx", "value"):
+            held[entity_id].append((name, indx, value))
         return {
-            entities[entity_id]: [
-                {c.name: rows.get(i, {}).get(c.name, "") for c in columns}
-                for i in range(1, max(rows) + 1)
-            ]
-            for entity_id, rows in cells.items()
+            entities[entity_id]: rows_of(value_lists(values, table_of), list(table_of))
+            for entity_id, values in held.items()
         }
 
     def edited_tables(self, changes: dict[str, list[str]]):

@@ -12,6 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from core.api import IsTheHostAgent
+from core.hosts import HOST_TYPES
 from core.permissions import VIEW_SECRETS
 from core.refusals import api_refusal
 from entities import services as entity_services
@@ -89,7 +90,7 @@ class AgentVariables(HostMixin, GenericAPIView):
         entity = get_object_or_404(
             Entity.objects.select_related("entity_type"),
             name=host,
-            entity_type__name__in=("client", "server"),
+            entity_type__name__in=HOST_TYPES,
         )
         try:
             changed = entity_services.do_set_values(entity, values, user=request.user)
