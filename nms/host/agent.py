@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.files import write_atomic
+from core.hosts import CLIENT, SERVER, host_kind
 from filemgr.templating import ConfigSource, MirrorSource
 from workers.host.agent import Agent
 from workers.host.client import ApiClient
@@ -46,7 +47,7 @@ FSTAB_COLUMNS = {
 def host_config(source: ConfigSource, host: str) -> HostConfig:
     """The host's fstab table and the daemons its configuration runs: a server's are the
     services of its functions, a client's those of its run level."""
-    kind = "client" if source.entity_values("client", host) is not None else "server"
+    kind = host_kind(source, host) or SERVER
     own = source.entity_values(kind, host) or {}
     columns = {field: own.get(variable, []) for field, variable in FSTAB_COLUMNS.items()}
     rows = len(columns["mntpt"])
@@ -54,7 +55,7 @@ def host_config(source: ConfigSource, host: str) -> HostConfig:
         FstabRow(**{f: (values[i] if i < len(values) else "") for f, values in columns.items()})
         for i in range(rows)
     ]
-    if kind == "client":
+    if kind == CLIENT:
         run_level = (own.get("run_level_name") or [""])[0]
         services = (source.entity_values("client_run_levels", run_level) or {}).get("services", [])
     else:
