@@ -10,6 +10,9 @@ CLIENT = "client"
 SERVER = "server"
 # Searched in this order for a host whose type is not given.
 HOST_TYPES = (CLIENT, SERVER)
+# A client's variables that name the servers serving it: `server` boots it (guide 2.9),
+# `appserver` serves its Windows image and iPXE menu, which carry its iSCSI CHAP password.
+SERVED_BY = ("server", "appserver")
 
 
 class EntityReader(Protocol):

@@ -13,14 +13,16 @@ from django.db.models import Q
 from entities.exporting import mirror_type
 from entities.models import Entity, EntityType, Value, VariableDefinition
 from entities.reading import SECRET_MASK, committed_seq
+from entities.secret_access import NO_SECRETS, SecretAccess
 
 
 def mirror_download(
     entities: Collection[tuple[str, str]] = (),
     types: Collection[str] = (),
-    show_secrets: bool = False,
+    secrets: SecretAccess = NO_SECRETS,
 ) -> dict[str, Any]:
-    """Everything when nothing is named; else the named entities and types' definitions.
+    """Everything when nothing is named; else the named entities and types' definitions;
+    secret values masked but where `secrets` shows them.
 
     `latest` is read first: what follows is at least that new, so an agent that replays the
     feed after it loses nothing."""
@@ -58,7 +60,7 @@ def mirror_download(
     ):
         if (item := result.get(entity_id)) is None:
             continue  # an entity created since its list was read: the change feed brings it
-        if secret and not show_secrets:
+        if secret and not secrets.shows(item["type"], item["name"]):
             text = SECRET_MASK
         item["variables"].setdefault(variable, []).append(
             [indx, text, modified.astimezone(UTC).replace(tzinfo=None).isoformat()]

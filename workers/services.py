@@ -6,19 +6,14 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from core.permissions import VIEW_SECRETS
-
 from .models import AgentHost, AgentReport, HostRead
 
 REPORTS_KEPT = 100
-# Host tokens read the whole configuration, as the guide's mirror held it all (iSCSI CHAP
-# passwords are needed on the hosts that serve the targets).
-HOST_PERMISSIONS = (VIEW_SECRETS,)
 
 
 def do_make_host_token(name: str) -> str:
@@ -28,12 +23,9 @@ def do_make_host_token(name: str) -> str:
         if host is None:
             user, _ = User.objects.get_or_create(username=f"{name}@agent")
             user.set_unusable_password()
+            # No permission of its own: what a host's token reads of secrets is scoped to
+            # the host (entities.secret_access), never granted by a role.
             user.save()
-            for perm in HOST_PERMISSIONS:
-                app_label, codename = perm.split(".")
-                user.user_permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
             host = AgentHost.objects.create(name=name, user=user)
         token, _ = Token.objects.get_or_create(user=host.user)
     return token.key

@@ -20,13 +20,13 @@ from core.permissions import (
     DELETE_VARIABLE,
     MAINTAIN_TYPES,
     MAINTAIN_VARIABLES,
-    VIEW_SECRETS,
 )
 from core.refusals import api_refusal
 
 from .. import services
 from ..models import Change, Entity, EntityType, VariableDefinition
 from ..reading import SECRET_MASK, committed_seq, entity_contents
+from ..secret_access import secret_access
 from .serializers import (
     ChangeFeedSerializer,
     ChangeSerializer,
@@ -140,7 +140,10 @@ class VariableDetail(GenericAPIView):
 
 
 def detail_data(request, entity: Entity) -> dict:
-    contents = entity_contents(entity, show_secrets=request.user.has_perm(VIEW_SECRETS))
+    access = secret_access(request.user)
+    contents = entity_contents(
+        entity, show_secrets=access.shows(entity.entity_type.name, entity.name)
+    )
     return EntityDetailSerializer(
         {
             "entity_type": entity.entity_type,
@@ -266,9 +269,12 @@ class ChangeFeed(GenericAPIView):
             .values(*ChangeSerializer.Meta.fields, "secret")[: limit + 1]
         )
         more = len(changes) > limit
-        show_secrets = request.user.has_perm(VIEW_SECRETS)
+        access = None  # looked up only when a secret value is in the page
         for change in changes:
-            if change.pop("secret") and not show_secrets:
+            if not change.pop("secret"):
+                continue
+            access = access or secret_access(request.user)
+            if not access.shows(change["entity_type"], change["entity"]):
                 for key in ("old_value", "new_value"):
                     if change[key] is not None:
                         change[key] = SECRET_MASK

@@ -13,11 +13,11 @@ from rest_framework.response import Response
 
 from core.api import IsTheHostAgent
 from core.hosts import HOST_TYPES
-from core.permissions import VIEW_SECRETS
 from core.refusals import api_refusal
 from entities import services as entity_services
 from entities.models import Entity
 from entities.reading import committed_seq
+from entities.secret_access import secret_access
 
 from .. import services
 from ..mirror_export import mirror_download
@@ -32,6 +32,9 @@ from .serializers import (
 
 # Variables the agent sets on its own host entity (guide 2.9: "initialized by lnclientconfigd").
 AGENT_VARIABLES = frozenset({"ssh_key"})
+# The longest report body taken (docs/agent.md): far above a real pass's, far below what would
+# fill the report tables.
+REPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 class HostMixin:
@@ -67,6 +70,12 @@ class Reports(HostMixin, GenericAPIView):
 
     @extend_schema(responses=StoredReportSerializer)
     def post(self, request, host):
+        # A 400, not a 413: the agent drops a report refused as malformed instead of
+        # re-sending it ahead of every later one.
+        if (size := int(request.META.get("CONTENT_LENGTH") or 0)) > REPORT_MAX_BYTES:
+            raise APIValidationError(
+                {"report": [f"report of {size:,} bytes is longer than {REPORT_MAX_BYTES:,}"]}
+            )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stored = services.do_record_report(self.host(), serializer.validated_data)
@@ -117,6 +126,4 @@ class MirrorDownload(GenericAPIView):
                 raise APIValidationError({"entity": [f"{key!r} is not type/name"]})
             entities.append((entity_type, name))
         types = request.query_params.getlist("type")
-        return Response(
-            mirror_download(entities, types, show_secrets=request.user.has_perm(VIEW_SECRETS))
-        )
+        return Response(mirror_download(entities, types, secrets=secret_access(request.user)))

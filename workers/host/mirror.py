@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.files import write_atomic
+from core.hosts import CLIENT, SERVED_BY
 from entities.mirror import (
     VAR_DEFS_DIR,
     MirrorEntity,
@@ -163,6 +164,10 @@ class LocalMirror:
                 else:
                     entity.variables.pop(change["variable"], None)
                 dirty.add(key)
+                if entity_type == CLIENT and change["variable"] in SERVED_BY:
+                    # The client may have come to this host, whose mirror holds its secrets
+                    # masked: the download brings them when they are now this host's to read.
+                    fetch_entities.add(key)
             elif action == "create_entity":
                 loaded.setdefault(key, MirrorEntity(entity_type, name))
                 dirty.add(key)

@@ -5,6 +5,9 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from entities.models import Change, Entity
+from entities.reading import SECRET_MASK
+from entities.services import do_set_values
 from testing import factories, hosts
 from workers.models import AgentHost, HostRead
 from workers.services import do_make_host_token
@@ -67,6 +70,65 @@ def test_a_report_id_is_the_host_own(agent):
     assert answer.status_code == 201
     assert answer.json()["host"] == "nermal" and answer.json()["errors"] == []
     assert AgentHost.objects.get(name="nermal").reports.count() == 1
+
+
+@pytest.fixture
+def served(agent):
+    """odie serves hawk (its `server`) and lark (its `appserver`), not owl; each server has a
+    secret of its own."""
+    server, client = hosts.host_type("server"), hosts.host_type("client")
+    factories.variable(server, "bmc_password", secret=True)
+    factories.variable(client, "iscsi_password", secret=True)
+    for variable in ("server", "appserver"):
+        factories.variable(client, variable, reference_type=server)
+    hosts.host("server", "megatron")
+    for server in ("odie", "nermal"):
+        do_set_values(Entity.objects.get(name=server), {"bmc_password": [f"{server}BMC"]})
+    hosts.host("client", "hawk", server="odie", iscsi_password="hawkPassword")
+    hosts.host("client", "lark", server="megatron", appserver="odie", iscsi_password="larkPassword")
+    hosts.host("client", "owl", server="megatron", iscsi_password="owlsPassword")
+    return agent
+
+
+SERVED_SECRETS = {
+    ("server", "odie", "bmc_password"): "odieBMC",
+    ("server", "nermal", "bmc_password"): SECRET_MASK,
+    ("client", "hawk", "iscsi_password"): "hawkPassword",
+    ("client", "lark", "iscsi_password"): "larkPassword",
+    ("client", "owl", "iscsi_password"): SECRET_MASK,
+}
+
+
+def test_a_host_mirror_holds_the_secrets_of_the_host_and_its_clients_only(served):
+    data = served.get("/api/v1/mirror/").json()
+    secrets = {
+        (e["type"], e["name"], variable): values[0][1]
+        for e in data["entities"]
+        for variable, values in e["variables"].items()
+        if variable in ("bmc_password", "iscsi_password")
+    }
+    assert secrets == SERVED_SECRETS
+    owl = served.get("/api/v1/entities/client/owl/").json()
+    assert owl["values"]["iscsi_password"] == [SECRET_MASK]
+
+
+def test_a_host_change_feed_holds_the_secrets_of_the_host_and_its_clients_only(served):
+    since = Change.objects.order_by("-seq").first().seq
+    for _, name, variable in SERVED_SECRETS:
+        do_set_values(Entity.objects.get(name=name), {variable: ["ChangedSecrt"]})
+    feed = served.get("/api/v1/changes/", {"since": since}).json()["changes"]
+    shown = {(c["entity_type"], c["entity"], c["variable"]): c["old_value"] for c in feed}
+    assert shown == SERVED_SECRETS
+    assert {c["new_value"] for c in feed} == {"ChangedSecrt", SECRET_MASK}
+    assert {c["entity"] for c in feed if c["new_value"] == SECRET_MASK} == {"nermal", "owl"}
+
+
+def test_an_oversized_report_is_refused_and_nothing_is_stored(agent):
+    body = report(errors=[{"message": "x" * 1000}] * 2200)
+    answer = agent.post("/api/v1/agents/odie/reports/", body, format="json")
+    assert answer.status_code == 400
+    assert "is longer than 2,097,152" in answer.json()["report"][0]
+    assert not AgentHost.objects.get(name="odie").reports.exists()
 
 
 def test_agent_sets_its_own_ssh_key_and_nothing_else(agent):

@@ -52,6 +52,18 @@ def test_created_entity_is_fetched_deleted_one_removed(tmp_path):
     assert ("server", "*") in changed
 
 
+def test_a_client_changing_its_server_is_fetched_whole_for_its_secrets(tmp_path):
+    write_entity(tmp_path, "client", "hawk", server="odie", iscsi_password="********")
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    _, fetch, _ = mirror.apply(
+        [
+            change("set", "client", "hawk", "server", 1, "megatron"),
+            change("set", "client", "owl", "room", 1, "EN2"),
+        ]
+    )
+    assert fetch == {("client", "hawk")}
+
+
 def test_deleted_definition_takes_its_values(tmp_path):
     write_entity(tmp_path, "server", "odie", room="EN1", dept="cs")
     mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
