@@ -15,35 +15,21 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-URL = os.environ.get("LABNET_BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_bench")
-os.environ["LABNET_DATABASE_URL"] = URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
-os.environ["LABNET_DEBUG"] = "0"
+from _mariadb import create_database
+from _setup import manage, percentiles, use_database
 
-from _mariadb import create_database  # noqa: E402
+URL = os.environ.get("LABNET_BENCH_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_bench")
+use_database(URL)
 
 from core.hosts import HOST_TYPES  # noqa: E402
 
 
-def manage(*args: str, database_url: str = URL) -> None:
-    env = dict(os.environ, LABNET_DATABASE_URL=database_url)
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env)
-
-
 def report(label: str, samples: list[float], target: str = "") -> None:
-    ordered = sorted(samples)
-    p50, p95 = statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95) - 1] * 1000
-    print(f"{label}: p50 {p50:.2f} ms, p95 {p95:.2f} ms {target}".rstrip())
+    print(f"{label}: {percentiles(samples)} {target}".rstrip())
 
 
 def main() -> None:

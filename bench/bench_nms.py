@@ -23,28 +23,18 @@ import logging
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _mariadb import create_database, drop_database
+from _setup import manage, use_database
+
 URL = os.environ.get("LABNET_BENCH_NMS_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_nmsbench")
-os.environ["LABNET_DATABASE_URL"] = URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
-os.environ["LABNET_DEBUG"] = "0"
+use_database(URL)
 CATEGORIES = 10
 REPORTS_A_DAY = 24 * 12
 TARGET = 2000
 DAEMONS = ("sshd", "ntpd", "syslog-ng", "cron", "lnsysconfig")
-
-from _mariadb import create_database, drop_database  # noqa: E402
-
-
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
 
 
 def host_report(rnd: random.Random, host: str, round_no: int, troubled: bool) -> dict:
@@ -96,6 +86,7 @@ def main() -> None:
 def run(hosts: int, rounds: int) -> None:
     manage("migrate", "-v0")
     started = time.perf_counter()
+    # Servers and clients are about 60% of gendata's clones; the demo's own hosts are extra.
     manage("gendata", "--entities", str(int(hosts / 0.6) + 50))
     print(f"campus: gendata in {time.perf_counter() - started:.0f} s")
 

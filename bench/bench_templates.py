@@ -1,6 +1,6 @@
-"""The template engine against Jinja2: the guide's access.conf and boot-menu templates rendered
-for every host of a synthetic 17,000-entity campus from an in-memory snapshot, and Jinja2
-templates giving byte-identical files from the same data, in the same run.
+"""The template engine against Jinja2: the demo's access.conf and boot-menu templates rendered
+for every server and client of gendata's 17,000-entity campus from an in-memory snapshot, and
+Jinja2 templates giving byte-identical files from the same data, in the same run.
 
 Run: .venv/bin/python bench/bench_templates.py [--profile]"""
 
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import cProfile
 import pstats
-import random
 import sys
 import time
 from collections.abc import Callable
@@ -19,9 +18,9 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from entities import gendata  # noqa: E402
 from filemgr.templating import SnapshotSource, compile_template  # noqa: E402
 
-CLIENTS, SERVERS, OTHERS = 15_000, 1_500, 500
 ROUNDS = 5
 
 JINJA_BOOT_MENU = (
@@ -48,35 +47,9 @@ JINJA_ACCESS_CONF = """\
 {% endif %}"""
 
 
-def campus(seed: int = 1) -> SnapshotSource:
-    """Clients, servers (half with an Access table) and application settings: 17,000."""
-    rng = random.Random(seed)
-    depts = ["cs", "math", "physics", "chem", "library"]
-    data: dict[str, dict[str, dict[str, list[str]]]] = {"client": {}, "server": {}, "lnappconf": {}}
-    for i in range(SERVERS):
-        dept = rng.choice(depts)
-        server = {"domain": [f"{dept}.mun.ca"], "functions": ["appserver"], "dept": [dept]}
-        if i % 2:
-            rows = rng.randint(1, 6)
-            server["access_perm"] = [rng.choice(["allow", "allow", "deny"]) for _ in range(rows)]
-            server["access_users"] = [f"user{rng.randint(1, 900)} wheel" for _ in range(rows)]
-            server["access_origins"] = [rng.choice(["LOCAL", "ALL", ""]) for _ in range(rows)]
-        data["server"][f"srv{i:04d}"] = server
-    for i in range(CLIENTS):
-        dept = rng.choice(depts)
-        client = {
-            "kernel": [f"bzImage.P4-2.6.{rng.randint(30, 40)}-gentoo-r2"],
-            "preinit_script": ["rc.preinit.moreminimal"],
-            "run_level_name": [rng.choice(["ipsec", "ipsec-win", "default"])],
-            "domain": [f"{dept}.mun.ca"],
-            "appserver": [f"srv{rng.randrange(SERVERS):04d}"],
-        }
-        if i % 3 == 0:
-            client["bootOptions"] = ["quiet splash"]
-        data["client"][f"pc{i:05d}"] = client
-    for i in range(OTHERS):
-        data["lnappconf"][f"app{i:03d}"] = {"port": [str(8000 + i)]}
-    return SnapshotSource(data)
+def campus() -> SnapshotSource:
+    """gendata's campus: the demo data with its hosts cloned."""
+    return SnapshotSource.from_items(gendata.campus())
 
 
 def labnet_renderer(source: SnapshotSource) -> Callable[[str, str], str]:

@@ -21,25 +21,14 @@ import argparse
 import os
 import random
 import re
-import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _mariadb import create_database
+from _setup import manage, percentiles, use_database
+
 URL = os.environ.get("LABNET_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_bench")
-os.environ["LABNET_DATABASE_URL"] = URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labnet_site.settings")
-os.environ["LABNET_DEBUG"] = "0"
+use_database(URL)
 SEARCHED = 1_000
-
-from _mariadb import create_database  # noqa: E402
-
-
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
 
 
 def timed(action, samples: int) -> list[float]:
@@ -49,13 +38,6 @@ def timed(action, samples: int) -> list[float]:
         action()
         times.append(time.perf_counter() - started)
     return times
-
-
-def ms(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered) * 1000
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000
-    return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
 
 
 def main() -> None:
@@ -116,9 +98,10 @@ def main() -> None:
 
     client.get(f"/entity/client/{chosen[0]}/")  # warm the templates and connection
     print(f"\nentity pages of {len(chosen)} random clients (target p95 under 100 ms)")
-    print(f"  view page     {ms(timed(page('view'), len(chosen)))}")
-    print(f"  modify page   {ms(timed(page('modify'), len(chosen)))}")
-    print(f"  bare ORM read {ms(timed(bare_read(), len(chosen)))}  (entity, definitions, values)")
+    print(f"  view page     {percentiles(timed(page('view'), len(chosen)))}")
+    print(f"  modify page   {percentiles(timed(page('modify'), len(chosen)))}")
+    bare = percentiles(timed(bare_read(), len(chosen)))
+    print(f"  bare ORM read {bare}  (entity, definitions, values)")
     print(
         f"  queries: view {queries(f'/entity/client/{chosen[0]}/')}, "
         f"modify {queries(f'/entity/client/{chosen[0]}/modify/')}"

@@ -5,7 +5,8 @@ values (the guide's installation of 1,700 entities and 60,000 values, ten times 
 
 A clone of a demo host keeps the demo host's values, with its own address, MAC address, SSH
 key and room, and names other hosts of the campus where the demo host named demo hosts. It
-carries every table its type has anywhere in the demo, so the table paths are exercised.
+carries every table its type has anywhere in the demo, so the table paths are exercised, but
+only its demo host's managed-file groups (Config_Files_Table).
 Addresses come from documentation ranges. The same arguments always give the same campus."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ NAMES = {
     "printer": "lp{:04d}",
 }
 ROOMS = [f"EN{1000 + i}" for i in range(200)]
+# A host's managed-file groups: a clone keeps its demo host's, if any.
+GROUPS_TABLE = "Config_Files_Table"
 
 
 class _Builder:
@@ -76,7 +79,8 @@ class _Cloner:
             tables = self.first_rows.setdefault(type_name, {})
             for entity in entities:
                 for variable in entity.variables:
-                    if table := self.table_of[type_name].get(variable):
+                    table = self.table_of[type_name].get(variable)
+                    if table and table != GROUPS_TABLE:
                         tables.setdefault(table, entity)
 
     def add_names(self, counts: dict[str, int]) -> dict[str, list[str]]:
@@ -90,11 +94,11 @@ class _Cloner:
         demo = self.demo[type_name]
         model = demo[number % len(demo)]
         tables = self.table_of[type_name]
-        copied = {v: vs for v, vs in model.variables.items() if v not in tables}
+        copied = dict(model.variables)
+        own_tables = {tables[v] for v in model.variables if v in tables}
         for table, source in self.first_rows[type_name].items():
-            if any(tables.get(v) == table for v in model.variables):
-                source = model  # its own rows rather than another host's
-            copied |= {v: vs for v, vs in source.variables.items() if tables.get(v) == table}
+            if table not in own_tables:
+                copied |= {v: vs for v, vs in source.variables.items() if tables.get(v) == table}
         entity = MirrorEntity(type_name, name)
         own = _own_values(self.b, name)
         references = self.references[type_name]

@@ -10,24 +10,12 @@ from entities.mirror import (
     MirrorEntity,
     MirrorEntityType,
     MirrorValue,
-    MirrorVariableDefinition,
     entity_xml,
     var_defs_xml,
 )
+from entities.schema import demo_definitions
 from filemgr.hashing import file_hash
-from filemgr.resolution import FILE_TABLE
 from workers.host.master import MasterCache
-
-CONFIG_FILES = {"file_id": "Config_Files_Table", "file_group": "Config_Files_Table"}
-CRONTAB = {
-    f"ct_{c}": "crontab_tasks"
-    for c in ("minute", "hour", "mday", "month", "wday", "user", "command")
-}
-TABLES = {
-    "fileMgr": {c: "FileTable" for c in FILE_TABLE},
-    "server": CONFIG_FILES | CRONTAB,
-    "client": CONFIG_FILES | CRONTAB,
-}
 
 
 def write_entity(etc: Path, entity_type: str, name: str, **values: list[str] | str) -> None:
@@ -36,8 +24,7 @@ def write_entity(etc: Path, entity_type: str, name: str, **values: list[str] | s
         texts = [texts] if isinstance(texts, str) else texts
         entity.variables[variable] = [MirrorValue(i, t) for i, t in enumerate(texts, 1) if t]
     write_atomic(etc / entity_type / name, entity_xml(entity))
-    columns = TABLES.get(entity_type, {})
-    definitions = [MirrorVariableDefinition(v, table=columns.get(v, "")) for v in sorted(values)]
+    definitions = demo_definitions(entity_type, sorted(values))
     defs_path = etc / VAR_DEFS_DIR / entity_type
     if not defs_path.exists():
         write_atomic(defs_path, var_defs_xml(MirrorEntityType(entity_type, "", definitions)))

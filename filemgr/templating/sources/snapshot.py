@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from core.rows import value_lists
@@ -20,9 +20,14 @@ class SnapshotSource:
 
     @classmethod
     def from_mirror(cls, directory: Path | str) -> SnapshotSource:
+        return cls.from_items(iter_mirror(directory))
+
+    @classmethod
+    def from_items(cls, items: Iterable[MirrorEntity | MirrorEntityType]) -> SnapshotSource:
+        """From parsed mirror files, each type's definitions before its entities."""
         tables: dict[str, dict[str, str]] = {}
         data: Data = {}
-        for item in iter_mirror(directory):
+        for item in items:
             if isinstance(item, MirrorEntityType):
                 tables[item.name] = {d.name: d.table for d in item.variables if d.table}
             else:
