@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
-from django.views.generic import TemplateView
 
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, require
 from core.refusals import add_to_forms
-from entities.models import Entity
+from core.views import TableListView
+from entities.models import Entity, Value
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
@@ -31,6 +32,7 @@ from .services import (
     is_instance_name,
 )
 from .store import MasterStore, StoreError
+from .tables import ManagedFileTable
 from .templating import TemplateError, UnknownHost, compile_template
 from .templating.sources.database import DatabaseSource
 
@@ -64,17 +66,24 @@ def preview(
         return "", str(exc)
 
 
-class FileListView(LabnetView, TemplateView):
+class FileListView(LabnetView, TableListView):
+    """Every managed file with its path; `?file=NAME` goes to that file's page."""
+
     template_name = "filemgr/file_list.html"
+    table_class = ManagedFileTable
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if chosen := request.GET.get("file"):
             return redirect("filemgr:file", chosen)
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs) -> dict:
-        files = Entity.objects.filter(entity_type__name=FILE_TYPE).order_by("name")
-        return super().get_context_data(files=files, **kwargs)
+    def get_queryset(self) -> QuerySet:
+        path = Value.objects.filter(entity=OuterRef("pk"), variable__name="path", indx=1)
+        return (
+            Entity.objects.filter(entity_type__name=FILE_TYPE)
+            .annotate(path=Subquery(path.values("value")[:1]))
+            .order_by("name")
+        )
 
 
 class FileView(LabnetView, View):

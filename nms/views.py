@@ -26,6 +26,7 @@ from core.permissions import (
     require,
 )
 from core.refusals import add_to_forms
+from core.tables import configure
 from entities.models import Entity
 
 from . import services
@@ -37,6 +38,7 @@ from .levels import PERCENT, monitoring_settings
 from .models import Acknowledgement, Host, MaintenanceWindow, Sample
 from .muting import HOST_TYPES, acknowledged, host_values
 from .overview import overview
+from .tables import MaintenanceWindowTable
 from .tasks import request_collection
 
 REFRESH_SECONDS = 60
@@ -247,12 +249,16 @@ class MaintenanceView(LabnetView, TemplateView):
                 domains=self.domains(), initial={"host": self.request.GET.get("host", "")}
             ),
         )
+        windows = MaintenanceWindow.objects.all()
         return super().get_context_data(
-            current=MaintenanceWindow.objects.filter(start__lte=now, end__gt=now),
-            upcoming=MaintenanceWindow.objects.filter(start__gt=now),
-            ended=MaintenanceWindow.objects.filter(end__lte=now).order_by("-end")[:20],
+            current=self.table(windows.filter(start__lte=now, end__gt=now), "current-"),
+            upcoming=self.table(windows.filter(start__gt=now), "upcoming-"),
+            ended=self.table(windows.filter(end__lte=now).order_by("-end"), "ended-", ended=True),
             **kwargs,
         )
+
+    def table(self, windows, prefix: str, ended: bool = False) -> MaintenanceWindowTable:
+        return configure(MaintenanceWindowTable(windows, prefix=prefix, ended=ended), self.request)
 
     def post(self, request):
         require(request.user, SCHEDULE_MAINTENANCE)

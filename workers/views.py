@@ -1,41 +1,42 @@
 """Per host: when its agent last applied the configuration, what it changed, what failed."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
 
 from core.permissions import LabnetView
+from core.views import TableListView
 from entities.reading import committed_seq
 
 from .models import AgentHost, AgentReport
+from .tables import AgentTable, ReportTable
 
-REPORTS_SHOWN = 30
 
-
-class AgentListView(LabnetView, ListView):
+class AgentListView(LabnetView, TableListView):
     template_name = "workers/agent_list.html"
-    context_object_name = "agents"
+    table_class = AgentTable
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         # Only each host's newest report: one query however many reports the hosts keep.
         newest = Prefetch(
             "reports", queryset=AgentReport.objects.all()[:1], to_attr="newest_reports"
         )
-        return AgentHost.objects.prefetch_related(newest)[:5000]
+        return AgentHost.objects.prefetch_related(newest)
 
     def get_context_data(self, **kwargs) -> dict:
-        latest = committed_seq()
-        return super().get_context_data(latest=latest, **kwargs)
+        return super().get_context_data(latest=committed_seq(), **kwargs)
 
 
-class AgentDetailView(LabnetView, DetailView):
+class AgentDetailView(LabnetView, TableListView):
     template_name = "workers/agent_detail.html"
-    context_object_name = "agent"
+    table_class = ReportTable
 
-    def get_object(self, queryset=None) -> AgentHost:
-        return get_object_or_404(AgentHost, name=self.kwargs["host"])
+    def agent(self) -> AgentHost:
+        if not hasattr(self, "_agent"):
+            self._agent = get_object_or_404(AgentHost, name=self.kwargs["host"])
+        return self._agent
+
+    def get_queryset(self) -> QuerySet:
+        return self.agent().reports.all()
 
     def get_context_data(self, **kwargs) -> dict:
-        latest = committed_seq()
-        reports = self.object.reports.all()[:REPORTS_SHOWN]
-        return super().get_context_data(latest=latest, reports=reports, **kwargs)
+        return super().get_context_data(agent=self.agent(), latest=committed_seq(), **kwargs)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from core.permissions import (
@@ -16,43 +17,39 @@ from core.permissions import (
     MAINTAIN_VARIABLES,
     PermissionView,
 )
-from core.refusals import add_to_forms, refusal_text
+from core.refusals import add_to_forms
+from core.views import ChooseView, ConfirmDeleteView, TableListView
 
 from .. import services
 from ..forms import ChooseTypeForm, EntityTypeForm, VariableDefinitionForm
 from ..models import EntityType, Value, VariableDefinition
+from ..tables import EntityTypeTable, VariableTable
 from .base import EntityTypeMixin
 
 
-class VariableChooseView(PermissionView, View):
+class VariableChooseView(PermissionView, ChooseView):
     """Variable Maintenance: the entity type select page."""
 
     permission_required = MAINTAIN_VARIABLES
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = ChooseTypeForm(request.GET or None)
-        if form.is_valid():
-            return redirect("entities:variables", form.cleaned_data["type"].name)
-        return render(
-            request,
-            "entities/choose_type.html",
-            {"form": form, "title": "Variable Maintenance", "button": "Next"},
-        )
+    form_class = ChooseTypeForm
+    title = "Variable Maintenance"
+    next_url = "entities:variables"
 
 
-class VariableListView(PermissionView, EntityTypeMixin, View):
+class VariableListView(PermissionView, EntityTypeMixin, TableListView):
     """The type's variable definitions with the properties that steer their editing."""
 
     permission_required = MAINTAIN_VARIABLES
+    table_class = VariableTable
+    template_name = "entities/variable_list.html"
 
-    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        entity_type = self.get_entity_type()
-        definitions = entity_type.variables.select_related("reference_type", "enum_type")
-        return render(
-            request,
-            "entities/variable_list.html",
-            {"entity_type": entity_type, "definitions": definitions},
+    def get_queryset(self) -> QuerySet:
+        return self.get_entity_type().variables.select_related(
+            "entity_type", "reference_type", "enum_type"
         )
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(entity_type=self.get_entity_type(), **kwargs)
 
 
 class VariableEditView(PermissionView, EntityTypeMixin, View):
@@ -104,41 +101,48 @@ class VariableEditView(PermissionView, EntityTypeMixin, View):
         )
 
 
-class VariableDeleteView(PermissionView, EntityTypeMixin, View):
+class VariableDeleteView(PermissionView, EntityTypeMixin, ConfirmDeleteView):
     """Delete a variable definition with every value of it, after a confirmation."""
 
     permission_required = DELETE_VARIABLE
+    template_name = "entities/variable_delete.html"
 
-    def get(self, request: HttpRequest, type: str, variable: str) -> HttpResponse:
-        definition = get_object_or_404(
-            VariableDefinition, entity_type=self.get_entity_type(), name=variable
-        )
-        return render(
-            request,
-            "entities/variable_delete.html",
-            {
-                "definition": definition,
-                "entity_type": self.entity_type,
-                "values": Value.objects.filter(variable=definition).count(),
-            },
+    def get_object(self) -> VariableDefinition:
+        return get_object_or_404(
+            VariableDefinition, entity_type=self.get_entity_type(), name=self.kwargs["variable"]
         )
 
-    def post(self, request: HttpRequest, type: str, variable: str) -> HttpResponse:
-        definition = get_object_or_404(
-            VariableDefinition, entity_type=self.get_entity_type(), name=variable
-        )
-        services.do_delete_variable(definition, user=request.user)
-        messages.success(request, f"Variable {definition} deleted.")
-        return redirect("entities:variables", type)
+    def confirm_context(self, definition: VariableDefinition) -> dict:
+        return {
+            "definition": definition,
+            "entity_type": self.entity_type,
+            "values": Value.objects.filter(variable=definition).count(),
+        }
+
+    def delete(self, definition: VariableDefinition) -> None:
+        services.do_delete_variable(definition, user=self.request.user)
+
+    def success_message(self, definition: VariableDefinition) -> str:
+        return f"Variable {definition} deleted."
+
+    def success_url(self, definition: VariableDefinition) -> str:
+        return reverse("entities:variables", args=[self.entity_type.name])
 
 
-class EntityTypeListView(PermissionView, View):
+class EntityTypeListView(PermissionView, TableListView):
     """Entity Type Maintenance: the types with their sizes, and Add Entity Type."""
 
     permission_required = MAINTAIN_TYPES
+    table_class = EntityTypeTable
+    template_name = "entities/type_list.html"
+    queryset = EntityType.objects.annotate(
+        entity_count=Count("entities", distinct=True),
+        variable_count=Count("variables", distinct=True),
+    )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.show(EntityTypeForm())
+    def get_context_data(self, **kwargs) -> dict:
+        kwargs.setdefault("form", EntityTypeForm())
+        return super().get_context_data(**kwargs)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = EntityTypeForm(request.POST)
@@ -152,37 +156,29 @@ class EntityTypeListView(PermissionView, View):
             else:
                 messages.success(request, f"Entity type {created.name} added.")
                 return redirect("entities:types")
-        return self.show(form, status=400)
-
-    def show(self, form: EntityTypeForm, status: int = 200) -> HttpResponse:
-        types = EntityType.objects.annotate(
-            entity_count=Count("entities", distinct=True),
-            variable_count=Count("variables", distinct=True),
-        )
-        return render(
-            self.request, "entities/type_list.html", {"types": types, "form": form}, status=status
-        )
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class EntityTypeDeleteView(PermissionView, EntityTypeMixin, View):
+class EntityTypeDeleteView(PermissionView, EntityTypeMixin, ConfirmDeleteView):
     """Remove a type only after a confirmation listing what would be deleted with it."""
 
     permission_required = DELETE_TYPE
+    template_name = "entities/type_delete.html"
 
-    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        entity_type = self.get_entity_type()
-        return render(
-            request,
-            "entities/type_delete.html",
-            {"entity_type": entity_type, "summary": services.type_deletion_summary(entity_type)},
-        )
+    def get_object(self) -> EntityType:
+        return self.get_entity_type()
 
-    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        entity_type = self.get_entity_type()
-        try:
-            services.do_delete_type(entity_type, user=request.user)
-        except ValidationError as error:
-            messages.error(request, refusal_text(error))
-            return redirect("entities:type_delete", entity_type.name)
-        messages.success(request, f"Entity type {entity_type.name} removed.")
-        return redirect("entities:types")
+    def confirm_context(self, entity_type: EntityType) -> dict:
+        return {
+            "entity_type": entity_type,
+            "summary": services.type_deletion_summary(entity_type),
+        }
+
+    def delete(self, entity_type: EntityType) -> None:
+        services.do_delete_type(entity_type, user=self.request.user)
+
+    def success_message(self, entity_type: EntityType) -> str:
+        return f"Entity type {entity_type.name} removed."
+
+    def success_url(self, entity_type: EntityType) -> str:
+        return reverse("entities:types")
