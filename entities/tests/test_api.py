@@ -91,6 +91,9 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(editor, sett
     response = editor.patch("/api/v1/entities/standalone/discovery/", body, format="json")
     assert response.status_code == 413
     assert response.json()["detail"].startswith("request body of 1,0")
+    response = editor.generic("PATCH", "/api/v1/entities/", "{}", CONTENT_LENGTH="1e9")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Content-Length '1e9' is not a number"
 
 
 def test_viewer_reads_but_cannot_write(standalone):
