@@ -27,4 +27,3 @@ class EntityTypeMixin:
         if not hasattr(self, "entity_type"):
             self.entity_type = get_object_or_404(EntityType, name=self.kwargs["type"])
         return self.entity_type
-

@@ -17,7 +17,8 @@ from core.permissions import (
     LabnetView,
     PermissionView,
 )
-from core.refusals import add_to_forms, refusal_text
+from core.refusals import add_to_forms
+from core.views import ChooseView, ConfirmDeleteView
 
 from .. import services
 from ..forms import ChooseTypeForm, EntityNameForm, EntityValuesForm
@@ -110,20 +111,13 @@ def stale_message(entity: Entity, seen: int) -> str:
     )
 
 
-class EntityCreateChooseView(PermissionView, View):
+class EntityCreateChooseView(PermissionView, ChooseView):
     """Entity Creation: pick the type of the new entity."""
 
     permission_required = ADD_ENTITY
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = ChooseTypeForm(request.GET or None)
-        if form.is_valid():
-            return redirect("entities:create", form.cleaned_data["type"].name)
-        return render(
-            request,
-            "entities/choose_type.html",
-            {"form": form, "title": "Entity Creation", "button": "Next"},
-        )
+    form_class = ChooseTypeForm
+    title = "Entity Creation"
+    next_url = "entities:create"
 
 
 class EntityCreateView(PermissionView, EntityTypeMixin, View):
@@ -187,25 +181,23 @@ class EntityCreateView(PermissionView, EntityTypeMixin, View):
         )
 
 
-class EntityDeleteView(PermissionView, EntityMixin, View):
+class EntityDeleteView(PermissionView, EntityMixin, ConfirmDeleteView):
     """Remove an entity after a confirmation; refused while others refer to it."""
 
     permission_required = DELETE_ENTITY
+    template_name = "entities/entity_delete.html"
 
-    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        entity = self.get_entity()
-        return render(
-            request,
-            "entities/entity_delete.html",
-            {"entity": entity, "referrers": services.references_to(entity)},
-        )
+    def get_object(self) -> Entity:
+        return self.get_entity()
 
-    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
-        entity = self.get_entity()
-        try:
-            services.do_delete_entity(entity, user=request.user)
-        except ValidationError as error:
-            messages.error(request, refusal_text(error))
-            return redirect(entity)
-        messages.success(request, f"{entity} removed.")
-        return redirect(f"{reverse('entities:home')}?type={entity.entity_type.name}")
+    def confirm_context(self, entity: Entity) -> dict:
+        return {"entity": entity, "referrers": services.references_to(entity)}
+
+    def delete(self, entity: Entity) -> None:
+        services.do_delete_entity(entity, user=self.request.user)
+
+    def refused_url(self, entity: Entity) -> str:
+        return entity.get_absolute_url()
+
+    def success_url(self, entity: Entity) -> str:
+        return f"{reverse('entities:home')}?type={entity.entity_type.name}"

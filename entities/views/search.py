@@ -18,6 +18,7 @@ from django.views import View
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
 from core.refusals import refusal_text
 from core.rows import rows_of, value_lists
+from core.views import ChooseView
 
 from .. import services
 from ..filtersets import EntitySearch, TableSearch
@@ -28,18 +29,13 @@ from ..validation import Validator
 from .base import EntityTypeMixin
 
 
-class SearchChooseView(LabnetView, View):
+class SearchChooseView(LabnetView, ChooseView):
     """Entity Search: the entity type select page."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = ChooseTypeForm(request.GET or None)
-        if form.is_valid():
-            return redirect("entities:search", form.cleaned_data["type"].name)
-        return render(
-            request,
-            "entities/choose_type.html",
-            {"form": form, "title": "Entity Search", "button": "Variable Search"},
-        )
+    form_class = ChooseTypeForm
+    title = "Entity Search"
+    button = "Variable Search"
+    next_url = "entities:search"
 
 
 # Each result row posts its check box, and Django refuses a form of over 1,000 fields; a
