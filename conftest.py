@@ -1,8 +1,10 @@
-"""Shared fixtures: the guide's standalone type with its domain and servers."""
+"""Shared fixtures: the guide's standalone type with its domain and servers, and a signed-in
+client per role."""
 
 import pytest
 
 from testing import factories
+from testing.clients import signed_in
 
 
 @pytest.fixture
@@ -15,3 +17,25 @@ def standalone(db):
     factories.entity(server, "odie")
     factories.entity(server, "nermal")
     return standalone
+
+
+@pytest.fixture
+def viewer(db):
+    """A test client signed in as a viewer (testing.clients.signed_in for more)."""
+    return signed_in("viewer")
+
+
+@pytest.fixture
+def editor(db):
+    return signed_in("editor")
+
+
+@pytest.fixture
+def admin(db):
+    return signed_in("admin")
+
+
+@pytest.fixture
+def page_data(db):
+    """What a testing.views.PageTestCase's page shows; a test class overrides it."""
+    return None

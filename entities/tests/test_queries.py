@@ -3,7 +3,6 @@
 Each page is counted on a small and on a larger campus; the counts must be equal and stay
 within the page's budget. Raise a budget only for a new feature, never for a loop."""
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -49,29 +48,20 @@ def count_queries(client: Client, url: str) -> int:
     return len(captured)
 
 
-@pytest.fixture
-def client_of_admin(db) -> Client:
-    client = Client()
-    client.force_login(factories.user("admin"))
-    return client
-
-
-def test_page_queries_do_not_grow_with_the_data(
-    standalone, client_of_admin, django_assert_max_num_queries
-):
+def test_page_queries_do_not_grow_with_the_data(standalone, admin, django_assert_max_num_queries):
     build_campus(standalone, 3)
-    small = {url: count_queries(client_of_admin, url) for url in BUDGETS}
+    small = {url: count_queries(admin, url) for url in BUDGETS}
     build_campus_more = [f"ws{i}" for i in range(3, 40)]
     for name in build_campus_more:
         factories.entity(standalone, name, domain="cs.example.edu", room="EN1018", cname=["a", "b"])
-    large = {url: count_queries(client_of_admin, url) for url in BUDGETS}
+    large = {url: count_queries(admin, url) for url in BUDGETS}
     assert large == small
     for url, budget in BUDGETS.items():
         with django_assert_max_num_queries(budget):
-            count_queries(client_of_admin, url)
+            count_queries(admin, url)
 
 
-def test_batch_edit_preview_queries_do_not_grow_with_the_selection(standalone, client_of_admin):
+def test_batch_edit_preview_queries_do_not_grow_with_the_selection(standalone, admin):
     build_campus(standalone, 40)
     url = "/search/standalone/batch/"
     counts = []
@@ -84,6 +74,6 @@ def test_batch_edit_preview_queries_do_not_grow_with_the_selection(standalone, c
             "step": "preview",
         }
         with CaptureQueriesContext(connection) as captured:
-            assert client_of_admin.post(url, data).status_code == 200
+            assert admin.post(url, data).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1] <= 10

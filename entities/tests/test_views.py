@@ -11,6 +11,7 @@ from entities.models import Change, Entity, EntityType, VariableDefinition
 from entities.reading import entity_contents
 from entities.views import search as search_views
 from testing import factories
+from testing.clients import signed_in
 
 
 @pytest.fixture
@@ -27,12 +28,6 @@ def discovery(standalone):
         iscsi_password="s3cret",
         tables={"CNAMES": [{"cn_name": "mail", "cn_domain": "cs.example.edu"}]},
     )
-
-
-def signed_in(role: str) -> Client:
-    client = Client()
-    client.force_login(factories.user(role))
-    return client
 
 
 def values_of(entity):
@@ -144,8 +139,7 @@ def test_modify_form_has_a_widget_per_definition(discovery):
 
 
 def test_submit_changes_stores_only_what_changed_in_one_batch(discovery):
-    client = Client()
-    client.force_login(factories.user("editor", "alice"))
+    client = signed_in("editor", "alice")
     url = reverse("entities:modify", args=["standalone", "discovery"])
     before = Change.objects.count()
     data = modify_data(

@@ -8,23 +8,18 @@ from entities.reading import entity_contents
 from filemgr.hashing import file_hash
 from filemgr.store import MasterStore
 from testing import factories, hosts
+from testing.clients import signed_in
 
 MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def campus(db, settings, tmp_path):
     settings.LABNET_MASTER_STORE = tmp_path / "master"
     hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
     hosts.host("server", "nermal", room="EN2000", dept="math", site="mun")
     hosts.host("client", "wren", server="odie", dept="cs")
     return hosts.managed_file("motd", "/etc/motd", {"default_server": (MOTD, True)})
-
-
-@pytest.fixture
-def editor(client, campus):
-    client.force_login(factories.user("editor"))
-    return client
 
 
 def test_file_page_lists_instances_and_the_hosts_getting_each(editor):
@@ -77,9 +72,8 @@ def test_commit_stores_a_git_commit_by_the_user_and_the_hashes(editor, campus):
     assert "+hello to" in page and "-welcome to" in page
 
 
-def test_viewer_cannot_commit(client, campus):
-    client.force_login(factories.user("viewer"))
-    answer = client.post(
+def test_viewer_cannot_commit(viewer):
+    answer = viewer.post(
         "/files/motd/default_server/", {"content": "x", "message": "m", "commit": "1"}
     )
     assert answer.status_code == 403
@@ -92,16 +86,14 @@ def test_instance_names_starting_with_a_dot_are_refused(editor):
     assert not (MasterStore().directory / "motd" / ".hidden").exists()
 
 
-def test_preview_shows_a_viewer_secret_values_masked(client, campus):
+def test_preview_shows_a_viewer_secret_values_masked(campus):
     secret = factories.variable(hosts.host_type("server"), "root_password", secret=True)
     services.do_set_values(Entity.objects.get(name="odie"), {secret.name: ["hunter2"]})
     template = "<Template>\npw=<varVal>root_password</varVal>\n</Template>"
     form = {"content": template, "template": "on", "preview_host": "odie", "preview": "1"}
-    client.force_login(factories.user("viewer"))
-    page = client.post("/files/motd/default_server/", form).content.decode()
+    page = signed_in("viewer").post("/files/motd/default_server/", form).content.decode()
     assert "pw=********" in page and "hunter2" not in page
-    client.force_login(factories.user("admin"))
-    page = client.post("/files/motd/default_server/", form).content.decode()
+    page = signed_in("admin").post("/files/motd/default_server/", form).content.decode()
     assert "pw=hunter2" in page
 
 

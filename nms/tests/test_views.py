@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from nms.ingest import ingest_report
 from nms.models import Acknowledgement, MaintenanceWindow
-from testing import factories as base
 from testing import nms as factories
+from testing.clients import signed_in
 
 pytestmark = pytest.mark.django_db
 # The overview's queries do not grow with the number of hosts (no N+1).
@@ -43,18 +43,6 @@ def campus(db):
     report("jersey", loadaverage={"": "2.0"})
     report("odie", loadaverage={"": "0.1"}, diskspace={"/": "50.0"})
     report("hogwarts", now=timezone.now() - timedelta(hours=1), loadaverage={"": "0.1"})
-
-
-@pytest.fixture
-def viewer(client):
-    client.force_login(base.user("viewer"))
-    return client
-
-
-@pytest.fixture
-def editor(client):
-    client.force_login(base.user("editor"))
-    return client
 
 
 def tiles(page: str) -> dict[str, str]:
@@ -147,11 +135,10 @@ def test_host_page_of_a_host_without_reports_and_an_unknown_host(campus, viewer)
     assert viewer.get("/nms/host/nosuch/").status_code == 404
 
 
-def test_an_editor_acknowledges_a_problem_a_viewer_cannot(campus, client):
-    client.force_login(base.user("viewer"))
+def test_an_editor_acknowledges_a_problem_a_viewer_cannot(campus, viewer):
     form = {"metric": "mdstat\t/dev/md0", "comment": "disk ordered", "hours": "4"}
-    assert client.post("/nms/host/guernsey/acknowledge/", form).status_code == 403
-    client.force_login(base.user("editor", "ann"))
+    assert viewer.post("/nms/host/guernsey/acknowledge/", form).status_code == 403
+    client = signed_in("editor", "ann")
     assert client.post("/nms/host/guernsey/acknowledge/", form).status_code == 302
     ack = Acknowledgement.objects.get()
     assert (ack.category, ack.item, ack.user, ack.comment) == (

@@ -139,9 +139,8 @@ def test_agent_sets_its_own_ssh_key_and_nothing_else(agent):
     assert agent.post("/api/v1/agents/nermal/variables/", key, format="json").status_code == 403
 
 
-def test_people_read_reports(agent, client):
+def test_people_read_reports(agent, viewer):
     agent.post("/api/v1/agents/odie/reports/", report(), format="json")
-    client.force_login(factories.user("viewer"))
-    assert client.get("/api/v1/agents/odie/reports/").json()["count"] == 1
-    page = client.get("/agents/odie/").content.decode()
+    assert viewer.get("/api/v1/agents/odie/reports/").json()["count"] == 1
+    page = viewer.get("/agents/odie/").content.decode()
     assert "Change feed #3" in page

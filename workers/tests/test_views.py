@@ -3,9 +3,6 @@ hosts and reports there are."""
 
 import uuid
 
-import pytest
-
-from testing import factories
 from workers.models import AgentHost, AgentReport
 from workers.services import do_make_host_token, do_record_report
 
@@ -21,12 +18,6 @@ def add_hosts(first: int, count: int) -> None:
                 host,
                 {"id": str(uuid.uuid4()), "kind": "sync", "seq": written, "files_written": written},
             )
-
-
-@pytest.fixture
-def viewer(client, db):
-    client.force_login(factories.user("viewer"))
-    return client
 
 
 def test_agent_list_shows_each_hosts_newest_pass_in_constant_queries(
