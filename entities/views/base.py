@@ -1,9 +1,13 @@
-"""What the webtool's views share: finding an entity or a type named in the URL."""
+"""What the webtool's views share: finding an entity or a type named in the URL, and the
+entity type select pages."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
+from core.views import ChooseView
+
+from ..forms import ChooseTypeForm
 from ..models import Entity, EntityType
 
 
@@ -27,3 +31,9 @@ class EntityTypeMixin:
         if not hasattr(self, "entity_type"):
             self.entity_type = get_object_or_404(EntityType, name=self.kwargs["type"])
         return self.entity_type
+
+
+class TypeChooseView(ChooseView):
+    """The entity type select page in front of a screen (`next_url`) of one type."""
+
+    form_class = ChooseTypeForm

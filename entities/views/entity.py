@@ -18,13 +18,13 @@ from core.permissions import (
     PermissionView,
 )
 from core.refusals import add_to_forms
-from core.views import ChooseView, ConfirmDeleteView
+from core.views import ConfirmDeleteView
 
 from .. import services
-from ..forms import ChooseTypeForm, EntityNameForm, EntityValuesForm
+from ..forms import EntityNameForm, EntityValuesForm
 from ..models import Change, Entity
 from ..reading import entity_contents, latest_seq
-from .base import EntityMixin, EntityTypeMixin
+from .base import EntityMixin, EntityTypeMixin, TypeChooseView
 
 
 def entity_form(
@@ -111,11 +111,10 @@ def stale_message(entity: Entity, seen: int) -> str:
     )
 
 
-class EntityCreateChooseView(PermissionView, ChooseView):
+class EntityCreateChooseView(PermissionView, TypeChooseView):
     """Entity Creation: pick the type of the new entity."""
 
     permission_required = ADD_ENTITY
-    form_class = ChooseTypeForm
     title = "Entity Creation"
     next_url = "entities:create"
 

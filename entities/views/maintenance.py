@@ -18,20 +18,19 @@ from core.permissions import (
     PermissionView,
 )
 from core.refusals import add_to_forms
-from core.views import ChooseView, ConfirmDeleteView, TableListView
+from core.views import ConfirmDeleteView, TableListView
 
 from .. import services
-from ..forms import ChooseTypeForm, EntityTypeForm, VariableDefinitionForm
+from ..forms import EntityTypeForm, VariableDefinitionForm
 from ..models import EntityType, Value, VariableDefinition
 from ..tables import EntityTypeTable, VariableTable
-from .base import EntityTypeMixin
+from .base import EntityTypeMixin, TypeChooseView
 
 
-class VariableChooseView(PermissionView, ChooseView):
+class VariableChooseView(PermissionView, TypeChooseView):
     """Variable Maintenance: the entity type select page."""
 
     permission_required = MAINTAIN_VARIABLES
-    form_class = ChooseTypeForm
     title = "Variable Maintenance"
     next_url = "entities:variables"
 

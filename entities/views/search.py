@@ -18,21 +18,19 @@ from django.views import View
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
 from core.refusals import refusal_text
 from core.rows import rows_of, value_lists
-from core.views import ChooseView
 
 from .. import services
 from ..filtersets import EntitySearch, TableSearch
-from ..forms import ChooseTypeForm, VariableField, choices_for, read_values
+from ..forms import VariableField, choices_for, read_values
 from ..models import Entity, Value, VariableDefinition
 from ..reading import SECRET_MASK, latest_seq
 from ..validation import Validator
-from .base import EntityTypeMixin
+from .base import EntityTypeMixin, TypeChooseView
 
 
-class SearchChooseView(LabnetView, ChooseView):
+class SearchChooseView(LabnetView, TypeChooseView):
     """Entity Search: the entity type select page."""
 
-    form_class = ChooseTypeForm
     title = "Entity Search"
     button = "Variable Search"
     next_url = "entities:search"
