@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .context import MAX_OUTPUT, Render, Where, error
+from . import context
+from .context import Render, Where, error
 from .errors import TemplateError
 from .sources import ConfigSource, host_type
 
@@ -69,6 +70,8 @@ class Compiler:
         self.elements = ELEMENTS
         self.depth = 0
         self.loops: list[int] = []  # iteratorList count of each enclosing iterateOverLists
+        # Every text the template writes: only these are quoted in render errors.
+        self.spelled: set[str] = set()
 
     def node(self, el: etree._Element, parent: str | None = None) -> tuple[Node, Element]:
         tag = el.tag if isinstance(el.tag, str) else "?"
@@ -87,6 +90,9 @@ class Compiler:
             children: list[Child] = [el.text or ""]
         else:
             children = child_nodes(el, where)
+        for child in children:
+            if isinstance(child, str):
+                self.spelled.update((child, child.strip()))
         node = Node(tag, where[1], dict(el.attrib), children, [], {})
         for child in children:
             if isinstance(child, str) or child.tag not in spec.parts:
@@ -203,8 +209,9 @@ def is_null(strings: list[str]) -> bool:
 class CompiledTemplate:
     """A template ready to render for any host from any configuration source."""
 
-    def __init__(self, body: ValueFn):
+    def __init__(self, body: ValueFn, spelled: frozenset[str]):
         self._body = body
+        self._spelled = spelled
 
     def render(
         self,
@@ -214,15 +221,17 @@ class CompiledTemplate:
         filename: str | None = None,
     ) -> str:
         """The file this template produces for host; TemplateError and no output on error."""
-        render = Render(source, host, entity_type or host_type(source, host))
+        render = Render(source, host, entity_type or host_type(source, host), self._spelled)
         try:
-            output = "".join(self._body(render))
+            parts = self._body(render)
         except TemplateError as exc:
             exc.filename = exc.filename or filename
             raise
-        if len(output) > MAX_OUTPUT:
-            raise TemplateError(f"output larger than {MAX_OUTPUT} characters", filename=filename)
-        return output
+        if sum(map(len, parts)) > context.MAX_OUTPUT:
+            raise TemplateError(
+                f"output larger than {context.MAX_OUTPUT} characters", filename=filename
+            )
+        return "".join(parts)
 
 
 _cache: OrderedDict[bytes, CompiledTemplate] = OrderedDict()
@@ -235,7 +244,7 @@ def compile_template(text: bytes | str, filename: str | None = None) -> Compiled
     compiled = _cache.get(key)
     if compiled is None:
         try:
-            compiled = CompiledTemplate(compile_root(parse(data)))
+            compiled = compile_root(parse(data))
         except TemplateError as exc:
             exc.filename = filename
             raise
@@ -264,7 +273,9 @@ def parse(data: bytes) -> etree._Element:
     return root
 
 
-def compile_root(root: etree._Element) -> ValueFn:
+def compile_root(root: etree._Element) -> CompiledTemplate:
     if root.text and root.text.startswith("\n"):
         root.text = root.text[1:]
-    return Compiler().compile(root)[1]
+    compiler = Compiler()
+    body = compiler.compile(root)[1]
+    return CompiledTemplate(body, frozenset(compiler.spelled))

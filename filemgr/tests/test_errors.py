@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from filemgr.templating import SnapshotSource, TemplateError, compile_template, context
-from filemgr.templating.elements import control
 
 from .conftest import CAMPUS, render
 
@@ -177,7 +176,7 @@ def test_output_limit_stops_doubling():
 
 
 def test_output_limit_on_iterations(monkeypatch):
-    monkeypatch.setattr(control, "MAX_OUTPUT", 10)
+    monkeypatch.setattr(context, "MAX_OUTPUT", 10)
     template = (
         "<Template><iterateOverLists><iteratorList><varVal>access_users</varVal>"
         "</iteratorList><item/></iterateOverLists></Template>"
@@ -193,3 +192,49 @@ def test_pathological_regex_is_stopped_with_an_error():
     )
     with pytest.raises(TemplateError, match="ran longer than 1 s"):
         compile_template(template, "slow.xml").render(SnapshotSource({"client": {"h": {}}}), "h")
+
+
+SECRET = CAMPUS["client"]["rook"]["iscsi_password"][0]
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("<plus><varVal>iscsi_password</varVal>1</plus>", "<plus>: (a computed value, not shown)"),
+        ("<mul><cat>x<varVal>iscsi_password</varVal></cat>2</mul>", "is not a number"),
+        ("<line><ts><varVal>iscsi_password</varVal></ts></line>", "<ts>: (a computed value"),
+        (
+            "<iterateOverLists><iteratorList>a</iteratorList>"
+            "<item><varVal>iscsi_password</varVal></item></iterateOverLists>",
+            "<item>: (a computed value, not shown) is not a number",
+        ),
+        (
+            "<if><match><pattern><cat>(<varVal>iscsi_password</varVal></cat></pattern>a</match>"
+            "<then/></if>",
+            "<pattern>: bad regular expression (a computed value, not shown)",
+        ),
+        (
+            "<varVal><entity><varVal>iscsi_password</varVal></entity>ip</varVal>",
+            "<varVal>: no entity (a computed value, not shown) of type 'client'",
+        ),
+        (
+            "<setdefaults><entity><varVal>iscsi_password</varVal></entity>"
+            "<varVal>ip</varVal></setdefaults>",
+            "no entity (a computed value, not shown)",
+        ),
+        (
+            "<varVal><type><varVal>iscsi_password</varVal></type><entity>rook</entity>ip</varVal>",
+            "of type (a computed value, not shown)",
+        ),
+    ],
+)
+def test_errors_never_quote_a_value_read_from_the_configuration(body, message):
+    # The error lands in the agent's report, which every viewer may read.
+    error = error_of(f"<Template>{body}</Template>", "rook")
+    assert message in error
+    assert SECRET not in error and SECRET[:6] not in error
+
+
+def test_errors_quote_what_the_template_writes_even_through_elements():
+    body = "<setvalue>n<literal>1.5</literal></setvalue><plus>1<getvalue>n</getvalue></plus>"
+    assert "<plus>: '1.5' is not a number" in error_of(f"<Template>{body}</Template>")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 # Unlike re, the regex module can stop a search: a pathological pattern (catastrophic
 # backtracking) fails the render instead of holding the worker forever.
 import regex as regex_engine
 
-from ..compiler import Child, Compiler, ValueFn
-from ..context import Render, Where, error
+from .. import context
+from ..compiler import Child, Compiler
+from ..context import Render, Where, error, quoted
 
 NUMBER_RE = re.compile(r"\s*[-+]?[0-9]+\s*")
 
@@ -22,9 +24,12 @@ def constant_text(children: list[Child]) -> str | None:
     return None
 
 
-def number(text: str, where: Where) -> int:
+def number(text: str, where: Where, quote: Callable[[str], str] = quoted) -> int:
+    """The integer text holds; quote shows text in an error (a render passes Render.quote)."""
     if not NUMBER_RE.fullmatch(text):
-        raise error(f"{text!r} is not a number", where)
+        raise error(f"{quote(text)} is not a number", where)
+    if len(text.strip().lstrip("+-")) > context.MAX_DIGITS:
+        raise error(f"a number has at most {context.MAX_DIGITS} digits", where)
     return int(text)
 
 
@@ -40,12 +45,9 @@ def number_fn(cc: Compiler, children: list[Child], where: Where) -> Callable[[Re
         strings = content(r)
         if not strings:
             raise error("needs a number, got nothing", where)
-        return number(strings[0], where)
+        return number(strings[0], where, r.quote)
 
     return evaluate
-
-
-REGEX_TIMEOUT = 1.0
 
 
 def regex_fn(
@@ -57,23 +59,44 @@ def regex_fn(
         pattern = regex(text, where)
         return lambda r: pattern
     content = cc.content(children)
-    return lambda r: regex(first(content(r)), where)
+    return lambda r: regex(first(content(r)), where, r)
 
 
-def regex(text: str, where: Where) -> regex_engine.Pattern:
+def regex(text: str, where: Where, r: Render | None = None) -> regex_engine.Pattern:
+    """text compiled; r is None when text is the template's own (compiled with it)."""
     try:
         return regex_engine.compile(text)
     except regex_engine.error as exc:
-        raise error(f"bad regular expression {text!r}: {exc}", where) from None
+        if r is not None and not r.spells(text):
+            # The engine's message can quote parts of the pattern.
+            raise error(f"bad regular expression {r.quote(text)}", where) from None
+        raise error(f"bad regular expression {quoted(text)}: {exc}", where) from None
 
 
-def search(pattern: regex_engine.Pattern, text: str, where: Where) -> regex_engine.Match | None:
+def search(
+    pattern: regex_engine.Pattern, text: str, where: Where, r: Render
+) -> regex_engine.Match | None:
+    """The first match of pattern in text, within what is left of the rendering's time for
+    searches and for all its work."""
+    r.check_time(where)
+    start = time.monotonic()
+    left = r.regex_seconds
+    timeout = min(left, r.deadline - start)
     try:
-        return pattern.search(text, timeout=REGEX_TIMEOUT)
+        if timeout <= 0:
+            raise TimeoutError
+        return pattern.search(text, timeout=timeout)
     except TimeoutError:
+        if timeout < left:
+            r.check_time(where)
+        limit = f"{context.REGEX_SECONDS:g} s"
         raise error(
-            f"regular expression {pattern.pattern!r} ran longer than {REGEX_TIMEOUT:g} s", where
+            f"regular expression {r.quote(pattern.pattern)} ran longer than {limit}"
+            " (the time all searches of one rendering share)",
+            where,
         ) from None
+    finally:
+        r.regex_seconds -= time.monotonic() - start
 
 
 def first(strings: list[str]) -> str:
@@ -89,7 +112,3 @@ def names_fn(cc: Compiler, children: list[Child]) -> Callable[[Render], list[str
         return lambda r: constant
     content = cc.content(children)
     return lambda r: [s.strip() for s in content(r) if s.strip()]
-
-
-def const(strings: list[str]) -> ValueFn:
-    return lambda r: strings

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
+from .. import context
 from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
-from ..context import MAX_OUTPUT, Render, error
+from ..context import NOT_SHOWN, Render, error
 from .common import constant_text, number, number_fn
 
 
@@ -53,13 +56,19 @@ def build_iterate(node: Node, cc: Compiler) -> ValueFn:
         size = 0
         items = r.items
         for row in zip(*columns, strict=True):
+            if monotonic() > r.deadline:
+                r.check_time(where)
             items.append(row)
-            text = "".join(body(r))
+            parts = body(r)
             items.pop()
-            size += len(text)
-            if size > MAX_OUTPUT:
-                raise error(f"output larger than {MAX_OUTPUT} characters", where)
-            out.append(text)
+            length = sum(map(len, parts))
+            size += length
+            r.budget -= length
+            if r.budget < 0:
+                raise r.over_budget(where)
+            if size > context.MAX_OUTPUT:
+                r.check_output(size, where)
+            out.append("".join(parts))
         return out
 
     return iterate
@@ -85,7 +94,8 @@ def build_item(node: Node, cc: Compiler) -> ValueFn:
     def item(r: Render) -> list[str]:
         i = index(r)
         if not 0 <= i < width:
-            raise error(f"index {i} but only {width} iterator lists", where)
+            shown = i if r.spells(str(i)) else NOT_SHOWN
+            raise error(f"index {shown} but only {width} iterator lists", where)
         return [r.items[depth][i]]
 
     return item
@@ -98,8 +108,8 @@ def build_setvalue(node: Node, cc: Compiler) -> ValueFn:
 
     def setvalue(r: Render) -> list[str]:
         strings = value(r)
-        if strings and len(strings[0]) > MAX_OUTPUT:
-            raise error(f"value larger than {MAX_OUTPUT} characters", where)
+        if strings and len(strings[0]) > context.MAX_OUTPUT:
+            raise error(f"value larger than {context.MAX_OUTPUT} characters", where)
         r.variables[name(r)] = strings[:1]
         return EMPTY
 

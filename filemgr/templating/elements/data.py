@@ -82,6 +82,7 @@ def build_varval(node: Node, cc: Compiler) -> ValueFn:
 
 def build_confval(node: Node, cc: Compiler) -> ValueFn:
     where = node.where
+    cc.spelled.add(APPCONF_TYPE)  # <confVal> names the type, so errors may show it
     entity_content = cc.part_content(node, "entity")
     entity = cc.name(entity_content) if entity_content else (lambda r: r.def_entity)
     variable = cc.name(cc.content(node.args))

@@ -18,31 +18,50 @@ def build_literal(node: Node, cc: Compiler) -> ValueFn:
     return lambda r: text
 
 
+def joined(parts: list[str], r: Render, where: Where, end: str = "") -> str:
+    """The parts and end as one string, taken from the rendering's budget before it is built."""
+    r.budget -= sum(map(len, parts)) + len(end)
+    if r.budget < 0:
+        raise r.over_budget(where)
+    return "".join(parts) + end
+
+
 def build_cat(node: Node, cc: Compiler) -> ValueFn:
+    where = node.where
     content = cc.content(node.args)
-    return lambda r: ["".join(content(r))]
+
+    def cat(r: Render) -> list[str]:
+        return [joined(content(r), r, where)]
+
+    return cat
 
 
 def build_line(node: Node, cc: Compiler) -> ValueFn:
+    where = node.where
     if "ts" not in node.parts:
         content = cc.content(node.args)
-        return lambda r: ["".join(content(r)) + "\n"]
-    # Segments in order: a tab stop (an int function) or content (a list function).
-    segments: list[tuple[bool, Callable]] = []
+
+        def line_(r: Render) -> list[str]:
+            return [joined(content(r), r, where, "\n")]
+
+        return line_
+    # Segments in order: a tab stop (an int function and its <ts>) or content (a list function).
+    segments: list[tuple[Where | None, Callable]] = []
     for child in node.children:
         if not isinstance(child, str) and child.tag == "ts":
             ts = cc.node(child, node.tag)[0]
-            segments.append((True, number_fn(cc, ts.args, ts.where)))
+            segments.append((ts.where, number_fn(cc, ts.args, ts.where)))
         else:
-            segments.append((False, cc.value(child)))
+            segments.append((None, cc.value(child)))
 
     def line(r: Render) -> list[str]:
         parts: list[str] = []
         column = 0
-        for is_tab_stop, fn in segments:
-            if is_tab_stop:
+        for tab_stop, fn in segments:
+            if tab_stop:
                 stop = fn(r)
                 if column < stop:
+                    r.reserve(stop - column, tab_stop)
                     parts.append(" " * (stop - column))
                     column = stop
                 continue
@@ -50,7 +69,7 @@ def build_line(node: Node, cc: Compiler) -> ValueFn:
                 parts.append(text)
                 newline = text.rfind("\n")
                 column = len(text) - newline - 1 if newline >= 0 else column + len(text)
-        return ["".join(parts) + "\n"]
+        return [joined(parts, r, where, "\n")]
 
     return line
 
@@ -121,25 +140,36 @@ def build_substitute(node: Node, cc: Compiler) -> ValueFn:
             return EMPTY
         text = strings[0]
         compiled = pattern(r)
-        match = search(compiled, text, where)
+        match = search(compiled, text, where, r)
         if match is None:
             return [text]
-        replaced = expand_tokens(first(replacement(r)), match, where)
-        return [text[: match.start()] + replaced + text[match.end() :]]
+        parts = expand_tokens(first(replacement(r)), match, where)
+        start, end = match.span()
+        size = len(text) - (end - start)
+        for part in parts:
+            size += len(part) if isinstance(part, str) else part[1] - part[0]
+        r.reserve(size, where)
+        replaced = "".join(p if isinstance(p, str) else text[p[0] : p[1]] for p in parts)
+        return [text[:start] + replaced + text[end:]]
 
     return substitute
 
 
-def expand_tokens(template: str, match: re.Match, where: Where) -> str:
-    """\\0 is the whole match, \\1 to \\9 its groups; every other character stays as written."""
-
-    def token(t: re.Match) -> str:
-        group = int(t[1])
+def expand_tokens(template: str, match: re.Match, where: Where) -> list[str | tuple[int, int]]:
+    """The replacement in parts: text, or the span of the match a token stands for (\\0 the
+    whole match, \\1 to \\9 its groups); every other character stays as written."""
+    parts: list[str | tuple[int, int]] = []
+    position = 0
+    for token in TOKEN_RE.finditer(template):
+        group = int(token[1])
         if group > match.re.groups:
             raise error(f"\\{group} but the pattern has {match.re.groups} groups", where)
-        return match.group(group) or ""
-
-    return TOKEN_RE.sub(token, template)
+        parts.append(template[position : token.start()])
+        start, end = match.span(group)
+        parts.append((0, 0) if start < 0 else (start, end))  # (-1, -1): the group did not take part
+        position = token.end()
+    parts.append(template[position:])
+    return parts
 
 
 def build_unique(node: Node, cc: Compiler) -> ValueFn:
@@ -186,7 +216,7 @@ def build_match(node: Node, cc: Compiler) -> TestFn:
 
     def match(r: Render) -> bool | None:
         strings = content(r)
-        return search(pattern(r), strings[0], node.where) is not None if strings else None
+        return search(pattern(r), strings[0], node.where, r) is not None if strings else None
 
     return match
 

@@ -1,0 +1,118 @@
+"""The limits hold for a rendering as a whole, whatever the template does: output and memory
+are refused before they are taken, one time budget covers every loop and regular expression,
+and a number too large for the language is a template error like any other."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+
+from filemgr.templating import SnapshotSource, TemplateError, compile_template, context
+
+from .conftest import render
+
+MiB = 1024 * 1024
+
+
+def peak_memory_of_failure(body: str, data: dict | None = None) -> tuple[str, int]:
+    """(the error, the most memory the rendering held at once, in bytes)."""
+    source = SnapshotSource(data or {"client": {"h": {}}})
+    template = compile_template(f"<Template>{body}</Template>", "big.xml")
+    tracemalloc.start()
+    try:
+        with pytest.raises(TemplateError) as caught:
+            template.render(source, "h", "client", "big.xml")
+        return str(caught.value), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("column", ["200000000", "4000000000", "12345678901234567890123"])
+def test_a_far_tab_stop_is_refused_before_the_padding_is_made(column):
+    error, peak = peak_memory_of_failure(f"<line>a<ts>{column}</ts>b</line>")
+    assert error == f"big.xml:1: <ts>: output larger than {context.MAX_OUTPUT} characters"
+    assert peak < 10 * MiB
+
+
+def test_many_copies_of_a_long_value_are_refused_before_they_are_joined():
+    # A 16 Mi-character value made by doubling, then 40 copies of it in one <cat>.
+    doublings = [str(i) for i in range(23)]
+    body = (
+        "<setvalue>x<literal>ab</literal></setvalue>"
+        "<iterateOverLists><iteratorList><varVal>n</varVal></iteratorList>"
+        "<setvalue>x<cat><getvalue>x</getvalue><getvalue>x</getvalue></cat></setvalue>"
+        "</iterateOverLists>"
+        "<cat>" + "<getvalue>x</getvalue>" * 40 + "</cat>"
+    )
+    error, peak = peak_memory_of_failure(body, {"client": {"h": {"n": doublings}}})
+    assert "big.xml:1: <cat>: more than" in error and "characters of text built" in error
+    assert peak < 100 * MiB  # the value and its last half: joining the copies took 680 MB
+
+
+def test_many_copies_at_the_top_are_refused_before_they_are_joined():
+    body = (
+        "<setvalue>x<literal>"
+        + "a" * MiB
+        + "</literal></setvalue>"
+        + ("<getvalue>x</getvalue>" * 40)
+    )
+    error, peak = peak_memory_of_failure(body)
+    assert f"output larger than {context.MAX_OUTPUT} characters" in error
+    assert peak < 30 * MiB  # the value, not forty copies of it
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        # Each 2,500 digits: Python refuses to turn the product back into text.
+        (
+            f"<mul><literal>{'7' * 2500}</literal><literal>{'3' * 2500}</literal></mul>",
+            "<mul>: a number has at most 1000 digits",
+        ),
+        (f"<mul>{'7' * 2500}<literal>3</literal></mul>", "<mul>: a number has at most 1000"),
+        (f"<line><ts><literal>{'9' * 5000}</literal></ts></line>", "<ts>: a number has at most"),
+    ],
+    ids=["mul-of-values", "mul-of-template-text", "tab-stop"],
+)
+def test_numbers_too_large_for_the_language_are_template_errors(body, message):
+    with pytest.raises(TemplateError, match=message):
+        render(body)
+
+
+def test_products_of_the_largest_numbers_still_render():
+    largest = "9" * context.MAX_DIGITS
+    product = int(largest) * int(largest)
+    assert render(f"<mul><literal>{largest}</literal><literal>{largest}</literal></mul>") == (
+        str(product)
+    )
+
+
+def test_regular_expressions_share_one_second_per_rendering():
+    # Each search takes a fraction of a second (a backtracking pattern on 26 characters);
+    # forty of them, once four seconds or more, stop when together they pass one second.
+    data = {"client": {"h": {"n": [str(i) for i in range(40)]}}}
+    body = (
+        "<iterateOverLists><iteratorList><varVal>n</varVal></iteratorList>"
+        "<if><match><pattern>(a|aa)+$</pattern><literal>" + "a" * 26 + "b</literal></match>"
+        "<then>x</then></if></iterateOverLists>"
+    )
+    template = compile_template(f"<Template>{body}</Template>", "slow.xml")
+    with pytest.raises(TemplateError, match=r"<match>: regular expression .* ran longer than 1 s"):
+        template.render(SnapshotSource(data), "h", "client", "slow.xml")
+
+
+def test_nested_loops_share_one_time_budget(monkeypatch):
+    # 999 x 999 iterations, under the iteration cap, each a little work: with the budget cut
+    # to a tenth of a second, the rendering stops instead of running to the end.
+    monkeypatch.setattr(context, "MAX_SECONDS", 0.1)
+    data = {"client": {"h": {"n": [str(i) for i in range(999)]}}}
+    body = (
+        "<iterateOverLists><iteratorList><varVal>n</varVal></iteratorList>"
+        "<iterateOverLists><iteratorList><varVal>n</varVal></iteratorList>"
+        "<if><equal><item/><item level='1'/></equal><then>=</then></if>"
+        "</iterateOverLists></iterateOverLists>"
+    )
+    template = compile_template(f"<Template>{body}</Template>", "slow.xml")
+    with pytest.raises(TemplateError, match="<iterateOverLists>: rendering took longer than 0.1 s"):
+        template.render(SnapshotSource(data), "h", "client", "slow.xml")
