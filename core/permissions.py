@@ -1,8 +1,8 @@
 """The roles' permissions under one name each, and the view mixins that check them.
 
-The roles are groups made by migrations (entities 0002, nms 0002): viewers read with secrets
-masked, editors change values, admins also maintain variables, types and managed files. A page
-names the permission it needs from here, never as a string of its own."""
+The roles are groups made by migrations (entities 0002, nms 0002, filemgr 0001): viewers read
+with secrets masked, editors change values, admins also maintain variables, types and managed
+files. A page names the permission it needs from here, never as a string of its own."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ VIEW_SECRETS = "entities.view_secret_values"
 ACKNOWLEDGE = "nms.add_acknowledgement"
 REQUEST_COLLECTION = "nms.request_collection"
 SCHEDULE_MAINTENANCE = "nms.add_maintenancewindow"
+MANAGE_FILES = "filemgr.manage_files"
+
+# Entity types every change of which needs a permission beyond changing values: a fileMgr
+# entity names a file, its path and its script, which every agent installs and runs as root.
+# entities.services checks it for each change, whoever the door (webtool, API, admin, revert).
+PROTECTED_TYPES = {"fileMgr": MANAGE_FILES}
 
 # The reason the 403 page gives.
 NOT_ALLOWED = "Your role does not allow this."
@@ -41,8 +47,8 @@ class LabnetView(LoginRequiredMixin):
 
 
 class PermissionView(LoginRequiredMixin, PermissionRequiredMixin):
-    """A signed-in user without `permission_required` gets the 403 page with the reason, not
-    a login page."""
+    """An anonymous visitor is sent to the login page; a signed-in user without
+    `permission_required` gets the 403 page with the reason (signing in again would not
+    help)."""
 
-    raise_exception = True
     permission_denied_message = NOT_ALLOWED

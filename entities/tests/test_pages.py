@@ -14,7 +14,6 @@ def page_data(standalone):
 class TestEntityTypeMaintenance(PageTestCase):
     url = "/types/"
     status = {"viewer": 403, "editor": 403, "admin": 200}
-    anonymous = 403
     contains = ['<a href="?sort=entity_count">entities</a>', "<strong>standalone</strong>"]
     form = {"name": "printer", "description": "Printers"}
     post_status = {"editor": 403, "admin": 302}
@@ -24,7 +23,6 @@ class TestEntityTypeMaintenance(PageTestCase):
 class TestVariableMaintenance(PageTestCase):
     url = "/variables/standalone/?sort=-display_order&columns=name&columns=secret"
     status = {"editor": 403, "admin": 200}
-    anonymous = 403
     contains = ['href="/variables/standalone/iscsi_password/"', "<th", "secret"]
     max_queries = 7
 
@@ -32,12 +30,10 @@ class TestVariableMaintenance(PageTestCase):
 class TestEntityCreationChoosesAType(PageTestCase):
     url = "/create/?type=standalone"
     status = {"viewer": 403, "editor": 302}
-    anonymous = 403
 
 
 class TestEntityRemoval(PageTestCase):
     url = "/entity/standalone/discovery/delete/"
     status = {"viewer": 403, "editor": 200}
-    anonymous = 403
     contains = ["Remove standalone/discovery?"]
     post_status = {"viewer": 403, "editor": 302}
