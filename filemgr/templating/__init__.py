@@ -4,9 +4,9 @@ configuration files and boot menus of a host, from any configuration source.
 The engine imports no Django: the host agent renders from its XML mirror. Only the database
 source (`sources.database`, not exported here) reads through the ORM, for the web side."""
 
-from .compiler import CompiledTemplate, compile_template
 from .errors import TemplateError, UnknownHost
 from .sources import ConfigSource, MirrorSource, SnapshotSource, host_type
+from .template import CompiledTemplate, compile_template
 
 __all__ = [
     "CompiledTemplate",

@@ -1,26 +1,21 @@
-"""From template bytes to a tree of closures: parse once, check every element's argument shape
-against the element table, compile, and keep the result by content hash."""
+"""The compiler of the language: check every element's argument shape against an element
+table and build a tree of closures. The elements (filemgr.templating.elements) call back
+into it for their children; filemgr.templating.template gives it their table."""
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import context
 from .context import Render, Where, error
-from .errors import TemplateError
-from .sources import ConfigSource, host_type
 
 ValueFn = Callable[[Render], list[str]]
 TestFn = Callable[[Render], bool | None]  # None is the guide's "invalid"
 Child = etree._Element | str  # an element, or text that is not only whitespace
 
 MAX_DEPTH = 100
-CACHE_SIZE = 512
 EMPTY: list[str] = []
 
 
@@ -64,10 +59,8 @@ class Node:
 class Compiler:
     """Compiles elements recursively; builders call back into it for their children."""
 
-    def __init__(self) -> None:
-        from .elements import ELEMENTS
-
-        self.elements = ELEMENTS
+    def __init__(self, elements: Mapping[str, Element]) -> None:
+        self.elements = elements
         self.depth = 0
         self.loops: list[int] = []  # iteratorList count of each enclosing iterateOverLists
         # Every text the template writes: only these are quoted in render errors.
@@ -204,78 +197,3 @@ def check_count(count: int, bounds: tuple[int, int | None], what: str, where: Wh
 def is_null(strings: list[str]) -> bool:
     """NULL is no strings at all, or only empty strings."""
     return not any(strings)
-
-
-class CompiledTemplate:
-    """A template ready to render for any host from any configuration source."""
-
-    def __init__(self, body: ValueFn, spelled: frozenset[str]):
-        self._body = body
-        self._spelled = spelled
-
-    def render(
-        self,
-        source: ConfigSource,
-        host: str,
-        entity_type: str | None = None,
-        filename: str | None = None,
-    ) -> str:
-        """The file this template produces for host; TemplateError and no output on error."""
-        render = Render(source, host, entity_type or host_type(source, host), self._spelled)
-        try:
-            parts = self._body(render)
-        except TemplateError as exc:
-            exc.filename = exc.filename or filename
-            raise
-        if sum(map(len, parts)) > context.MAX_OUTPUT:
-            raise TemplateError(
-                f"output larger than {context.MAX_OUTPUT} characters", filename=filename
-            )
-        return "".join(parts)
-
-
-_cache: OrderedDict[bytes, CompiledTemplate] = OrderedDict()
-
-
-def compile_template(text: bytes | str, filename: str | None = None) -> CompiledTemplate:
-    """Compile template text, or return the compiled template of the same content."""
-    data = text.encode() if isinstance(text, str) else text
-    key = hashlib.sha256(data).digest()
-    compiled = _cache.get(key)
-    if compiled is None:
-        try:
-            compiled = compile_root(parse(data))
-        except TemplateError as exc:
-            exc.filename = filename
-            raise
-        _cache[key] = compiled
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
-    return compiled
-
-
-def parse(data: bytes) -> etree._Element:
-    # No DTD, no entity expansion, no network: a template can only be read, never read others.
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    try:
-        tree = etree.fromstring(data, parser).getroottree()
-    except etree.XMLSyntaxError as exc:
-        raise TemplateError(f"malformed XML: {exc.msg}", line=exc.lineno) from None
-    root = tree.getroot()
-    if tree.docinfo.doctype:
-        raise TemplateError("a DOCTYPE is not allowed", line=1)
-    if root.tag != "Template":
-        raise error("a template must start with <Template>", (str(root.tag), root.sourceline))
-    return root
-
-
-def compile_root(root: etree._Element) -> CompiledTemplate:
-    if root.text and root.text.startswith("\n"):
-        root.text = root.text[1:]
-    compiler = Compiler()
-    body = compiler.compile(root)[1]
-    return CompiledTemplate(body, frozenset(compiler.spelled))
