@@ -1,4 +1,4 @@
-"""A host agent's report (nms.agent posts it after each collection)."""
+"""A host agent's report (nms.host posts it after each collection)."""
 
 from datetime import timedelta
 
