@@ -14,6 +14,7 @@ from .resolution import (
     SERVER,
     SITE,
     instance_name,
+    is_instance_name,
 )
 
 AUDIENCES = [
@@ -55,6 +56,11 @@ class NewInstanceForm(forms.Form):
             raise forms.ValidationError(f"No host named {', '.join(unknown)}.")
         data["members"] = members
         data["instance"] = instance_name(audience, subject, data.get("scope") or SERVER)
+        if not is_instance_name(data["instance"]):
+            raise forms.ValidationError(
+                f"{data['instance']!r} is not an instance name: use letters, digits, '_', '-' "
+                "and '.' (not first)."
+            )
         return data
 
 

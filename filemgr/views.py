@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, require
@@ -40,9 +40,12 @@ HOSTS_SHOWN = 30
 
 
 def file_entity(name: str) -> Entity:
-    return get_object_or_404(
-        Entity.objects.select_related("entity_type"), entity_type__name=FILE_TYPE, name=name
-    )
+    try:
+        return Entity.objects.select_related("entity_type").get(
+            entity_type__name=FILE_TYPE, name=name
+        )
+    except Entity.DoesNotExist:
+        raise Http404(f"No managed file named {name}.") from None
 
 
 def instance_entity(file: str, instance: str) -> Entity:
@@ -74,7 +77,7 @@ class FileListView(LabnetView, TableListView):
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if chosen := request.GET.get("file"):
-            return redirect("filemgr:file", chosen)
+            return redirect("filemgr:file", file_entity(chosen).name)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet:
@@ -128,6 +131,7 @@ class FileView(LabnetView, View):
             request,
             "filemgr/file.html",
             {"entity": entity, "file": managed, "instances": instances, "form": form},
+            status=400 if form.errors else 200,
         )
 
 

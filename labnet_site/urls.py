@@ -16,3 +16,5 @@ urlpatterns = [
     path("agents/", include("workers.urls")),
     path("", include("entities.urls")),
 ]
+
+handler400 = "labnet_site.errors.bad_request"

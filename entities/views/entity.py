@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from core.params import whole_number
 from core.permissions import (
     ADD_ENTITY,
     CHANGE_VALUES,
@@ -71,7 +72,7 @@ class EntityModifyView(PermissionView, EntityMixin, View):
         entity = self.get_entity()
         form = entity_form(request, entity, request.POST)
         seq = latest_seq(entity.entity_type.name, [entity.name])
-        seen = int(request.POST.get("seq") or 0)
+        seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
         if seen < seq:
             # The form was opened before someone else's change: keep what this user typed,
             # say what happened, and carry the new seq so a second submit is deliberate.

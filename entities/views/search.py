@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from core.params import is_whole_number, whole_number
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
 from core.refusals import refusal_text
 from core.rows import rows_of, value_lists
@@ -131,7 +132,8 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         seq = latest_seq(self.entity_type.name, self.entity_names())
         preview = self.preview(changes)
         if step == "apply":
-            if int(request.POST.get("seq") or 0) < seq:
+            seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
+            if seen < seq:
                 error = "Some of these entities changed since the preview; check it again."
                 return self.show(fields, "preview", preview=preview, seq=seq, error=error)
             try:
@@ -186,7 +188,10 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             ","
         )
         return list(
-            Entity.objects.filter(entity_type=self.entity_type, pk__in=[i for i in ids if i])
+            Entity.objects.filter(
+                entity_type=self.entity_type,
+                pk__in=[whole_number(i, "an entity id") for i in ids if i],
+            )
             .select_related("entity_type")
             .order_by("name")
         )
@@ -282,7 +287,12 @@ class TableBatchEditView(BatchEditView):
     def get_targets(self) -> list:
         """(entity, row number) pairs from `row` values ENTITY_ID:ROW."""
         raw = self.request.POST.getlist("row") or self.request.POST.get("rows", "").split(",")
-        pairs = [tuple(int(part) for part in r.split(":")) for r in raw if r.count(":") == 1]
+        pairs = []
+        for row in filter(None, raw):
+            entity_id, _, indx = row.partition(":")
+            if not (is_whole_number(entity_id) and is_whole_number(indx)):
+                raise BadRequest(f"{row[:40]!r} is not a row (entity id:row number).")
+            pairs.append((int(entity_id), int(indx)))
         entities = Entity.objects.select_related("entity_type").in_bulk(
             [entity_id for entity_id, _ in pairs]
         )
