@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.hosts import HOST_TYPES
+from core.permissions import MANAGE_FILES, require
 from core.rows import columns_of
 from entities.models import Entity
 from entities.reading import entity_contents
@@ -51,6 +52,7 @@ def entity_managed_file(entity: Entity) -> ManagedFile:
 def do_add_to_group(file: str, group: str, members: Iterable[str], *, user: object) -> int:
     """Name group for file in each member host's Config_Files_Table, in one action: all or
     nothing. Returns the number of changes recorded."""
+    require(user, MANAGE_FILES)
     edits = {}
     for host in Entity.objects.filter(
         entity_type__name__in=HOST_TYPES, name__in=list(members)
@@ -76,6 +78,7 @@ def do_commit_instance(
 
     Refused without a log message, for a template that does not compile, and for content
     equal to the instance's current one."""
+    require(user, MANAGE_FILES)
     errors: dict[str, list[str]] = {}
     if entity.entity_type.name != FILE_TYPE:
         raise ValidationError(f"{entity} is not a fileMgr entity")

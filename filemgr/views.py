@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
-from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, require
+from core.permissions import MANAGE_FILES, VIEW_SECRETS, LabnetView, require
 from core.refusals import add_to_forms
 from core.views import TableListView
 from entities.models import Entity, Value
@@ -96,7 +96,7 @@ class FileView(LabnetView, View):
         return self.show(request, file_entity(file), NewInstanceForm())
 
     def post(self, request: HttpRequest, file: str) -> HttpResponse:
-        require(request.user, CHANGE_VALUES)
+        require(request.user, MANAGE_FILES)
         entity = file_entity(file)
         form = NewInstanceForm(request.POST)
         if not form.is_valid():
@@ -167,7 +167,7 @@ class InstanceView(LabnetView, View):
                 request.user.has_perm(VIEW_SECRETS),
             )
             return self.show(request, entity, instance, form, store, output, error)
-        require(request.user, CHANGE_VALUES)
+        require(request.user, MANAGE_FILES)
         try:
             commit = do_commit_instance(
                 entity,

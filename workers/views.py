@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from core.permissions import LabnetView
+from core.permissions import VIEW_SECRETS, LabnetView
 from core.views import TableListView
 from entities.reading import committed_seq
 
@@ -39,4 +39,10 @@ class AgentDetailView(LabnetView, TableListView):
         return self.agent().reports.all()
 
     def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(agent=self.agent(), latest=committed_seq(), **kwargs)
+        # A script's output may quote anything the script read, secrets included.
+        return super().get_context_data(
+            agent=self.agent(),
+            latest=committed_seq(),
+            show_script_output=self.request.user.has_perm(VIEW_SECRETS),
+            **kwargs,
+        )

@@ -71,22 +71,26 @@ class EntityModifyView(PermissionView, EntityMixin, View):
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
         entity = self.get_entity()
         form = entity_form(request, entity, request.POST)
-        seq = latest_seq(entity.entity_type.name, [entity.name])
         seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
-        if seen < seq:
-            # The form was opened before someone else's change: keep what this user typed,
-            # say what happened, and carry the new seq so a second submit is deliberate.
-            form.errors.append(stale_message(entity, seen))
-            return self.show(entity, form, seq, status=409)
         values, tables = form.changes()
         if not values and not tables:
             messages.info(request, f"{entity} was not changed: no field differs.")
             return redirect(entity)
         try:
-            count = services.do_set_values(entity, values, tables, user=request.user)
+            # The service checks `seen` under the lock that orders changes: two editors
+            # submitting at the same moment cannot both pass a check made before writing.
+            count = services.do_set_values(
+                entity, values, tables, user=request.user, expected_seq=seen
+            )
+        except services.ChangedSince:
+            # The form was opened before someone else's change: keep what this user typed,
+            # say what happened, and carry the new seq so a second submit is deliberate.
+            form.errors.append(stale_message(entity, seen))
+            seq = latest_seq(entity.entity_type.name, [entity.name])
+            return self.show(entity, form, seq, status=409)
         except ValidationError as refusal:
             add_to_forms(refusal, form)
-            return self.show(entity, form, seq, status=400)
+            return self.show(entity, form, seen, status=400)
         messages.success(request, f"{entity}: {count} change(s) stored.")
         return redirect(entity)
 

@@ -27,8 +27,8 @@ def test_file_page_lists_instances_and_the_hosts_getting_each(editor):
     assert "default_server" in page and "2: nermal, odie" in page
 
 
-def test_new_group_instance_adds_the_members_config_files_rows(editor):
-    answer = editor.post(
+def test_new_group_instance_adds_the_members_config_files_rows(admin):
+    answer = admin.post(
         "/files/motd/",
         {"audience": "group", "subject": "labs", "scope": "server", "members": "nermal"},
     )
@@ -46,29 +46,29 @@ def test_preview_renders_for_the_chosen_host(editor):
     assert "welcome to EN2000." in page
 
 
-def test_commit_needs_a_log_message_and_a_compiling_template(editor):
+def test_commit_needs_a_log_message_and_a_compiling_template(admin):
     url = "/files/motd/default_server/"
-    page = editor.post(url, {"content": "x", "template": "on", "message": "", "commit": "1"})
+    page = admin.post(url, {"content": "x", "template": "on", "message": "", "commit": "1"})
     assert "A log message is required." in page.content.decode()
-    page = editor.post(url, {"content": "<Template><nope/>", "template": "on", "message": "m"})
+    page = admin.post(url, {"content": "<Template><nope/>", "template": "on", "message": "m"})
     assert "does not compile" in page.content.decode()
     assert len(MasterStore().history("motd", "default_server")) == 1
 
 
-def test_commit_stores_a_git_commit_by_the_user_and_the_hashes(editor, campus):
+def test_commit_stores_a_git_commit_by_the_user_and_the_hashes(admin, campus):
     new = MOTD.replace("welcome", "hello")
-    answer = editor.post(
+    answer = admin.post(
         "/files/motd/default_server/",
         {"content": new, "template": "on", "message": "friendlier", "commit": "1"},
     )
     assert answer.status_code == 302
     history = MasterStore().history("motd", "default_server")
     assert [r.message for r in history] == ["friendlier", "motd default_server"]
-    assert history[0].author.startswith("editor")
+    assert history[0].author.startswith("admin")
     row = entity_contents(campus).tables["FileTable"][0]
     assert row["ft_hash"] == file_hash(new.encode())
     assert row["ft_prev_hash"] == file_hash(MOTD.encode())
-    page = editor.get(f"/files/motd/default_server/diff/{history[0].commit}/").content.decode()
+    page = admin.get(f"/files/motd/default_server/diff/{history[0].commit}/").content.decode()
     assert "+hello to" in page and "-welcome to" in page
 
 
@@ -79,10 +79,26 @@ def test_viewer_cannot_commit(viewer):
     assert answer.status_code == 403
 
 
-def test_instance_names_starting_with_a_dot_are_refused(editor):
-    answer = editor.post("/files/motd/.hidden/", {"content": "x", "message": "m", "commit": "1"})
+def test_only_an_administrator_manages_files(editor, campus):
+    # A managed file is installed, and its script run, as root on every host that gets it.
+    answer = editor.post(
+        "/files/motd/default_server/",
+        {"content": "ssh-ed25519 AAAA evil", "message": "m", "commit": "1"},
+    )
+    assert answer.status_code == 403 and "Your role does not allow this" in answer.content.decode()
+    assert len(MasterStore().history("motd", "default_server")) == 1
+    answer = editor.post(
+        "/files/motd/",
+        {"audience": "group", "subject": "labs", "scope": "server", "members": "nermal"},
+    )
+    assert answer.status_code == 403
+    assert "Config_Files_Table" not in entity_contents(Entity.objects.get(name="nermal")).tables
+
+
+def test_instance_names_starting_with_a_dot_are_refused(admin):
+    answer = admin.post("/files/motd/.hidden/", {"content": "x", "message": "m", "commit": "1"})
     assert answer.status_code == 404
-    assert editor.get("/files/motd/.hidden/").status_code == 404
+    assert admin.get("/files/motd/.hidden/").status_code == 404
     assert not (MasterStore().directory / "motd" / ".hidden").exists()
 
 
@@ -105,9 +121,9 @@ def test_file_with_a_bad_mode_shows_the_error(editor):
     assert "motd: mode &#x27;u=rw&#x27; is not an octal mode" in page.content.decode()
 
 
-def test_group_members_get_their_rows_in_one_action_or_none(editor):
+def test_group_members_get_their_rows_in_one_action_or_none(admin):
     before = Change.objects.count()
-    answer = editor.post(
+    answer = admin.post(
         "/files/motd/",
         {"audience": "group", "subject": "labs", "scope": "server", "members": "nermal odie"},
     )
@@ -120,7 +136,7 @@ def test_group_members_get_their_rows_in_one_action_or_none(editor):
     factories.variable(
         hosts.host_type("client"), "file_group", table="Config_Files_Table", regex="labs"
     )
-    page = editor.post(
+    page = admin.post(
         "/files/motd/",
         {"audience": "group", "subject": "lab2", "scope": "server", "members": "nermal wren"},
     )

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from entities.reading import SECRET_MASK
+
 from ..models import AgentHost, AgentReport
 
 
@@ -30,6 +32,9 @@ class ReportSerializer(serializers.Serializer):
 
 
 class StoredReportSerializer(serializers.ModelSerializer):
+    """A stored report; scripts' output (which may quote secrets the script read) shows as
+    the mask unless the context's `show_script_output` says the reader may see secrets."""
+
     host = serializers.CharField(source="host.name")
 
     class Meta:
@@ -47,6 +52,12 @@ class StoredReportSerializer(serializers.ModelSerializer):
             "scripts",
             "errors",
         ]
+
+    def to_representation(self, report: AgentReport) -> dict:
+        data = super().to_representation(report)
+        if not self.context.get("show_script_output"):
+            data["scripts"] = [{**run, "output": SECRET_MASK} for run in data["scripts"]]
+        return data
 
 
 class AgentHostSerializer(serializers.ModelSerializer):

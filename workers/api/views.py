@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from core.api import IsTheHostAgent
 from core.hosts import HOST_TYPES
+from core.permissions import VIEW_SECRETS
 from core.refusals import api_refusal
 from entities import services as entity_services
 from entities.models import Entity
@@ -66,7 +67,9 @@ class Reports(HostMixin, GenericAPIView):
     def get(self, request, host):
         reports = self.host().reports.select_related("host")
         page = self.paginate_queryset(reports)
-        return self.get_paginated_response(StoredReportSerializer(page, many=True).data)
+        context = {"show_script_output": request.user.has_perm(VIEW_SECRETS)}
+        stored = StoredReportSerializer(page, many=True, context=context)
+        return self.get_paginated_response(stored.data)
 
     @extend_schema(responses=StoredReportSerializer)
     def post(self, request, host):
