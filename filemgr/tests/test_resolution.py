@@ -7,9 +7,12 @@ from filemgr.resolution import (
     HostFacts,
     ManagedFile,
     candidate_names,
+    clients_appserver,
     host_facts,
     hosts_getting,
     instance_audience,
+    instance_name,
+    is_instance_name,
     managed_file,
     resolve,
 )
@@ -168,3 +171,36 @@ def test_hosts_getting_each_instance():
 )
 def test_instance_audience(name, audience):
     assert instance_audience(name) == audience
+
+
+@pytest.mark.parametrize(
+    ("audience", "subject", "scope", "name"),
+    [
+        ("group", "mscluster", "server", "mscluster"),
+        ("host", "odie", "server", "odie@host_server"),
+        ("host", "odie", "both", "odie@host"),
+        ("appserver", "odie", "both", "odie@appserver_client"),
+        ("dept", "cs", "client", "cs@dept_client"),
+        ("site", "mun", "both", "mun@site"),
+        ("default", "", "client", "default_client"),
+        ("default", "", "both", "default"),
+    ],
+)
+def test_a_new_instance_is_named_as_resolution_reads_it(audience, subject, scope, name):
+    assert instance_name(audience, subject, scope) == name
+    assert instance_audience(name) == (audience, subject)
+    assert is_instance_name(name)
+
+
+def test_a_name_of_no_audience_is_only_a_group():
+    assert not is_instance_name("odie@hostel")
+    assert not is_instance_name(".git")
+    assert instance_audience("odie@hostel") == ("group", "odie@hostel")
+    assert instance_audience("defaults") == ("group", "defaults")
+
+
+def test_clients_get_their_appservers_host_and_appserver_client_instances():
+    assert clients_appserver("odie@appserver_client") == "odie"
+    assert clients_appserver("odie@host") == "odie"
+    assert clients_appserver("odie@host_server") == ""
+    assert clients_appserver("cs@dept") == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.rows import value_lists
+from core.rows import columns_of, rows_of, value_lists
 from entities.exporting import export_mirror
 from filemgr.templating import MirrorSource, SnapshotSource, host_type
 from filemgr.templating.sources.database import DatabaseSource
@@ -22,6 +22,17 @@ def test_value_lists_order_and_align_table_rows():
         "t2": ["", "y", ""],
         "t3": ["", "", ""],
     }
+
+
+def test_table_rows_and_columns_are_one_shape_and_the_other():
+    lists = {"t1": ["x", "", "z"], "t2": ["", "y"]}
+    rows = rows_of(lists, ["t1", "t2", "t3"])
+    assert rows == [
+        {"t1": "x", "t2": "", "t3": ""},
+        {"t1": "", "t2": "y", "t3": ""},
+        {"t1": "z", "t2": "", "t3": ""},
+    ]
+    assert columns_of(rows) == {"t1": ["x", "", "z"], "t2": ["", "y", ""], "t3": ["", "", ""]}
 
 
 def test_mirror_and_snapshot_hold_the_campus(mirror_dir):
