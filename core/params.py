@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from django.core.exceptions import BadRequest
 
-# The largest bigint, the widest whole number Labnet stores (ids, change sequence numbers).
-MAX_NUMBER = 2**63 - 1
+# The widest whole numbers the database stores: a bigint (ids, change sequence numbers) and
+# an integer column.
+MAX_BIGINT = 2**63 - 1
+MAX_INTEGER = 2**31 - 1
 
 
 def is_whole_number(text: str) -> bool:
-    """Whether text is a whole number from 0 to MAX_NUMBER in plain digits."""
+    """Whether text is a whole number from 0 to MAX_BIGINT in plain digits."""
     # Nineteen digits at most before int(), which refuses strings of over 4,300 digits.
-    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_NUMBER
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_BIGINT
 
 
 def whole_number(text: str, what: str) -> int:

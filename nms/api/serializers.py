@@ -7,10 +7,14 @@ import re
 
 from rest_framework import serializers
 
+from core.api import Seconds
+
 CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 DETAIL_LENGTH = 500
+# Far older than any report an agent keeps; far inside what a datetime can go back.
+MAX_AGE = 10 * 365 * 24 * 3600
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -24,7 +28,7 @@ class ReadingSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.Serializer):
-    age = serializers.FloatField(required=False, min_value=0)
+    age = Seconds(required=False, max_value=MAX_AGE)
     time = serializers.DateTimeField(required=False)
     reports = serializers.DictField(child=ReadingSerializer(many=True), allow_empty=False)
 

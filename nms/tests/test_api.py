@@ -74,6 +74,9 @@ def test_a_person_or_nobody_cannot_report(db, client_for):
         {"reports": {}},
         {"reports": {"Disk Space": [{"item": "/", "value": "1"}]}},
         {"reports": {"diskspace": [{"item": "/"}]}},
+        {**REPORT, "age": 1e308},
+        {**REPORT, "age": "NaN"},
+        {**REPORT, "age": "Infinity"},
     ],
 )
 def test_a_malformed_report_is_refused(db, client_for, body):

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.api import Seconds
+from core.params import MAX_BIGINT, MAX_INTEGER
 from entities.reading import SECRET_MASK
 
 from ..models import AgentHost, AgentReport
@@ -17,10 +19,14 @@ class ReportSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     kind = serializers.ChoiceField(AgentReport.Kind.choices)
-    seq = serializers.IntegerField(min_value=0)
-    duration = serializers.FloatField(required=False, default=0)
-    files_read = serializers.IntegerField(required=False, default=0)
-    files_written = serializers.IntegerField(required=False, default=0)
+    seq = serializers.IntegerField(min_value=0, max_value=MAX_BIGINT)
+    duration = Seconds(required=False, default=0)
+    files_read = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=MAX_INTEGER
+    )
+    files_written = serializers.IntegerField(
+        required=False, default=0, min_value=0, max_value=MAX_INTEGER
+    )
     files_changed = serializers.ListField(child=serializers.DictField(), required=False)
     scripts = ScriptRunSerializer(many=True, required=False)
     errors = serializers.ListField(child=serializers.DictField(), required=False)

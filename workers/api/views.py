@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -63,10 +64,12 @@ class Reports(HostMixin, GenericAPIView):
             return [IsTheHostAgent()]
         return [CanViewReports()]
 
+    def get_queryset(self) -> QuerySet:
+        return self.host().reports.select_related("host")
+
     @extend_schema(responses=StoredReportSerializer(many=True))
     def get(self, request, host):
-        reports = self.host().reports.select_related("host")
-        page = self.paginate_queryset(reports)
+        page = self.paginate_queryset(self.get_queryset())
         context = {"show_script_output": request.user.has_perm(VIEW_SECRETS)}
         stored = StoredReportSerializer(page, many=True, context=context)
         return self.get_paginated_response(stored.data)
