@@ -14,8 +14,9 @@ VAR_DIR = Path(os.environ.get("LABNET_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("LABNET_SECRET_KEY", "embedded-only-not-for-production")
 DATABASE_URL = os.environ.get("LABNET_DATABASE_URL", f"sqlite:///{VAR_DIR / 'labnet.sqlite3'}")
-# Debug pages only for the embedded default unless asked for: they show settings and code.
-DEBUG = os.environ.get("LABNET_DEBUG", "1" if DATABASE_URL.startswith("sqlite") else "0") == "1"
+# Debug pages show settings and code to whoever reaches the server, the embedded run's
+# included: only when asked for.
+DEBUG = os.environ.get("LABNET_DEBUG") == "1"
 ALLOWED_HOSTS = os.environ.get("LABNET_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [

@@ -8,8 +8,11 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 SCRIPT = Path(settings.BASE_DIR) / "scripts" / "run"
@@ -54,6 +57,14 @@ def test_run_serves_installs_and_stops_everything(tmp_path):
         assert access.is_file(), (tmp_path / "run.log").read_text()
         # odie's own Access table, through the demo's mun@site_server template.
         assert "+: cs_admins: ALL\n" in access.read_text()
+        web = f"http://{address}"
+        with urllib.request.urlopen(f"{web}/static/labnet/labnet.css") as stylesheet:
+            assert b".card" in stylesheet.read()
+        # No debug page: the site's own 404 page.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{web}/no-such-page/")
+        assert missing.value.code == 404
+        assert "There is no page at /no-such-page/." in missing.value.read().decode()
         pids = children(run.pid)
         assert len(pids) == 3  # web, central worker, agent
         run.send_signal(signal.SIGTERM)
