@@ -15,7 +15,9 @@ from core.files import write_atomic
 from .client import ApiClient, ApiError, ApiUnavailable
 
 log = logging.getLogger("labnet.agent")
-BAD_REQUEST = 400
+# The server refuses the report itself: malformed (400), over its size cap (413) or
+# unprocessable (422). Sent again it would get the same answer, ahead of every later report.
+NEVER_TAKEN = frozenset({400, 413, 422})
 
 
 def deliver(
@@ -23,9 +25,10 @@ def deliver(
 ) -> None:
     """Queue report, then post the queue to endpoint oldest first, stopping at the first the
     server cannot take; keep bounds the queue to its newest reports. A report the server
-    refuses as malformed (400) is logged and dropped: sending it again would not change the
-    answer; any other refusal (a token not yet valid, a proxy's limit) keeps it. Each goes
-    with its age, the seconds it waited: the server dates it by its own clock."""
+    refuses for what it holds (NEVER_TAKEN: malformed, too large) is logged and dropped:
+    sending it again would not change the answer; any other refusal (a token not yet valid,
+    a host not yet known, a rate limit) keeps it. Each goes with its age, the seconds it
+    waited: the server dates it by its own clock."""
     outbox.mkdir(parents=True, exist_ok=True)
     write_atomic(outbox / f"{time.time_ns():020d}-{uuid.uuid4()}.json", json.dumps(report).encode())
     queued = sorted(outbox.glob("*.json"))
@@ -39,7 +42,7 @@ def deliver(
         except ApiUnavailable:
             return
         except ApiError as exc:
-            if exc.status != BAD_REQUEST:  # the token, a proxy or a limit: kept for later
+            if exc.status not in NEVER_TAKEN:  # the token, the host, a rate: kept for later
                 log.warning("report %s not taken, kept: %s", path.name, exc)
                 return
             log.error("report %s refused: %s", path.name, exc)
