@@ -58,6 +58,8 @@ class ConfirmDeleteView(View):
     """GET shows what would go (`template_name` with `object` and `confirm_context`); POST
     calls the service's `delete`. A refusal comes back as a message on `refused_url`."""
 
+    # `delete` is the hook that calls the service, not an HTTP method: DELETE gets a 405.
+    http_method_names = ["get", "post", "head", "options"]
     template_name: str
 
     def get_object(self) -> Model:

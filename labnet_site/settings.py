@@ -123,6 +123,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Labnet configuration API",
     "DESCRIPTION": "Entity types, variable definitions, entities and the change feed.",
     "VERSION": "1",
+    # The schema and its browsable docs reveal no data, but no map of the API for a visitor
+    # without an account: a token or a signed-in session reads them (docs/webtool.md).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # The git master store of managed file instances (filemgr.store).
