@@ -54,6 +54,18 @@ def test_a_change_committed_while_the_form_is_read_is_noticed(room, monkeypatch)
     assert building_of(room) == ["CS"]
 
 
+def submit_at_once(room, start: threading.Barrier, seen: int, building: str, stored: list):
+    """One editor's submit of a form built at seen, begun when every editor is ready."""
+    try:
+        start.wait()
+        services.do_set_values(room, {"building": [building]}, expected_seq=seen)
+        stored.append(building)
+    except services.ChangedSince:
+        pass
+    finally:
+        connections.close_all()
+
+
 @pytest.mark.mariadb
 @pytest.mark.skipif(connection.vendor != "mysql", reason="needs MariaDB")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -63,18 +75,12 @@ def test_two_editors_submitting_at_the_same_moment_are_not_both_stored():
         seen = latest_seq("room", ["EN1018"])
         start = threading.Barrier(2)
         stored: list[str] = []
-
-        def submit(building: str) -> None:
-            try:
-                start.wait()
-                services.do_set_values(room, {"building": [building]}, expected_seq=seen)
-                stored.append(building)
-            except services.ChangedSince:
-                pass
-            finally:
-                connections.close_all()
-
-        editors = [threading.Thread(target=submit, args=(f"B{attempt}{n}",)) for n in (1, 2)]
+        editors = [
+            threading.Thread(
+                target=submit_at_once, args=(room, start, seen, f"B{attempt}{n}", stored)
+            )
+            for n in (1, 2)
+        ]
         for thread in editors:
             thread.start()
         for thread in editors:
