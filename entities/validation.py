@@ -7,7 +7,8 @@ from functools import lru_cache
 
 from .choices import EnumerationKind, Widget
 from .mirror import is_plain_name
-from .models import Entity, Value, VariableDefinition
+from .models import Entity, EntityType, Value, VariableDefinition
+from .value_checks import checked_variables, value_problem
 
 # The most one value may hold, in bytes of UTF-8 (docs/configuration-database.md): room for a
 # managed file's content, far below what a request body, a mirror file or an agent can carry.
@@ -38,7 +39,18 @@ class Validator:
     def __init__(self) -> None:
         self._names: dict[int, set[str]] = {}
         self._enum_values: dict[tuple[int, str], set[str]] = {}
+        self._type_names: dict[int, str] = {}
         self.pending: dict[int, set[str]] = {}
+
+    def app_problem(self, definition: VariableDefinition, value: str) -> str | None:
+        """What a check an app registered (entities.value_checks) says of value; the type's
+        name is looked up only for a variable some check is registered for."""
+        if definition.name not in checked_variables():
+            return None
+        type_id = definition.entity_type_id
+        if type_id not in self._type_names:
+            self._type_names[type_id] = EntityType.objects.get(pk=type_id).name
+        return value_problem(self._type_names[type_id], definition.name, value)
 
     def names_of(self, type_id: int) -> set[str]:
         if type_id not in self._names:
@@ -91,6 +103,8 @@ class Validator:
                 errors.append(f"{where} value {value!r} contains a NUL character")
             elif definition.regex and not _compiled(definition.regex).fullmatch(value):
                 errors.append(f"{where} value {value!r} does not match {definition.regex!r}")
+            elif problem := self.app_problem(definition, value):
+                errors.append(f"{where} {problem}")
             elif allowed is not None and value not in allowed:
                 errors.append(f"{where} value {value!r} is not one of its enumerated values")
             elif definition.reference_type_id and value not in self.names_of(
