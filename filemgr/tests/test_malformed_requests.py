@@ -1,6 +1,8 @@
 """Malformed requests to the File webtool get a 400 or 404 with a message, never a server
 error."""
 
+import re
+
 import pytest
 
 from testing import hosts
@@ -31,15 +33,23 @@ def test_a_new_instance_needs_a_name_without_a_slash(admin, audience, subject):
     assert "is not an instance name" in answer.content.decode()
 
 
-def test_a_preview_beyond_the_template_limits_shows_the_error(editor):
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<ts>99999999999999999999999</ts>",
+        "<ts>4000000000</ts>",
+        f"<mul>{'9' * 2500}<literal>{'9' * 2500}</literal></mul>",
+    ],
+)
+def test_a_preview_beyond_the_template_limits_shows_the_error(editor, body):
     answer = editor.post(
         "/files/motd/default_server/",
         {
-            "content": "<Template><ts>99999999999999999999999</ts></Template>",
+            "content": f"<Template>{body}</Template>",
             "template": "on",
             "preview_host": "odie",
             "preview": "1",
         },
     )
     assert answer.status_code == 200
-    assert 'class="error"' in answer.content.decode()
+    assert re.search(r'<h2>Preview</h2><p class="error">.+</p>', answer.content.decode())
