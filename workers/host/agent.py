@@ -66,6 +66,7 @@ class Agent:
                 return None
             retry = self._load_retry()
             if not changed and not retry:
+                self.mirror.set_last_seq(applied)
                 return None
             deps = self._load_deps()
             host_files = self._host_files()
@@ -84,9 +85,8 @@ class Agent:
                 data = download(self.client)
                 self.mirror.store(data, complete=True)
                 applied = data["latest"]
-                self.mirror.set_last_seq(applied)
             except ApiUnavailable as exc:
-                applied = self.mirror.last_seq() or 0
+                applied = self.mirror.last_seq()
                 errors.append({"file": "", "message": f"mirror not re-checked: {exc}"})
             host_files = self._host_files()
             errors += self._publish_ssh_key(host_files)
@@ -127,7 +127,7 @@ class Agent:
             return set()
 
     def _finish(
-        self, kind: str, applied: int, run: FilesRun, deps: dict, started: float
+        self, kind: str, applied: int | None, run: FilesRun, deps: dict, started: float
     ) -> dict[str, Any]:
         deps.update(run.deps)
         write_atomic(self.paths.state / "deps.json", json.dumps(deps, sort_keys=True).encode())
@@ -136,7 +136,7 @@ class Agent:
         report = {
             "id": str(uuid.uuid4()),
             "kind": kind,
-            "seq": applied,
+            "seq": applied or 0,
             "duration": round(time.monotonic() - started, 3),
             "files_read": run.files_read,
             "files_written": run.files_written,
@@ -146,6 +146,9 @@ class Agent:
             "reads": [list(k) for k in reads],
         }
         self.send_report(report)
+        # Only now: a pass that stopped before this point pulls the same changes again.
+        if applied is not None:
+            self.mirror.set_last_seq(applied)
         return report
 
     def send_report(self, report: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ install what differs, then run the scripts of the files that changed."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -24,16 +25,36 @@ from filemgr.resolution import (
     managed_file,
     resolve,
 )
-from filemgr.templating import ConfigSource, TemplateError, compile_template
+from filemgr.templating import ConfigSource, TemplateError, UnknownHost, compile_template
 
-from .install import InstallError, install_file, install_symlink
-from .master import ContentNotFetched
-from .paths import CLIENT_IMAGE, LOCAL_CONF, AgentPaths, under
+from .install import install_file, install_symlink
+from .master import ContentNotFetched, ContentUnavailable
+from .paths import CLIENT_IMAGE, LOCAL_CONF, AgentPaths, PathOutsideRoot, under
 from .recording import ANY, Key, RecordingSource
 from .scripts import ScriptRun, run_script
 
+log = logging.getLogger("labnet.agent")
 APPSERVER_FUNCTION = "appserver"
 Content = Callable[[str, FileInstance], bytes]
+# Errors whose text is the agent's or the template engine's own, reported as it is: a
+# TemplateError never quotes a configuration value, the others name a file, an instance, a
+# path, a user or a group (an InstallError is an OSError).
+EXPLAINED = (
+    TemplateError,
+    BadManagedFile,
+    ContentUnavailable,
+    UnknownHost,
+    PathOutsideRoot,
+    OSError,
+)
+
+
+def error_message(error: Exception) -> str:
+    """What a report says of an error: any other exception's text may quote a value it could
+    not handle (a secret among them), so the report names only its type."""
+    if isinstance(error, EXPLAINED):
+        return str(error)
+    return f"unexpected {type(error).__name__}; the agent's log has the details"
 
 
 @dataclass
@@ -49,8 +70,11 @@ class FilesRun:
     # Files whose content the web server did not send: processed again on the next pass.
     retry: set[str] = field(default_factory=set)
 
-    def fail(self, file: str, error: Exception, **where: str) -> None:
-        self.errors.append({"file": file, **where, "message": str(error)})
+    def fail(self, file: str, error: Exception, prefix: str = "", **where: str) -> None:
+        """Record an error of one file; the pass goes on with the others."""
+        if not isinstance(error, EXPLAINED):
+            log.error("%s: unexpected error", file, exc_info=error)
+        self.errors.append({"file": file, **where, "message": prefix + error_message(error)})
         if isinstance(error, ContentNotFetched):
             self.retry.add(file)
 
@@ -119,7 +143,12 @@ class HostFiles:
         return host_facts(host, kind, source.entity_values(kind, host) or {})
 
     def apply(self, only: Collection[str] | None = None) -> FilesRun:
-        """Install the files named in only (all when None); run their scripts."""
+        """Install the files named in only (all when None); run their scripts.
+
+        Whatever goes wrong with one file (an Exception: its rendering, its path, its
+        install, its script) is recorded for it and the pass goes on with the others; a
+        MemoryError too, as the allocation that failed is released when it unwinds. Only
+        what asks the agent to stop (KeyboardInterrupt, SystemExit) ends the pass."""
         run = FilesRun()
         facts = self.facts(self.source, self.host, self.kind)
         own = self.source.entity_values(self.kind, self.host) or {}
@@ -130,7 +159,7 @@ class HostFiles:
                 continue
             try:
                 file = managed_file(name, self.source.entity_values(FILE_TYPE, name) or {})
-            except BadManagedFile as exc:
+            except Exception as exc:
                 run.fail(name, exc)
                 run.deps[name] = []  # tried again when its fileMgr entity changes
                 continue
@@ -143,7 +172,10 @@ class HostFiles:
                 to_run.append((file, target))
         self.record.save()
         for file, target in to_run:
-            run.scripts.append(run_script(file.script, file.name, target, self.paths))
+            try:
+                run.scripts.append(run_script(file.script, file.name, target, self.paths))
+            except Exception as exc:
+                run.fail(file.name, exc, "script: ")
         return run
 
     def render(
@@ -159,7 +191,11 @@ class HostFiles:
         self, file: ManagedFile, facts: HostFacts, source: ConfigSource, run: FilesRun
     ) -> Path | None:
         """Install the host's own copy; the path written when it changed."""
-        instance = resolve(file, facts)
+        try:
+            instance = resolve(file, facts)
+        except Exception as exc:
+            run.fail(file.name, exc)
+            return None
         if instance is None or not file.path:
             return None
         try:
@@ -173,7 +209,7 @@ class HostFiles:
             if not instance.template:
                 known |= {instance.hash, instance.prev_hash}
             return self._install(file, target, data, known, run)
-        except (TemplateError, LookupError, InstallError, OSError, ValueError) as exc:
+        except Exception as exc:
             run.fail(file.name, exc, instance=instance.name)
             return None
 
@@ -194,6 +230,12 @@ class HostFiles:
     def _client_image(self, file: ManagedFile, source: ConfigSource, run: FilesRun) -> None:
         """An appserver places its clients' copy in their shared root image: the one version
         when all clients agree, else a link to /local_conf/<name> that each client fills."""
+        try:
+            self._install_client_image(file, source, run)
+        except Exception as exc:
+            run.fail(file.name, exc, "client image: ")
+
+    def _install_client_image(self, file: ManagedFile, source: ConfigSource, run: FilesRun):
         clients = sorted(source.entities_where(CLIENT, "server", [self.host]))
         versions: set[bytes] = set()
         missing = False
@@ -204,20 +246,17 @@ class HostFiles:
                 continue
             try:
                 versions.add(self.render(file, instance, source, client, CLIENT))
-            except (TemplateError, LookupError) as exc:
+            except Exception as exc:
                 run.fail(file.name, exc, instance=instance.name, client=client)
                 return
         if not versions or not file.path:
             return
         target = under(self.paths.root, CLIENT_IMAGE + "/" + file.path.lstrip("/"))
-        try:
-            if len(versions) == 1 and not missing:
-                data = versions.pop()
-                self._install(file, target, data, {file_hash(data)}, run)
-                return
-            run.files_read += 1
-            if install_symlink(target, f"{LOCAL_CONF}/{file.name}"):
-                run.files_written += 1
-                run.changed.append({"file": file.name, "path": str(target), "saved": ""})
-        except (InstallError, OSError) as exc:
-            run.errors.append({"file": file.name, "message": f"client image: {exc}"})
+        if len(versions) == 1 and not missing:
+            data = versions.pop()
+            self._install(file, target, data, {file_hash(data)}, run)
+            return
+        run.files_read += 1
+        if install_symlink(target, f"{LOCAL_CONF}/{file.name}"):
+            run.files_written += 1
+            run.changed.append({"file": file.name, "path": str(target), "saved": ""})

@@ -1,6 +1,11 @@
 """The agent's XML mirror of the whole database (DESIGN.md contract 1) kept current from the
 change feed (contract 3), each file replaced atomically, the last applied sequence number
-stored beside it."""
+stored beside it.
+
+The agent stores that number only once a pass over the files has used the changes (and its
+report is queued): a pass that did not finish pulls the same changes again. Applying a change
+again is harmless, and it names its keys as changed whether or not the mirror's files still
+differ, so the files the unfinished pass did not install are rendered again."""
 
 from __future__ import annotations
 
@@ -139,8 +144,8 @@ class LocalMirror:
         return changed
 
     def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Key], set[str]]:
-        """Apply feed changes in order. Returns (changed keys, entities to download whole,
-        types whose definitions to download)."""
+        """Apply feed changes in order. Returns (the keys the changes name, entities to
+        download whole, types whose definitions to download)."""
         changed: set[Key] = set()
         fetch_entities: set[Key] = set()
         fetch_types: set[str] = set()
@@ -187,6 +192,7 @@ class LocalMirror:
                 self._flush(loaded, dirty, changed)
                 self._drop_variable(entity_type, change["variable"], changed)
                 fetch_types.add(entity_type)
+                changed.add((entity_type, ANY))
             else:  # create_type, set_vardef
                 fetch_types.add(entity_type)
                 changed.add((entity_type, ANY))
@@ -195,8 +201,8 @@ class LocalMirror:
 
     def _flush(self, loaded: dict[Key, MirrorEntity], dirty: set[Key], changed: set[Key]):
         for key in dirty:
-            if self.write(loaded[key]):
-                changed.add(key)
+            self.write(loaded[key])
+            changed.add(key)
         loaded.clear()
         dirty.clear()
 
@@ -224,12 +230,12 @@ def download(
 
 def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
     """Bring the mirror up to the newest change: the whole mirror the first time, the change
-    feed after. Returns the sequence number now applied and the changed keys."""
+    feed after. Returns the sequence number now applied and the changed keys; the caller
+    stores that number (mirror.set_last_seq) once it has used them."""
     since = mirror.last_seq()
     if since is None:
         data = download(client)
         changed = mirror.store(data, complete=True)
-        mirror.set_last_seq(data["latest"])
         return data["latest"], changed | {(ANY, ANY)}
     changed: set[Key] = set()
     while True:
@@ -240,7 +246,6 @@ def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
             changed |= mirror.store(download(client, entities, types))
         if feed["changes"]:
             since = feed["changes"][-1]["seq"]
-            mirror.set_last_seq(since)
         if not feed["more"]:
             break
     return since, changed

@@ -10,11 +10,16 @@ LOCAL_CONF = "/local_conf"
 CLIENT_IMAGE = "/diskless/rootfs"
 
 
+class PathOutsideRoot(ValueError):
+    """A configured path that would lead out of LABNET_ROOT."""
+
+
 def under(root: Path, path: str) -> Path:
-    """path (absolute, as the configuration names it) inside root; refuses '..'."""
+    """path (absolute, as the configuration names it) inside root; refuses any '..' segment,
+    whether or not it would climb above the root once normalised."""
     parts = [p for p in path.split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise ValueError(f"path {path!r} leaves the root")
+        raise PathOutsideRoot(f"path {path!r} leaves the root")
     return root.joinpath(*parts)
 
 

@@ -8,6 +8,7 @@ import pytest
 from filemgr.templating import MirrorSource
 from workers.host.files import HostFiles, files_to_process
 from workers.host.paths import AgentPaths
+from workers.host.scripts import run_script
 from workers.tests.mirrors import offline_content, write_entity, write_file
 
 MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
@@ -192,3 +193,94 @@ def test_a_file_with_a_bad_mode_is_reported_and_the_others_installed(paths):
     assert run.errors == [
         {"file": "issue", "message": "issue: mode 'u=rw' is not an octal mode such as 0644"}
     ]
+
+
+SECRET = "bfGPBoiCARnF"
+
+
+def failing_for(bad: str, error: BaseException, content):
+    """The master cache's content, except that reading file `bad` raises error."""
+
+    def read(file, instance):
+        if file == bad:
+            raise error
+        return content(file, instance)
+
+    return read
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OverflowError(f"int too large to convert: {SECRET}"),
+        ValueError(f"Exceeds the limit (4300 digits) for integer string conversion: {SECRET}"),
+        MemoryError(),
+        RecursionError(SECRET),
+    ],
+)
+def test_an_unexpected_error_in_one_file_is_recorded_and_the_pass_goes_on(paths, error):
+    write_entity(paths.etc, "server", "odie", room="EN1018")
+    write_file(paths.etc, paths.master, "clock", "/etc/clock", {"default": (MOTD, True)})
+    write_file(
+        paths.etc,
+        paths.master,
+        "motd",
+        "/etc/motd",
+        {"default": (MOTD, True)},
+        script="echo reloaded",
+    )
+    content = failing_for("clock", error, offline_content(paths.master))
+    run = HostFiles(paths, MirrorSource(paths.etc), "odie", content).apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN1018.\n"
+    assert [(s.file, s.output) for s in run.scripts] == [("motd", "reloaded\n")]
+    assert run.errors == [
+        {
+            "file": "clock",
+            "instance": "default",
+            "message": f"unexpected {type(error).__name__}; the agent's log has the details",
+        }
+    ]
+    assert not (paths.root / "etc/clock").exists()
+
+
+def test_an_interrupt_still_stops_the_pass(paths):
+    write_entity(paths.etc, "server", "odie")
+    write_file(paths.etc, paths.master, "clock", "/etc/clock", {"default": ("x", False)})
+    content = failing_for("clock", KeyboardInterrupt(), offline_content(paths.master))
+    with pytest.raises(KeyboardInterrupt):
+        HostFiles(paths, MirrorSource(paths.etc), "odie", content).apply()
+
+
+@pytest.mark.parametrize("path", ["/../../../../var/x", "/etc/../../x", "/etc/../x"])
+def test_a_path_out_of_the_root_is_refused_for_its_file_alone(tmp_path, paths, path):
+    # The raw mirror: what the service layer refuses may still reach an agent.
+    write_appserver(paths, {"wren": "EN1"})
+    write_file(paths.etc, paths.master, "escape", path, {"default": ("x\n", False)})
+    write_file(paths.etc, paths.master, "issue", "/etc/issue", {"default": ("hi\n", False)})
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/issue").read_text() == "hi\n"
+    assert (paths.root / "diskless/rootfs/etc/issue").read_text() == "hi\n"
+    assert (paths.root / "diskless/rootfs/etc/motd").read_text() == "welcome to EN1.\n"
+    escapes = [e for e in run.errors if e["file"] == "escape"]
+    assert len(escapes) == 2 and run.errors == escapes  # its own copy and the clients' image
+    assert all("path" in e["message"] for e in escapes)
+    assert escapes[1]["message"].startswith("client image: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["etc", "root"]
+    assert not [p for p in paths.root.rglob("x") if p.is_file()]
+
+
+def test_a_script_that_cannot_start_is_recorded_and_the_other_scripts_run(paths, monkeypatch):
+    write_entity(paths.etc, "server", "odie")
+    write_file(paths.etc, paths.master, "a", "/etc/a", {"default": ("a\n", False)}, script="x")
+    write_file(paths.etc, paths.master, "b", "/etc/b", {"default": ("b\n", False)}, script="y")
+    real = run_script
+
+    def failing(command, file, installed, agent_paths):
+        if file == "a":
+            raise OSError("cannot fork")
+        return real(command, file, installed, agent_paths)
+
+    monkeypatch.setattr("workers.host.files.run_script", failing)
+    run = host_files(paths, "odie").apply()
+    assert [s.file for s in run.scripts] == ["b"]
+    assert run.errors == [{"file": "a", "message": "script: cannot fork"}]

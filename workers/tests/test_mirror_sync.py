@@ -100,3 +100,21 @@ def test_dot_names_never_reach_the_agents_own_files(tmp_path):
         mirror.remove_type(name)
     assert read_entity_file(tmp_path / "server" / "odie").values("room") == ["EN1"]
     assert (state / "installed.json").read_text() == "{}"
+
+
+def test_changes_applied_again_leave_the_mirror_as_it_was_and_are_named_again(tmp_path):
+    # A pass that did not finish pulls the same changes again: its files must be re-rendered.
+    write_entity(tmp_path, "server", "odie", cname=["mail", "www"])
+    write_entity(tmp_path, "server", "nermal", room="EN1")
+    mirror = LocalMirror(tmp_path, tmp_path / ".agent" / "last_seq")
+    changes = [
+        change("set", "server", "odie", "cname", 2, "web"),
+        change("delete", "server", "odie", "cname", 1),
+        change("delete_entity", "server", "nermal"),
+        change("delete_vardef", "server", variable="room"),
+    ]
+    first = mirror.apply(changes)
+    after_first = (tmp_path / "server" / "odie").read_bytes()
+    assert mirror.apply(changes) == first
+    assert (tmp_path / "server" / "odie").read_bytes() == after_first
+    assert first[0] == {("server", "odie"), ("server", "nermal"), ("server", "*")}
