@@ -31,5 +31,5 @@ def test_the_agent_runs_monitoring_as_a_plug_in(agent):
 
 
 def test_a_module_that_registers_no_host_side_is_refused(agent):
-    with pytest.raises(ImportError, match="workers.host.paths registers no host side"):
+    with pytest.raises(ImportError, match="workers.host.paths registers nothing"):
         host_sides(["workers.host.paths"], agent)
