@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "filemgr",
     "nms",
     "workers",
+    "imaging",
 ]
 
 MIDDLEWARE = [
