@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nms",
     "workers",
     "imaging",
+    "backups",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BackupsConfig(AppConfig):
+    """User and system backups (guide 4.4, 4.5): the backup status views and Retrieve Backup
+    Files; backupsync and bkupclean are its host programs (backups/host/)."""
+
+    name = "backups"
+    verbose_name = "Backups"

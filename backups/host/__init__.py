@@ -1,0 +1,8 @@
+"""Backups on a backup server: backupsync and bkupclean (guide 4.5). Plain data in, the API
+out: nothing here imports Django or the ORM.
+
+The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
+
+from workers.host.registry import register
+
+register(__name__, commands=[])
