@@ -6,6 +6,9 @@ import pytest
 from testing import factories
 from testing.clients import signed_in
 
+# The browser tests' fixtures (browser, page).
+pytest_plugins = ["testing.browser"]
+
 
 @pytest.fixture
 def standalone(db):

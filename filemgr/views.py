@@ -17,6 +17,7 @@ from entities.models import Entity, Value
 
 from .forms import InstanceEditForm, NewInstanceForm
 from .hosts import all_host_facts
+from .line_endings import as_file
 from .resolution import (
     FILE_TYPE,
     INSTANCE,
@@ -157,10 +158,11 @@ class InstanceView(LabnetView, View):
         form.is_valid()
         data = form.cleaned_data
         store = MasterStore()
+        content = as_file(data["content"], store.read(file, instance))
         output = error = ""
         if "preview" in request.POST:
             output, error = preview(
-                data["content"],
+                content.decode(),
                 data["template"],
                 data["preview_host"].strip(),
                 instance,
@@ -172,7 +174,7 @@ class InstanceView(LabnetView, View):
             commit = do_commit_instance(
                 entity,
                 instance,
-                data["content"].encode(),
+                content,
                 template=data["template"],
                 message=data["message"],
                 user=request.user,

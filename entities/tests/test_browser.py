@@ -2,75 +2,18 @@
 
 Each scenario saves a screenshot under test-output/browser/ to look at."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from entities import services
 from entities.models import Entity
 from entities.reading import entity_contents
 from testing import factories
+from testing.browser import shot, sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-# still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SHOTS = Path(settings.BASE_DIR) / "test-output" / "browser"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "pw-labnet"
-
-
-@pytest.fixture
-def browser(transactional_db):
-    """One chromium per test, started after the test database is set up (Playwright's
-    dispatcher must not run before Django restores the migrations' rows)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def sign_in(page, role: str) -> str:
-    user = factories.user(role)
-    page.goto("/accounts/login/?next=/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-    return user.username
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

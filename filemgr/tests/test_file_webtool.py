@@ -145,3 +145,20 @@ def test_group_members_get_their_rows_in_one_action_or_none(admin):
     assert entity_contents(nermal).tables["Config_Files_Table"] == [
         {"file_id": "motd", "file_group": "labs"}
     ]
+
+
+def test_a_commit_from_a_textarea_keeps_the_instances_line_endings(admin):
+    """A browser submits CRLF line breaks whatever the file holds."""
+    hosts.managed_file(
+        "hosts.allow", "/etc/hosts.allow", {"unix": ("a\nb\n", False), "dos": ("a\r\nb\r\n", False)}
+    )
+    for instance in ("unix", "dos", "new"):
+        answer = admin.post(
+            f"/files/hosts.allow/{instance}/",
+            {"content": "a\r\nc\r\n", "message": "c for b", "commit": "1"},
+        )
+        assert answer.status_code == 302
+    store = MasterStore()
+    assert store.read("hosts.allow", "unix") == b"a\nc\n"
+    assert store.read("hosts.allow", "dos") == b"a\r\nc\r\n"
+    assert store.read("hosts.allow", "new") == b"a\nc\n"
