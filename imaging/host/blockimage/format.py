@@ -1,0 +1,206 @@
+"""The image directory, format version 1 (docs/block-images.md): manifest.json, the used-block
+map, one BLAKE3 hash per used block, the compressed length of each used block, and the chunk
+files holding the blocks' zstd frames."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+from blake3 import blake3
+
+FORMAT = "labnet-blockimage"
+VERSION = 1
+HASH = "blake3"
+DIGEST_SIZE = 32
+MANIFEST = "manifest.json"
+USED_MAP = "used.map"
+HASHES = "hashes.b3"
+LENGTHS = "lengths.u32"
+CHUNK_BLOCKS = 4096  # used blocks per chunk file: 16 MiB of 4 KiB blocks before compression
+FILESYSTEMS = ("ext4", "fat", "ntfs")
+MAX_MANIFEST_BYTES = 64 * 1024
+MAX_IMAGE_BYTES = 16 * 2**40
+MIN_BLOCK, MAX_BLOCK = 512, 1024 * 1024
+
+
+class ImageError(Exception):
+    """An image, target or source that cannot be used; the message names it and the fault."""
+
+
+def chunk_name(number: int) -> str:
+    return f"chunks/{number:06d}.zst"
+
+
+def block_digest(data: bytes | memoryview) -> bytes:
+    return blake3(data).digest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What manifest.json holds (everything but the content hash, computed over it)."""
+
+    fs: str
+    size: int
+    block_size: int
+    blocks: int
+    used: int
+    image_hash: str
+    source: str = ""
+    created: str = ""
+    format: str = FORMAT
+    version: int = VERSION
+    hash: str = HASH
+    chunk_blocks: int = CHUNK_BLOCKS
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.used // self.chunk_blocks)
+
+    @property
+    def map_bytes(self) -> int:
+        return -(-self.blocks // 8)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A loaded, checked image: its manifest, used-block map, hashes and frame lengths."""
+
+    manifest: Manifest
+    used_map: bytes
+    hashes: bytes
+    lengths: array
+    content_hash: str
+
+    def frame_offsets(self) -> array:
+        """Each used block's frame offset inside its chunk file."""
+        offsets = array("Q", bytes(8 * len(self.lengths)))
+        per_chunk = self.manifest.chunk_blocks
+        position = 0
+        for ordinal, length in enumerate(self.lengths):
+            if ordinal % per_chunk == 0:
+                position = 0
+            offsets[ordinal] = position
+            position += length
+        return offsets
+
+
+def content_hash(manifest: Manifest, used_map: bytes, hashes: bytes, lengths: bytes) -> str:
+    """BLAKE3 over the canonical manifest and the three binary files, so a change to any of
+    them (a truncated copy, an edited header) is refused before anything is written."""
+    hasher = blake3(json.dumps(asdict(manifest), sort_keys=True).encode())
+    for part in (used_map, hashes, lengths):
+        hasher.update(len(part).to_bytes(8, "little"))
+        hasher.update(part)
+    return hasher.hexdigest()
+
+
+def manifest_json(manifest: Manifest, digest: str) -> bytes:
+    return (json.dumps({**asdict(manifest), "content_hash": digest}, indent=2) + "\n").encode()
+
+
+class Reader(Protocol):
+    """Where an image is read from: a directory or an HTTP(S) URL (source.py)."""
+
+    def read(self, name: str, limit: int) -> bytes: ...
+
+    def read_range(self, name: str, start: int, end: int) -> bytes: ...
+
+    def describe(self) -> str: ...
+
+
+def _parse_manifest(raw: bytes, where: str) -> tuple[Manifest, str]:
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ImageError(f"{where}: manifest.json is not JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ImageError(f"{where}: manifest.json is not a {FORMAT} manifest")
+    if data.get("version") != VERSION:
+        raise ImageError(
+            f"{where}: manifest version {data.get('version')!r} is not one this program "
+            f"reads (version {VERSION})"
+        )
+    digest = data.pop("content_hash", None)
+    try:
+        manifest = Manifest(**data)
+    except TypeError as exc:
+        raise ImageError(f"{where}: manifest.json has unknown or missing fields ({exc})") from None
+    _check_bounds(manifest, where)
+    if not isinstance(digest, str):
+        raise ImageError(f"{where}: manifest.json has no content_hash")
+    return manifest, digest
+
+
+def _check_bounds(m: Manifest, where: str) -> None:
+    ints = (m.size, m.block_size, m.blocks, m.used, m.chunk_blocks)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in ints):
+        raise ImageError(f"{where}: manifest sizes must be integers")
+    problems = []
+    if m.fs not in FILESYSTEMS:
+        problems.append(f"filesystem {m.fs!r} is not one of {', '.join(FILESYSTEMS)}")
+    if m.hash != HASH:
+        problems.append(f"hash {m.hash!r} is not {HASH}")
+    if not (MIN_BLOCK <= m.block_size <= MAX_BLOCK) or m.block_size & (m.block_size - 1):
+        problems.append(f"block_size {m.block_size} is not a power of two in 512..1 MiB")
+    elif not (0 < m.size <= MAX_IMAGE_BYTES):
+        problems.append(f"size {m.size} is outside 1 byte..16 TiB")
+    elif m.blocks != -(-m.size // m.block_size):
+        problems.append(f"blocks {m.blocks} does not match size / block_size")
+    if not (0 <= m.used <= m.blocks):
+        problems.append(f"used {m.used} is outside 0..blocks")
+    if not (1 <= m.chunk_blocks <= 1 << 20):
+        problems.append(f"chunk_blocks {m.chunk_blocks} is outside 1..1048576")
+    if problems:
+        raise ImageError(f"{where}: manifest.json: " + "; ".join(problems))
+
+
+def load(reader: Reader) -> Image:
+    """Read and check an image's manifest and binary files; refuse anything inconsistent."""
+    where = reader.describe()
+    manifest, digest = _parse_manifest(reader.read(MANIFEST, MAX_MANIFEST_BYTES), where)
+    used_map = _exact(reader, USED_MAP, manifest.map_bytes)
+    hashes = _exact(reader, HASHES, manifest.used * DIGEST_SIZE)
+    raw_lengths = _exact(reader, LENGTHS, manifest.used * 4)
+    if content_hash(manifest, used_map, hashes, raw_lengths) != digest:
+        raise ImageError(f"{where}: the manifest's content hash does not match its files")
+    if sum(bin(byte).count("1") for byte in used_map) != manifest.used:
+        raise ImageError(f"{where}: {USED_MAP} does not mark {manifest.used} blocks")
+    if blake3(hashes).hexdigest() != manifest.image_hash:
+        raise ImageError(f"{where}: the image hash does not match {HASHES}")
+    lengths = array("I")
+    lengths.frombytes(raw_lengths)
+    if array("I").itemsize != 4 or any(not 0 < n <= manifest.block_size for n in lengths):
+        raise ImageError(f"{where}: {LENGTHS} holds a length outside 1..block_size")
+    return Image(manifest, used_map, hashes, lengths, digest)
+
+
+def _exact(reader: Reader, name: str, size: int) -> bytes:
+    data = reader.read(name, size)
+    if len(data) != size:
+        raise ImageError(f"{reader.describe()}: {name} is {len(data)} bytes, expected {size}")
+    return data
+
+
+def used_runs(used_map: bytes, blocks: int) -> list[tuple[int, int]]:
+    """The used blocks as (first block, count) runs, in order."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for index, byte in enumerate(used_map):
+        if byte in (0, 0xFF) and (start < 0) == (byte == 0):
+            continue  # the whole byte continues the current state
+        for bit in range(8):
+            block = index * 8 + bit
+            if block >= blocks:
+                break
+            if byte >> bit & 1:
+                if start < 0:
+                    start = block
+            elif start >= 0:
+                runs.append((start, block - start))
+                start = -1
+    if start >= 0:
+        runs.append((start, blocks - start))
+    return runs
