@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("filemgr.api.urls")),
     path("api/v1/", include("nms.api.urls")),
+    path("api/v1/", include("backups.api.urls")),
+    path("api/v1/", include("imaging.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("nms/", include("nms.urls")),

@@ -256,6 +256,19 @@ MATRIX = [
     Row("GET", "/api/v1/mirror/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/files/motd/default_server/content/", (401, 200, 200, 200, 200)),
     Row("POST", "/api/v1/nms/hosts/odie/reports/", (401, 403, 403, 403, 201), NMS_REPORT),
+    # lnrsync's rs_date: only the source host's token, only rows naming it (odie has none).
+    Row(
+        "POST",
+        "/api/v1/imaging/rsync/odie/done/",
+        (401, 403, 403, 403, 400),
+        {"server": "nermal", "dst": "/diskless"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/imaging/rsync/nermal/done/",
+        (401, 403, 403, 403, 403),
+        {"server": "odie", "dst": "/diskless"},
+    ),
     Row("POST", "/api/v1/nms/hosts/nermal/reports/", (401, 403, 403, 403, 403), NMS_REPORT),
 ]
 

@@ -1,0 +1,94 @@
+"""The writers of replication: a finished sync's rs_date, a move in the tree (prune and
+splice), rs_sync on and off. Each is one batch through entities.services, so the change log
+shows it and can revert it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from entities import services as entity_services
+from entities.models import Entity
+from entities.reading import entity_contents
+
+from .replication import (
+    DATE_FORMAT,
+    NO,
+    RSYNC_TABLE,
+    SERVER_TYPE,
+    YES,
+    Node,
+    RsyncRow,
+    TreeError,
+    moved_rows,
+)
+from .rsync_config import configuration
+
+
+def _server(name: str) -> Entity:
+    entity = Entity.objects.filter(entity_type__name=SERVER_TYPE, name=name).first()
+    if entity is None:
+        raise ValidationError(f"{name!r} is not a server")
+    return entity
+
+
+def _rsync_rows(entity: Entity) -> list[dict[str, str]]:
+    return [
+        dict(row) for row in entity_contents(entity, show_secrets=True).tables.get(RSYNC_TABLE, [])
+    ]
+
+
+def do_record_rsync(source: str, server: str, dst: str, *, user: object = None) -> str:
+    """Set rs_date, to now, of server's Rsync row copying from source to dst: what lnrsync on
+    source reports after a successful sync. Returns the date written."""
+    entity = _server(server)
+    rows = _rsync_rows(entity)
+    for row in rows:
+        if row.get("rs_dst") == dst and row.get("rs_host") == source:
+            row["rs_date"] = timezone.localtime().strftime(DATE_FORMAT)
+            entity_services.do_set_values(entity, tables={RSYNC_TABLE: rows}, user=user)
+            return row["rs_date"]
+    raise ValidationError(f"{server} has no Rsync row copying from {source} to {dst}")
+
+
+def do_set_rsync_sync(server: str, row: int, sync: bool, *, user: object = None) -> None:
+    """Turn syncing of one Rsync row on or off."""
+    entity = _server(server)
+    rows = _rsync_rows(entity)
+    if not 1 <= row <= len(rows):
+        raise ValidationError(f"{server} has no Rsync row {row}")
+    rows[row - 1]["rs_sync"] = YES if sync else NO
+    entity_services.do_set_values(entity, tables={RSYNC_TABLE: rows}, user=user)
+
+
+def do_move_rows(
+    moving: Collection[tuple[str, int]], image: str, parent: tuple[str, str], *, user: object = None
+) -> list[RsyncRow]:
+    """Prune and splice: the rows `moving` (server, row number) and their branches draw from
+    parent's (server, path) copy of image from now on, all in one batch. Refused, with nothing
+    written, when the trees would then have a problem (a cycle)."""
+    config = configuration()
+    derivation = config.derive()
+    tree = derivation.trees.get(image)
+    node = next((n for n in tree.nodes() if (n.server, n.path) == parent), None) if tree else None
+    if not moving:
+        raise ValidationError("pick at least one server to move")
+    try:
+        moved = moved_rows(derivation, moving, image, node or Node(*parent))
+        after = config.with_rows(moved).derive()
+    except TreeError as refused:
+        raise ValidationError(refused.problems) from None
+    if new := [p for p in after.problems if p not in derivation.problems]:
+        raise ValidationError(new)
+    edits = {}
+    for server in sorted({r.server for r in moved}):
+        entity = _server(server)
+        rows = _rsync_rows(entity)
+        for r in moved:
+            if r.server == server:
+                rows[r.row - 1].update(rs_host=r.host, rs_src=r.src)
+        edits[entity] = ({}, {RSYNC_TABLE: rows})
+    entity_services.do_set_many(edits, user=user)
+    return moved
