@@ -31,3 +31,13 @@ class ChangeAction(models.TextChoices):
     DELETE_TYPE = "delete_type", "Entity type deleted"
     SET_VARDEF = "set_vardef", "Variable definition saved"
     DELETE_VARDEF = "delete_vardef", "Variable definition deleted"
+
+
+# What a revert (entities.history) can undo: values and entities. A definition's or a
+# type's change is not offered one.
+REVERTIBLE_ACTIONS = (
+    ChangeAction.SET,
+    ChangeAction.DELETE,
+    ChangeAction.CREATE_ENTITY,
+    ChangeAction.DELETE_ENTITY,
+)

@@ -254,7 +254,8 @@ class VariableDefinitionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["name"].disabled = True
-            self.initial["enum_values"] = "\n".join(self.instance.enum_values)
+        # One value a line, not the list's repr ('[]' for a new definition).
+        self.initial["enum_values"] = "\n".join(self.instance.enum_values)
 
     def clean_enum_values(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["enum_values"].splitlines() if line]

@@ -15,11 +15,10 @@ from django.db.models import Q
 from core.rows import rows_of, value_lists
 
 from . import services
-from .choices import ChangeAction
+from .choices import REVERTIBLE_ACTIONS, ChangeAction
 from .models import Change, Entity, EntityType, Value, VariableDefinition
 
 VALUE_ACTIONS = (ChangeAction.SET, ChangeAction.DELETE)
-REVERTIBLE = (*VALUE_ACTIONS, ChangeAction.CREATE_ENTITY, ChangeAction.DELETE_ENTITY)
 
 Key = tuple[str, str]
 
@@ -89,7 +88,7 @@ def revert_steps(changes: Sequence[Change]) -> list[RevertStep]:
 
 
 def _refuse_unrevertible(changes: Sequence[Change]) -> None:
-    refused = [c for c in changes if c.action not in REVERTIBLE]
+    refused = [c for c in changes if c.action not in REVERTIBLE_ACTIONS]
     if type_deleted := next((c for c in refused if c.action == ChangeAction.DELETE_TYPE), None):
         raise ValidationError(
             f"Change #{type_deleted.seq} deleted the entity type {type_deleted.entity_type!r} "

@@ -6,7 +6,7 @@ Nothing outside entities.services writes these models' configuration rows."""
 from django.db import models
 from django.urls import reverse
 
-from .choices import ChangeAction, EnumerationKind, Widget
+from .choices import REVERTIBLE_ACTIONS, ChangeAction, EnumerationKind, Widget
 
 NAME_HELP = "Letters, digits, '.', '_', '@', '-' and '+'; no '/' since it names a mirror file."
 
@@ -177,3 +177,8 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.entity_type}/{self.entity} {self.variable}"
+
+    @property
+    def revertible(self) -> bool:
+        """Whether a revert can undo this change (a value's or an entity's)."""
+        return self.action in REVERTIBLE_ACTIONS

@@ -518,6 +518,19 @@ def check_definition(definition: VariableDefinition) -> list[str]:
     return errors
 
 
+def do_add_variable(
+    entity_type: EntityType, name: str, *, user: object = None, **fields: object
+) -> VariableDefinition:
+    """A new variable definition (Add Variable); refused when the type has one of that name,
+    which do_save_variable would change instead."""
+    with change_batch(user):
+        if VariableDefinition.objects.filter(entity_type=entity_type, name=name).exists():
+            raise ValidationError(
+                {"name": [f"{entity_type.name} already has a variable named {name!r}"]}
+            )
+        return do_save_variable(entity_type, name, user=user, **fields)
+
+
 def do_save_variable(
     entity_type: EntityType, name: str, *, user: object = None, **fields: object
 ) -> VariableDefinition:

@@ -95,10 +95,8 @@ class VariableList(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         name = fields.pop("name")
-        if entity_type.variables.filter(name=name).exists():
-            raise APIValidationError({"name": [f"variable {type}.{name} already exists"]})
         try:
-            definition = services.do_save_variable(entity_type, name, user=request.user, **fields)
+            definition = services.do_add_variable(entity_type, name, user=request.user, **fields)
         except ValidationError as exc:
             raise api_refusal(exc) from None
         return Response(self.get_serializer(definition).data, status=status.HTTP_201_CREATED)

@@ -203,3 +203,21 @@ def test_a_deleted_entity_comes_back_with_its_values_by_a_revert(page, discovery
     shot(page, "delete-3-after-revert")
     after = values_of(Entity.objects.get(name="discovery"))
     assert after.values == before.values and after.tables == before.tables
+
+
+def test_add_variable_refuses_an_existing_name(page, standalone):
+    services.do_save_variable(standalone, "room", regex="EN[0-9]{4}", tooltip="Building and room")
+    sign_in(page, "admin")
+    page.goto("/variables/standalone/add/")
+    assert page.input_value("textarea[name=enum_values]") == ""
+    page.fill("input[name=name]", "room")
+    page.click("button:has-text('Save Variable')")
+    error = page.locator(".form-row.has-error .field-error")
+    assert error.inner_text() == "standalone already has a variable named 'room'"
+    shot(page, "variable-1-existing-name-refused")
+    room = standalone.variables.get(name="room")
+    assert (room.regex, room.tooltip, room.display_order) == ("EN[0-9]{4}", "Building and room", 5)
+    page.goto("/changes/")
+    saved = page.locator("table.changes tbody tr", has_text="Variable definition saved").first
+    assert "room" in saved.inner_text()
+    assert saved.locator("a:has-text('Revert')").count() == 0

@@ -592,3 +592,47 @@ def test_values_with_spaces_are_not_rewritten_by_an_unrelated_submit(discovery):
     )
     changed = set(Change.objects.filter(seq__gt=last).values_list("variable", flat=True))
     assert changed == {"room"}
+
+
+def test_add_variable_refuses_an_existing_name_and_changes_nothing(standalone):
+    room = standalone.variables.get(name="room")
+    services.do_save_variable(standalone, "room", regex="EN[0-9]{4}", tooltip="Building and room")
+    before = Change.objects.count()
+    refused = signed_in("admin").post(
+        "/variables/standalone/add/",
+        {"name": "room", "widget": "input", "display_order": "0", "enumeration": ""},
+    )
+    assert refused.status_code == 400
+    assert "standalone already has a variable named &#x27;room&#x27;" in refused.content.decode()
+    room.refresh_from_db()
+    assert (room.regex, room.tooltip, room.display_order) == ("EN[0-9]{4}", "Building and room", 5)
+    assert Change.objects.count() == before
+
+
+def test_add_variable_starts_with_no_enumerated_values(standalone):
+    client = signed_in("admin")
+    form = client.get("/variables/standalone/add/").content.decode()
+    assert re.search(r'<textarea name="enum_values"[^>]*>\s*</textarea>', form)
+    added = client.post(
+        "/variables/standalone/add/",
+        {
+            "name": "os",
+            "widget": "input",
+            "display_order": "0",
+            "enumeration": "",
+            "enum_values": "",
+        },
+    )
+    assert added.status_code == 302
+    assert VariableDefinition.objects.get(name="os").enum_values == []
+
+
+def test_change_log_offers_a_revert_only_where_one_can_be_done(discovery, standalone):
+    services.do_save_variable(standalone, "room", tooltip="Building and room")
+    services.do_set_values(discovery, {"room": ["EN2036"]})
+    log = signed_in("editor").get("/changes/").content.decode()
+    rows = re.findall(r"<tr>.*?</tr>", log, re.S)
+    definition = next(r for r in rows if "Variable definition saved" in r)
+    value = next(r for r in rows if "Value set" in r and "EN2036" in r)
+    assert "Revert" not in definition
+    assert "Revert change" in value

@@ -73,8 +73,10 @@ class VariableEditView(PermissionView, EntityTypeMixin, View):
         form = VariableDefinitionForm(request.POST, instance=definition)
         if not form.is_valid():
             return self.show(form, status=400)
+        # Add Variable makes a new definition; editing one changes it.
+        save = services.do_save_variable if name else services.do_add_variable
         try:
-            services.do_save_variable(
+            save(
                 self.get_entity_type(),
                 name or form.cleaned_data["name"],
                 user=request.user,
