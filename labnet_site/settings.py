@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "workers",
     "imaging",
     "backups",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LABNET_LOG_LEVEL", "INFO")},
 }
+
+# The Labnet LDAP directory (accounts app, docs/accounts.md): unset, the account webtool says
+# so and sign-on uses local users only.
+LABNET_LDAP_URL = os.environ.get("LABNET_LDAP_URL", "")
+LABNET_LDAP_BASE = os.environ.get("LABNET_LDAP_BASE", "dc=labnet,dc=example")
+LABNET_LDAP_BIND_DN = os.environ.get("LABNET_LDAP_BIND_DN", "")  # default cn=webtool,ou=system
+LABNET_LDAP_BIND_PASSWORD = os.environ.get("LABNET_LDAP_BIND_PASSWORD", "")
+LABNET_LDAP_HOME_ROOT = os.environ.get("LABNET_LDAP_HOME_ROOT", "/home")
+LABNET_LDAP_SAMBA_DOMAIN_SID = os.environ.get("LABNET_LDAP_SAMBA_DOMAIN_SID", "S-1-5-21-0-0-0")
+LABNET_CAMPUS_LDAP_URL = os.environ.get("LABNET_CAMPUS_LDAP_URL", "")
+LABNET_CAMPUS_LDAP_BASE = os.environ.get("LABNET_CAMPUS_LDAP_BASE", "")
+LABNET_CAMPUS_LDAP_BIND_DN = os.environ.get("LABNET_CAMPUS_LDAP_BIND_DN", "")
+LABNET_CAMPUS_LDAP_BIND_PASSWORD = os.environ.get("LABNET_CAMPUS_LDAP_BIND_PASSWORD", "")
+LABNET_LDAPSYNC_ATTRIBUTES = os.environ.get(
+    "LABNET_LDAPSYNC_ATTRIBUTES", "givenName,sn,cn,mail,employeeType"
+).split(",")
+LABNET_ACCOUNT_GRACE_DAYS = int(os.environ.get("LABNET_ACCOUNT_GRACE_DAYS", "30"))
+LABNET_ACCOUNT_WARN_DAYS = int(os.environ.get("LABNET_ACCOUNT_WARN_DAYS", "7"))
 
 # Mail for monitoring notifications.
 EMAIL_HOST = os.environ.get("LABNET_EMAIL_HOST", "localhost")
