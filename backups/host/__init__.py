@@ -5,4 +5,6 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-register(__name__, commands=[])
+from .commands import COMMANDS
+
+register(__name__, commands=COMMANDS)
