@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nms",
     "workers",
     "imaging",
+    "printing",
     "backups",
     "accounts",
 ]

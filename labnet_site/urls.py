@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/v1/", include("workers.api.urls")),
     path("api/v1/", include("filemgr.api.urls")),
     path("api/v1/", include("nms.api.urls")),
+    path("api/v1/", include("printing.api.urls")),
     path("api/v1/", include("backups.api.urls")),
     path("api/v1/", include("imaging.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,57 @@
+"""The print servers' accounting backend talks to these with its host's token: charge a job
+before it prints, then say how it ended."""
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from core.api import IsTheHostAgent
+from core.params import MAX_INTEGER
+from core.refusals import refusal_text
+
+from .. import services
+from .serializers import ChargeRequestSerializer, ChargeSerializer, FinishSerializer
+
+
+class ChargeJob(GenericAPIView):
+    """201 with the charge; 402 with the reason when the user's balance is short, 400 for
+    a printer this host does not serve."""
+
+    serializer_class = ChargeRequestSerializer
+    permission_classes = [IsTheHostAgent]
+
+    @extend_schema(responses={201: ChargeSerializer})
+    def post(self, request, host: str):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job, left = services.do_charge_job(host, serializer.validated_data)
+        except services.InsufficientCredit as refusal:
+            return Response(
+                {"detail": refusal_text(refusal)}, status=status.HTTP_402_PAYMENT_REQUIRED
+            )
+        except ValidationError as refusal:
+            return Response({"detail": refusal_text(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        answer = ChargeSerializer({"id": job.pk, "cost": job.cost, "balance": left})
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+
+
+class FinishJob(GenericAPIView):
+    serializer_class = FinishSerializer
+    permission_classes = [IsTheHostAgent]
+
+    @extend_schema(responses={200: None})
+    def post(self, request, host: str, job: int):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if job > MAX_INTEGER:
+            return Response({"detail": "No such job."}, status=status.HTTP_404_NOT_FOUND)
+        try:
+            finished = services.do_finish_job(
+                host, job, serializer.validated_data["status"] == "printed"
+            )
+        except ValidationError as refusal:
+            return Response({"detail": refusal_text(refusal)}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"id": finished.pk, "status": finished.status})

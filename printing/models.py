@@ -1,0 +1,106 @@
+"""Cost recovery: each user's print account, the jobs charged to it, and its ledger. The
+balance is the sum of the ledger's entries, never a stored number, so every change of it has
+its entry (who, when, why).
+
+Nothing outside printing.services writes these models."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+from .choices import EntryKind, JobStatus
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class PrintAccount(models.Model):
+    """The print account of one user, by the user name CUPS gives the job (the Labnet
+    account name, the same as the web tool's)."""
+
+    username = models.CharField(max_length=150, help_text="The user's account name.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["username"]
+        permissions = [("manage_printing", "Can add credit, refund jobs and read print reports")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["username"],
+                name="unique_print_account_username",
+                violation_error_message="This user already has a print account.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class PrintJob(models.Model):
+    """One job a print server's accounting backend counted and charged before printing it."""
+
+    account = models.ForeignKey(PrintAccount, on_delete=models.PROTECT, related_name="jobs")
+    host = models.CharField(max_length=128, help_text="The print server that spooled it.")
+    printer = models.CharField(max_length=127, help_text="The printer entity (CUPS queue).")
+    department = models.CharField(
+        max_length=128, blank=True, help_text="The printer's dept when the job was charged."
+    )
+    cups_job = models.PositiveIntegerField(help_text="The job's id on the print server.")
+    title = models.CharField(max_length=255, blank=True)
+    pages = models.PositiveIntegerField(help_text="Pages of one copy, as counted.")
+    copies = models.PositiveIntegerField()
+    color = models.BooleanField()
+    duplex = models.BooleanField()
+    width_mm = models.FloatField()
+    height_mm = models.FloatField()
+    cost = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, db_index=True)
+    submitted = models.DateTimeField(db_index=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted", "-id"]
+        indexes = [
+            models.Index(fields=["host", "printer", "cups_job"], name="print_job_on_server"),
+            models.Index(fields=["account", "-submitted"], name="print_job_account_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.printer}-{self.cups_job} {self.account_id}"
+
+    @property
+    def impressions(self) -> int:
+        return self.pages * self.copies
+
+
+class LedgerEntry(models.Model):
+    """One change of an account's balance: credit added, a job charged, a job refunded."""
+
+    account = models.ForeignKey(PrintAccount, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=6, choices=EntryKind.choices)
+    amount = models.DecimalField(**MONEY, help_text="Added to the balance (a charge is negative).")
+    job = models.ForeignKey(
+        PrintJob, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    by = models.CharField(max_length=150, help_text="Who made it: a user or a print server.")
+    note = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "kind"],
+                condition=Q(job__isnull=False),
+                name="one_entry_of_a_kind_per_job",
+                violation_error_message="This job was already charged or refunded.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(amount=Decimal("0")),
+                name="ledger_entry_not_zero",
+                violation_error_message="A ledger entry moves some money.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.amount}"

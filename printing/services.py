@@ -1,0 +1,170 @@
+"""The only writers of printing's models: charge a job before it prints, finish it, add
+credit, refund. Each is one transaction; a refusal is a ValidationError whose message the
+user reads (on the web page, or as the job's state message on the print server)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.permissions import MANAGE_PRINTING, require
+from entities.models import Value
+
+from .choices import EntryKind, JobStatus
+from .models import LedgerEntry, PrintAccount, PrintJob
+from .pricing import BadPrice, job_cost
+
+PRINTER_TYPE = "printer"
+MAX_CREDIT = Decimal("10000")
+
+
+class InsufficientCredit(ValidationError):
+    """The job costs more than the user's balance: nothing was charged."""
+
+
+def printer_values(printer: str) -> dict[str, list[str]] | None:
+    """The printer entity's values by variable (one query); None when there is no such
+    printer."""
+    rows = (
+        Value.objects.filter(entity__entity_type__name=PRINTER_TYPE, entity__name=printer)
+        .order_by("variable__name", "indx")
+        .values_list("variable__name", "value")
+    )
+    values: dict[str, list[str]] = {}
+    for variable, text in rows:
+        values.setdefault(variable, []).append(text)
+    return values or None
+
+
+def balance(account: PrintAccount | None) -> Decimal:
+    if account is None:
+        return Decimal("0.00")
+    total = LedgerEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def _locked_account(username: str) -> PrintAccount:
+    """The user's account, made on first use, locked for the rest of the transaction so two
+    jobs of one user are checked and debited one after the other."""
+    PrintAccount.objects.get_or_create(username=username)
+    return PrintAccount.objects.select_for_update().get(username=username)
+
+
+def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
+    """Price a job a print server is about to print and debit the user, or refuse it.
+
+    job holds printer, job_id, user, title, pages, copies, color, duplex, width_mm, height_mm.
+    The same job asked again while it prints (CUPS retried it) is not charged twice. Returns
+    the job and the balance left."""
+    printer = job["printer"]
+    values = printer_values(printer)
+    if values is None:
+        raise ValidationError(f"printer {printer!r} is not a Labnet printer.")
+    if (values.get("server") or [""])[0] != host:
+        raise ValidationError(f"printer {printer!r} is not served by {host}.")
+    try:
+        cost = job_cost(
+            printer,
+            values,
+            **{k: job[k] for k in ("pages", "copies", "color", "duplex", "width_mm", "height_mm")},
+        )
+    except BadPrice as exc:
+        raise ValidationError(str(exc)) from None
+    with transaction.atomic():
+        account = _locked_account(job["user"])
+        again = PrintJob.objects.filter(
+            account=account,
+            host=host,
+            printer=printer,
+            cups_job=job["job_id"],
+            status=JobStatus.CHARGED,
+        ).first()
+        if again is not None:
+            return again, balance(account)
+        left = balance(account)
+        if cost > left:
+            raise InsufficientCredit(
+                f"{job['user']}: this job costs ${cost} and your print balance is ${left}; "
+                "add credit and print again."
+            )
+        charged = PrintJob.objects.create(
+            account=account,
+            host=host,
+            printer=printer,
+            department=(values.get("dept") or [""])[0],
+            cups_job=job["job_id"],
+            title=job["title"],
+            pages=job["pages"],
+            copies=job["copies"],
+            color=job["color"],
+            duplex=job["duplex"],
+            width_mm=job["width_mm"],
+            height_mm=job["height_mm"],
+            cost=cost,
+            status=JobStatus.CHARGED,
+            submitted=timezone.now(),
+        )
+        if cost:
+            LedgerEntry.objects.create(
+                account=account, kind=EntryKind.CHARGE, amount=-cost, job=charged, by=host
+            )
+    return charged, left - cost
+
+
+def _refund(job: PrintJob, by: str, note: str) -> None:
+    if job.cost:
+        LedgerEntry.objects.create(
+            account=job.account, kind=EntryKind.REFUND, amount=job.cost, job=job, by=by, note=note
+        )
+
+
+def do_finish_job(host: str, job_id: int, printed: bool) -> PrintJob:
+    """The print server's word on a charged job: printed, or failed (refunded at once)."""
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().filter(pk=job_id, host=host).first()
+        if job is None:
+            raise ValidationError(f"{host} has no print job {job_id}.")
+        if job.status != JobStatus.CHARGED:
+            return job  # a report sent again from the agent's outbox
+        job.status = JobStatus.PRINTED if printed else JobStatus.FAILED
+        job.finished = timezone.now()
+        job.save(update_fields=["status", "finished"])
+        if not printed:
+            _refund(job, host, "the job failed to print")
+    return job
+
+
+def do_refund_job(job: PrintJob, note: str, *, user: object) -> PrintJob:
+    """An administrator gives a printed job's cost back (a jam, a bad print)."""
+    require(user, MANAGE_PRINTING)
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != JobStatus.PRINTED:
+            raise ValidationError(
+                f"Job {job.printer}-{job.cups_job} is {job.get_status_display()}: "
+                "only a printed job is refunded."
+            )
+        job.status = JobStatus.REFUNDED
+        job.save(update_fields=["status"])
+        _refund(job, str(user), note)
+    return job
+
+
+def do_add_credit(username: str, amount: Decimal, note: str, *, user: object) -> LedgerEntry:
+    """Credit (or, negative, a correction) added to a user's balance by an administrator."""
+    require(user, MANAGE_PRINTING)
+    if not amount or abs(amount) > MAX_CREDIT:
+        raise ValidationError(
+            {"amount": f"Give an amount from -{MAX_CREDIT} to {MAX_CREDIT}, not 0."}
+        )
+    with transaction.atomic():
+        account = _locked_account(username)
+        if amount < 0 and balance(account) + amount < 0:
+            raise ValidationError({"amount": f"{username}'s balance would fall below $0.00."})
+        return LedgerEntry.objects.create(
+            account=account, kind=EntryKind.CREDIT, amount=amount, by=str(user), note=note
+        )
