@@ -1,0 +1,206 @@
+"""lnrsync (guide 3.1): on a distribution server, push each image copy it holds to the servers
+whose Rsync rows name it as rs_host, with rsync -aSx --delete over ssh.
+
+    python -m workers.host lnrsync HOST [--dry-run] [--only SERVER] [--bwlimit KBPS]
+
+The trees come from the XML mirror (imaging.replication). A destination is synced only when
+its row's rs_sync is yes and HOST's own copy is newer than the destination's (rs_date), so one
+night's copies flow down the tree. A finished sync sets that row's rs_date through HOST's
+token; a failed one leaves it and is reported with rsync's exit status and last lines."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from entities.mirror import MirrorEntity, MirrorError, iter_mirror
+from workers.host.client import ApiClient, ApiError, ApiUnavailable
+from workers.host.paths import under
+from workers.host.registry import Command
+from workers.host.settings import add_agent_arguments, local_from, settings_from
+
+from ..replication import (
+    IMAGE_TYPE,
+    SERVER_TYPE,
+    Derivation,
+    Image,
+    Node,
+    derive,
+    image_from_values,
+    rows_from_values,
+)
+from .excludes import filter_rules, managed_paths
+
+RSYNC = "rsync"
+RSYNC_OPTIONS = ["-aSx", "--delete", "--stats", "--timeout=600"]
+MAX_BWLIMIT = 10_000_000  # KB/s: far above any link, far below what rsync's parser takes
+LAST_LINES = 5
+_SENT = re.compile(r"^Total bytes sent: ([\d,.]+)", re.MULTILINE)
+
+
+@dataclass
+class Sync:
+    """One destination of HOST: the image, HOST's copy (parent) and the destination's."""
+
+    image: Image
+    parent: Node
+    node: Node
+
+    @property
+    def where(self) -> str:
+        return f"{self.node.server}:{self.node.path} ({self.image.name})"
+
+
+def read_mirror(etc: Path) -> tuple[Derivation, dict[tuple[str, str], dict[str, list[str]]]]:
+    """The trees, and every entity's values by (type, name), from the mirror."""
+    entities = {
+        (item.entity_type, item.name): {v: item.values(v) for v in item.variables}
+        for item in iter_mirror(etc)
+        if isinstance(item, MirrorEntity)
+    }
+    servers = {name for kind, name in entities if kind == SERVER_TYPE}
+    images = [image_from_values(n, v) for (k, n), v in entities.items() if k == IMAGE_TYPE]
+    rows = [
+        row
+        for (kind, name), values in entities.items()
+        if kind == SERVER_TYPE
+        for row in rows_from_values(name, values)
+    ]
+    return derive(images, rows, servers), entities
+
+
+def syncs_from(derivation: Derivation, host: str) -> list[Sync]:
+    """Every row drawing from a copy that host holds, by destination server and path."""
+    found = [
+        Sync(tree.image, parent, child)
+        for tree in derivation.trees.values()
+        for _, parent in tree.root.walk()
+        if parent.server == host
+        for child in parent.children
+    ]
+    return sorted(found, key=lambda s: (s.node.server, s.node.path))
+
+
+def _last_lines(text: str) -> str:
+    return " | ".join(text.strip().splitlines()[-LAST_LINES:])
+
+
+def rsync_command(sync: Sync, args: argparse.Namespace, root: Path, merge_file: Path) -> list[str]:
+    source = f"{under(root, sync.parent.path)}/"
+    target = sync.node.path
+    if args.peer_roots:
+        target = str(under(Path(args.peer_roots) / sync.node.server, target))
+    ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
+    if args.ssh_config:
+        ssh += ["-F", args.ssh_config]
+    command = [RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge_file}", "-e", shlex.join(ssh)]
+    if args.bwlimit:
+        command.append(f"--bwlimit={args.bwlimit}")
+    if args.dry_run:
+        command.append("--dry-run")
+    return [*command, source, f"{sync.node.server}:{target.rstrip('/')}/"]
+
+
+def run_sync(sync: Sync, args, root: Path, entities, api: ApiClient | None, host: str) -> bool:
+    """One destination: wait, skip, or sync and record; prints one line. False on failure."""
+    row = sync.node.row
+    assert row is not None
+    if not row.sync:
+        print(f"{sync.where}: skipped, rs_sync is no ({row.label})")
+        return True
+    if sync.parent.date <= row.date:
+        print(
+            f"{sync.where}: waiting, {host}'s copy ({sync.parent.date}) is not newer than "
+            f"{row.server}'s ({row.date})"
+        )
+        return True
+    rules = filter_rules(sync.image, row.dst, managed_paths(row.server, entities))
+    with tempfile.NamedTemporaryFile("w", prefix="lnrsync-", suffix=".rules") as merge:
+        merge.write("".join(f"{rule}\n" for rule in rules))
+        merge.flush()
+        command = rsync_command(sync, args, root, Path(merge.name))
+        start = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        seconds = time.monotonic() - start
+    if done.returncode != 0:
+        print(
+            f"{sync.where}: FAILED, rsync exited {done.returncode}: "
+            f"{_last_lines(done.stderr or done.stdout)}; rs_date left at {row.date}",
+            file=sys.stderr,
+        )
+        return False
+    sent = _SENT.search(done.stdout)
+    figures = f"{sent.group(1) if sent else '?'} bytes sent in {seconds:.1f} s"
+    if args.dry_run or api is None:
+        print(f"{sync.where}: dry run, {figures}")
+        return True
+    try:
+        answer = api.post(f"imaging/rsync/{host}/done/", {"server": row.server, "dst": row.dst})
+    except (ApiError, ApiUnavailable) as exc:
+        print(f"{sync.where}: synced ({figures}) but rs_date not set: {exc}", file=sys.stderr)
+        return False
+    print(f"{sync.where}: synced, {figures}, rs_date {answer['rs_date']}")
+    return True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_agent_arguments(parser)
+    parser.add_argument("--dry-run", action="store_true", help="rsync --dry-run; no rs_date")
+    parser.add_argument("--only", metavar="SERVER", help="sync only this destination server")
+    parser.add_argument("--bwlimit", type=_bwlimit, metavar="KBPS", help="rsync --bwlimit")
+    parser.add_argument("--ssh-config", metavar="FILE", help="ssh -F FILE (default ~/.ssh)")
+    parser.add_argument(
+        "--peer-roots",
+        metavar="DIR",
+        help="demo and tests: each destination server's files are under DIR/<server>",
+    )
+
+
+def _bwlimit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_BWLIMIT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of KB/s, 1..{MAX_BWLIMIT}"
+        )
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    local = local_from(args)
+    host = local.host
+    try:
+        derivation, entities = read_mirror(local.paths.etc)
+    except MirrorError as exc:
+        print(f"lnrsync: {exc}", file=sys.stderr)
+        return 2
+    if (SERVER_TYPE, host) not in entities:
+        print(f"lnrsync: {host!r} is not a server in the mirror {local.paths.etc}", file=sys.stderr)
+        return 2
+    for problem in derivation.problems:
+        print(f"lnrsync: not synced: {problem}", file=sys.stderr)
+    syncs = syncs_from(derivation, host)
+    if args.only:
+        syncs = [s for s in syncs if s.node.server == args.only]
+        if not syncs:
+            print(f"lnrsync: no Rsync row of {args.only!r} draws from {host}", file=sys.stderr)
+            return 2
+    api = None
+    if not args.dry_run:
+        settings = settings_from(args)
+        api = ApiClient(settings.server, settings.token)
+    failed: dict[str, int] = defaultdict(int)
+    for sync in syncs:
+        if not run_sync(sync, args, local.paths.root, entities, api, host):
+            failed[sync.node.server] += 1
+    print(f"lnrsync {host}: {len(syncs)} destinations, {sum(failed.values())} failed")
+    return 1 if failed or derivation.problems else 0
+
+
+COMMAND = Command("lnrsync", "push image copies down the replication tree", add_arguments, run)
