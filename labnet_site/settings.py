@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tables2",
     "core",
     "entities",
@@ -130,6 +131,10 @@ SPECTACULAR_SETTINGS = {
     # The schema and its browsable docs reveal no data, but no map of the API for a visitor
     # without an account: a token or a signed-in session reads them (docs/webtool.md).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI from the site's static files, so the docs work without the internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The git master store of managed file instances (filemgr.store).

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from .api_root import ApiRootView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
@@ -12,6 +14,7 @@ urlpatterns = [
     path("api/v1/", include("printing.api.urls")),
     path("api/v1/", include("backups.api.urls")),
     path("api/v1/", include("imaging.api.urls")),
+    path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("nms/", include("nms.urls")),

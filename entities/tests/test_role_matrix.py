@@ -182,6 +182,7 @@ MATRIX = [
     Row("POST", "/nms/maintenance/{window}/end/", (SIGN_IN, 403, 302, 302, SIGN_IN)),
     # The API: 401 without credentials; people read; a host's token reads and writes only
     # under its own /agents/<host>/.
+    Row("GET", "/api/v1/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/schema/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/docs/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/types/", (401, 200, 200, 200, 200)),
