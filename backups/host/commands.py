@@ -14,8 +14,10 @@ from workers.host.registry import Command
 from workers.host.settings import LocalHost, add_agent_arguments, local_from, settings_from
 
 from .backupsync import backupsync, disks_report
-from .config import mirror_filter, mirror_rows
+from .bkupclean import bkupclean
+from .config import mirror_filter, mirror_retention, mirror_rows
 from .dates import is_date
+from .disks import DiskBusy
 from .rsync import ssh_command
 from .table import rows_backed_up_by
 
@@ -105,11 +107,73 @@ def sync_and_report(
     return 1 if failed else 0
 
 
+def _mark(text: str) -> float:
+    try:
+        mark = float(text)
+    except ValueError:
+        mark = -1.0
+    if not 1 <= mark <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 1 to 100")
+    return mark
+
+
+def add_bkupclean_arguments(parser: argparse.ArgumentParser) -> None:
+    add_agent_arguments(parser)
+    parser.add_argument(
+        "-m",
+        dest="mark",
+        type=_mark,
+        required=True,
+        metavar="PERCENT",
+        help="high-water mark: remove old backups until each disk is at most this full",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="say what would be removed")
+
+
+def run_bkupclean(args: argparse.Namespace) -> int:
+    """0 when every disk ends under the mark (and the web server took the report)."""
+    client = None
+    if not args.dry_run:
+        settings = settings_from(args)
+        client = ApiClient(settings.server, settings.token)
+    return clean_and_report(local_from(args), client, args.mark, dry_run=args.dry_run)
+
+
+def clean_and_report(
+    local: LocalHost, client: ApiClient | None, mark: float, *, dry_run: bool = False
+) -> int:
+    """bkupclean on local's host, then its disks' use to the web server through client."""
+    paths = local.paths
+    rows = [r for r in mirror_rows(paths.etc) if r.bk_server == local.host and r.basedir]
+    try:
+        retention = mirror_retention(paths.etc, local.host)
+        basedirs = {paths.file(r.basedir) for r in rows}
+        uses = bkupclean(paths.state, basedirs, mark, retention, dry_run=dry_run)
+    except (ValueError, DiskBusy) as problem:
+        print(f"bkupclean: {problem}", file=sys.stderr)
+        return 1
+    over = [u for u in uses if u.percent > mark]
+    if dry_run or client is None:
+        return 1 if over else 0
+    try:
+        client.post(REPORT_PATH.format(host=local.host), {"disks": disks_report(paths, rows)})
+    except (ApiError, ApiUnavailable) as problem:
+        print(f"bkupclean: the web server did not take the report: {problem}", file=sys.stderr)
+        return 1
+    return 1 if over else 0
+
+
 COMMANDS = [
     Command(
         "backupsync",
         "back up the BackupTable rows naming this host as bk_server",
         add_backupsync_arguments,
         run_backupsync,
+    ),
+    Command(
+        "bkupclean",
+        "remove the oldest backups until each backup disk is under the high-water mark",
+        add_bkupclean_arguments,
+        run_bkupclean,
     ),
 ]
