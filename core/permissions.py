@@ -25,6 +25,7 @@ ACKNOWLEDGE = "nms.add_acknowledgement"
 REQUEST_COLLECTION = "nms.request_collection"
 SCHEDULE_MAINTENANCE = "nms.add_maintenancewindow"
 MANAGE_FILES = "filemgr.manage_files"
+MANAGE_PRINTING = "printing.manage_printing"
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 
 # Entity types every change of which needs a permission beyond changing values: a fileMgr
