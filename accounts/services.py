@@ -67,6 +67,8 @@ def _directory_errors(field: str | None = None) -> Iterator[None]:
     """slapd's refusals as ValidationErrors; its message (never a value sent) is kept."""
     try:
         yield
+    except directory.NotConfigured as error:
+        raise ValidationError(str(error)) from None
     except ldap.SERVER_DOWN:
         raise ValidationError(
             f"The directory at {directory.labnet().url} does not answer."

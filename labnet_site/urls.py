@@ -20,6 +20,7 @@ urlpatterns = [
     path("nms/", include("nms.urls")),
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
+    path("ldap/", include("accounts.urls")),
     path("", include("entities.urls")),
 ]
 

@@ -8,7 +8,7 @@ from testing import slapd
 
 
 @pytest.fixture
-def directory(tmp_path, settings):
+def directory(db, tmp_path, settings):
     if not slapd.available():
         pytest.skip("slapd is not installed (scripts/setup installs it)")
     with slapd.running_slapd(tmp_path / "labnet") as server:

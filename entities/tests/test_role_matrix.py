@@ -46,6 +46,7 @@ NMS_REPORT = {"reports": {"mdstat": [{"item": "/dev/md0", "value": "active"}]}}
 # Pages: signing in is required (302 to the sign-in page); a host's token is no sign-in.
 SIGN_IN = 302
 ALL = (SIGN_IN, 200, 200, 200, SIGN_IN)
+LDAP_ADMIN = (SIGN_IN, 403, 403, 503, SIGN_IN)
 MATRIX = [
     # The sign-in pages of django.contrib.auth, open to everyone.
     Row("GET", "/accounts/login/", (200, 200, 200, 200, 200)),
@@ -166,6 +167,20 @@ MATRIX = [
     # The agents' pages.
     Row("GET", "/agents/", ALL),
     Row("GET", "/agents/odie/", ALL),
+    # The account webtool (accounts): administrators only. The table's site configures no
+    # LDAP directory, so an administrator gets the page saying so (503); the self-service
+    # password page is open to everyone, visitors who may not sign in included.
+    Row("GET", "/ldap/", LDAP_ADMIN),
+    Row("GET", "/ldap/create/", LDAP_ADMIN),
+    Row("POST", "/ldap/create/", LDAP_ADMIN, {"uid": "bob", "sn": "B", "kind": "person"}),
+    Row("GET", "/ldap/batch/", LDAP_ADMIN),
+    Row("POST", "/ldap/batch/", LDAP_ADMIN, {"prefix": "cs", "count": "2"}),
+    Row("GET", "/ldap/password/", (200, 200, 200, 200, 200)),
+    Row("POST", "/ldap/password/", (200, 200, 200, 200, 200), {"uid": "alice"}),
+    Row("GET", "/ldap/alice/", LDAP_ADMIN),
+    Row("GET", "/ldap/alice/modify/", LDAP_ADMIN),
+    Row("POST", "/ldap/alice/modify/", LDAP_ADMIN, {"sn": "L", "kind": "person"}),
+    Row("POST", "/ldap/alice/lock/", LDAP_ADMIN),
     # Monitoring.
     Row("GET", "/nms/", ALL),
     Row("GET", "/nms/host/odie/", ALL),
