@@ -21,6 +21,7 @@ urlpatterns = [
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
     path("ldap/", include("accounts.urls")),
+    path("imaging/", include("imaging.urls")),
     path("", include("entities.urls")),
 ]
 

@@ -167,6 +167,19 @@ MATRIX = [
     # The agents' pages.
     Row("GET", "/agents/", ALL),
     Row("GET", "/agents/odie/", ALL),
+    # The Rsync Info Editor: everyone reads; moving servers and rs_sync are editors' (a
+    # refused change comes back to the page with the reason).
+    Row("GET", "/imaging/rsync/", ALL),
+    Row("GET", "/imaging/rsync/image/sys_test/", ALL),
+    Row("POST", "/imaging/rsync/image/sys_test/", (SIGN_IN, 403, 302, 302, SIGN_IN), {}),
+    Row("GET", "/imaging/rsync/image/sys_test/dates/", ALL),
+    Row(
+        "POST",
+        "/imaging/rsync/image/sys_test/dates/",
+        (SIGN_IN, 403, 302, 302, SIGN_IN),
+        {"server": "odie", "row": "9", "sync": "no"},
+    ),
+    Row("GET", "/imaging/rsync/server/odie/", ALL),
     # The account webtool (accounts): administrators only. The table's site configures no
     # LDAP directory, so an administrator gets the page saying so (503); the self-service
     # password page is open to everyone, visitors who may not sign in included.
@@ -308,6 +321,9 @@ def site(db, settings, tmp_path, monkeypatch) -> dict[str, str]:
     factories.entity_type("room")
     hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
     hosts.host("server", "nermal", dept="math", site="mun")
+    factories.entity(
+        factories.demo_type("rsyncImage"), "sys_test", host="odie", directory="/mnt/sys"
+    )
     motd = hosts.managed_file("motd", "/etc/motd", {"default_server": ("hello", False)})
     entity_services.do_set_values(motd, {"script": ["true"]}, user="tests")
     do_make_host_token("odie")

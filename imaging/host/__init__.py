@@ -5,6 +5,7 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
+from . import lnrsync
 from .blockimage import commands as blockimage
 
-register(__name__, commands=[*blockimage.COMMANDS])
+register(__name__, commands=[*blockimage.COMMANDS, lnrsync.COMMAND])
