@@ -4,10 +4,12 @@ Only reads live here; accounts.services is the one writer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import ldap
+from ldap.controls import SimplePagedResultsControl
 from ldap.ldapobject import LDAPObject
 
 from . import layout
@@ -137,3 +139,22 @@ def groups_of(conn: LDAPObject, base: str, uid: str) -> list[str]:
         ["cn"],
     )
     return sorted(first(attrs, "cn") for _, attrs in found)
+
+
+PAGE_SIZE = 1000
+
+
+def search_all(
+    conn: LDAPObject, base: str, filterstr: str, attrs: list[str]
+) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
+    """Every entry under base matching filterstr, read in pages (RFC 2696) so that a
+    directory's size limit does not cut a sync of tens of thousands of accounts short."""
+    control = SimplePagedResultsControl(True, size=PAGE_SIZE, cookie="")
+    while True:
+        msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, filterstr, attrs, serverctrls=[control])
+        _, data, _, controls = conn.result3(msgid)
+        yield from ((dn, found) for dn, found in data if dn)
+        pages = [c for c in controls if c.controlType == SimplePagedResultsControl.controlType]
+        if not pages or not pages[0].cookie:
+            return
+        control.cookie = pages[0].cookie

@@ -737,3 +737,58 @@ def do_delete_account(user: object, uid: str, detail: str = "") -> None:
                 conn.delete_s(account.dn)
     finally:
         conn.unbind_s()
+
+
+# ldapsync's writes (accounts.sync decides them).
+
+# What ldapsync may be configured to copy: names, mail, affiliation and the like, never a
+# password, a number or Labnet's own attributes.
+SYNCABLE = {
+    "cn", "sn", "givenName", "displayName", "mail", "employeeType", "ou", "title",
+    "telephoneNumber", "departmentNumber",
+}  # fmt: skip
+
+
+def do_sync_account(user: object, uid: str, changes: dict[str, list[str]]) -> None:
+    """Write the campus directory's values of the synced attributes (an empty list removes
+    the attribute) to a linked account."""
+    require(user, MANAGE_ACCOUNTS)
+    wrong = sorted(set(changes) - SYNCABLE)
+    if wrong:
+        raise ValidationError(f"ldapsync may not write {', '.join(wrong)}.")
+    conn = _connect()
+    try:
+        account, _ = _load(conn, uid)
+        if not account.linked:
+            raise ValidationError(f"{uid} is not linked: ldapsync leaves it alone.")
+        mods = [
+            (ldap.MOD_REPLACE, name, [v.encode() for v in values] or None)
+            for name, values in sorted(changes.items())
+        ]
+        detail = "; ".join(f"{name}={values!r}" for name, values in sorted(changes.items()))
+        with transaction.atomic():
+            _record(uid, Action.SYNC, user, detail)
+            with _directory_errors():
+                conn.modify_s(account.dn, mods)
+    finally:
+        conn.unbind_s()
+
+
+def do_flag_campus_gone(user: object, uid: str, gone: bool) -> None:
+    """Flag (or clear the flag of) a linked account whose campus identity disappeared: it is
+    kept for an administrator to decide, not deleted."""
+
+    def mods(account: Account) -> list:
+        return [(ldap.MOD_REPLACE, "labnetCampusGone", [b"TRUE"] if gone else None)]
+
+    detail = "flagged" if gone else "found again"
+    _change(user, uid, Action.CAMPUS_GONE, detail, mods)
+
+
+def do_mark_expiry_warned(user: object, uid: str, sponsor: str) -> None:
+    """Record that the sponsor was told of the coming expiry, so they are told once."""
+
+    def mods(account: Account) -> list:
+        return [(ldap.MOD_REPLACE, "labnetExpiryWarned", [b"TRUE"])]
+
+    _change(user, uid, Action.EXPIRY_WARNED, f"told {sponsor}", mods)
