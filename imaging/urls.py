@@ -1,16 +1,12 @@
 from django.urls import path
 
-from . import views_rsync
+from . import restore_views, views_rsync
 
+app_name = "imaging"
 urlpatterns = [
-    path("rsync/", views_rsync.ChooseView.as_view(), name="imaging-rsync"),
-    path("rsync/image/<str:image>/", views_rsync.TreeView.as_view(), name="imaging-rsync-tree"),
-    path(
-        "rsync/image/<str:image>/dates/",
-        views_rsync.DatesView.as_view(),
-        name="imaging-rsync-dates",
-    ),
-    path(
-        "rsync/server/<str:server>/", views_rsync.ServerView.as_view(), name="imaging-rsync-server"
-    ),
+    path("restores/", restore_views.RestoreListView.as_view(), name="restores"),
+    path("rsync/", views_rsync.ChooseView.as_view(), name="rsync"),
+    path("rsync/image/<str:image>/", views_rsync.TreeView.as_view(), name="rsync-tree"),
+    path("rsync/image/<str:image>/dates/", views_rsync.DatesView.as_view(), name="rsync-dates"),
+    path("rsync/server/<str:server>/", views_rsync.ServerView.as_view(), name="rsync-server"),
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("nms/", include("nms.urls")),
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
+    path("imaging/", include("imaging.urls")),
     path("ldap/", include("accounts.urls")),
     path("imaging/", include("imaging.urls")),
     path("", include("entities.urls")),

@@ -47,6 +47,15 @@ NMS_REPORT = {"reports": {"mdstat": [{"item": "/dev/md0", "value": "active"}]}}
 SIGN_IN = 302
 ALL = (SIGN_IN, 200, 200, 200, SIGN_IN)
 LDAP_ADMIN = (SIGN_IN, 403, 403, 503, SIGN_IN)
+RESTORE = {
+    "partition": "/dev/sda2",
+    "image": "/images/xp",
+    "good": True,
+    "used_blocks": 10,
+    "differed_blocks": 1,
+    "written_bytes": 4096,
+    "seconds": 1.5,
+}
 MATRIX = [
     # The sign-in pages of django.contrib.auth, open to everyone.
     Row("GET", "/accounts/login/", (200, 200, 200, 200, 200)),
@@ -194,6 +203,7 @@ MATRIX = [
     Row("GET", "/ldap/alice/modify/", LDAP_ADMIN),
     Row("POST", "/ldap/alice/modify/", LDAP_ADMIN, {"sn": "L", "kind": "person"}),
     Row("POST", "/ldap/alice/lock/", LDAP_ADMIN),
+    Row("GET", "/imaging/restores/", ALL),
     # Monitoring.
     Row("GET", "/nms/", ALL),
     Row("GET", "/nms/host/odie/", ALL),
@@ -299,6 +309,9 @@ MATRIX = [
         {"server": "odie", "dst": "/diskless"},
     ),
     Row("POST", "/api/v1/nms/hosts/nermal/reports/", (401, 403, 403, 403, 403), NMS_REPORT),
+    # A client's restoreimage result: its own token only.
+    Row("POST", "/api/v1/imaging/restores/odie/", (401, 403, 403, 403, 201), RESTORE),
+    Row("POST", "/api/v1/imaging/restores/nermal/", (401, 403, 403, 403, 403), RESTORE),
 ]
 
 

@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import rsync
+from . import restores, rsync
 
 urlpatterns = [
     path(
         "imaging/rsync/<str:host>/done/", rsync.RsyncDone.as_view(), name="api-imaging-rsync-done"
+    ),
+    path(
+        "imaging/restores/<str:host>/",
+        restores.HostRestores.as_view(),
+        name="api-imaging-restores",
     ),
 ]

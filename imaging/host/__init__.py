@@ -5,7 +5,6 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-from . import lnrsync
-from .blockimage import commands as blockimage
+from . import blockimage, lnrsync
 
 register(__name__, commands=[*blockimage.COMMANDS, lnrsync.COMMAND])
