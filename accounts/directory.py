@@ -99,6 +99,13 @@ def initialise(
                 "gidNumber": str(layout.USERS_GID),
             },
         ),
+        *(
+            (
+                layout.group_dn(base, name),
+                {"objectClass": "posixGroup", "cn": name, "gidNumber": str(layout.USERS_GID + n)},
+            )
+            for n, name in enumerate(layout.ROLE_GROUPS.values(), start=1)
+        ),
         (
             layout.system_dn(base, "webtool"),
             {

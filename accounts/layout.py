@@ -45,6 +45,10 @@ GROUP_PATTERN = UID_PATTERN
 FIRST_UID = 10000
 USERS_GROUP, USERS_GID = "users", 10000
 
+# The directory groups whose members sign in to the web tools with a role (accounts.auth);
+# LABNET_LDAP_ROLE_GROUPS names them, and `manage.py ldapinit` makes these defaults.
+ROLE_GROUPS = {"viewer": "labnet-viewers", "editor": "labnet-editors", "admin": "labnet-admins"}
+
 # The password policy slapd's ppolicy overlay applies (ppolicy_default). A lock after
 # MAX_FAILURES wrong binds lasts until an administrator unlocks (pwdLockoutDuration 0).
 DEFAULT_POLICY = {

@@ -173,6 +173,15 @@ LABNET_CAMPUS_LDAP_BIND_PASSWORD = os.environ.get("LABNET_CAMPUS_LDAP_BIND_PASSW
 LABNET_LDAPSYNC_ATTRIBUTES = os.environ.get(
     "LABNET_LDAPSYNC_ATTRIBUTES", "givenName,sn,cn,mail,employeeType"
 ).split(",")
+LABNET_LDAP_ROLE_GROUPS = os.environ.get(
+    "LABNET_LDAP_ROLE_GROUPS", "viewer=labnet-viewers,editor=labnet-editors,admin=labnet-admins"
+)
+if LABNET_LDAP_URL:
+    # Directory accounts sign in (accounts.auth); local users stay for the embedded default.
+    AUTHENTICATION_BACKENDS = [
+        "accounts.auth.LabnetLDAPBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
 LABNET_ACCOUNT_GRACE_DAYS = int(os.environ.get("LABNET_ACCOUNT_GRACE_DAYS", "30"))
 LABNET_ACCOUNT_WARN_DAYS = int(os.environ.get("LABNET_ACCOUNT_WARN_DAYS", "7"))
 
