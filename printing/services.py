@@ -88,8 +88,8 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
         left = balance(account)
         if cost > left:
             raise InsufficientCredit(
-                f"{job['user']}: this job costs ${cost} and your print balance is ${left}; "
-                "add credit and print again."
+                f"{job['user']}: this job costs ${cost:.2f} and your print balance is "
+                f"${left:.2f}; add credit and print again."
             )
         charged = PrintJob.objects.create(
             account=account,

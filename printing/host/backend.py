@@ -107,7 +107,9 @@ def run(settings_file: str, arguments: list[str]) -> int:
             "user": user,
             "title": title[:255],
             "pages": document.pages,
-            "copies": max(int(copies or 1), 1),
+            # CUPS's rule: a backend given the job on stdin gets it through filters, which
+            # made the copies already; only a job file given by name prints copies times.
+            "copies": max(int(copies or 1), 1) if len(arguments) == 6 else 1,
             "color": chosen.get("print-color-mode", "color") != "monochrome",
             "duplex": chosen.get("sides", "one-sided").startswith("two-sided"),
             "width_mm": document.width_mm,
