@@ -104,7 +104,7 @@ class TreeView(_ImageView):
         else:
             names = ", ".join(sorted({r.server for r in moved}))
             messages.success(request, f"{names} now receive {target} from {parent}")
-        url = reverse("imaging-rsync-tree", args=[image])
+        url = reverse("imaging:rsync-tree", args=[image])
         return HttpResponseRedirect(f"{url}?to={target}")
 
 
@@ -130,7 +130,7 @@ class DatesView(_ImageView):
             )
         except ValidationError as refused:
             messages.error(request, refusal_text(refused))
-        return HttpResponseRedirect(reverse("imaging-rsync-dates", args=[image]))
+        return HttpResponseRedirect(reverse("imaging:rsync-dates", args=[image]))
 
 
 class ServerView(LabnetView, TemplateView):
