@@ -33,6 +33,7 @@ class BackupRun(models.Model):
     class Meta:
         ordering = ["source", "directory"]
         indexes = [models.Index(fields=["source"], name="backuprun_source")]
+        permissions = [("browse_any_backup", "Can browse and download any backup")]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.directory} on {self.bk_server}"

@@ -4,7 +4,11 @@ backed up, the run of each directory, its disks)."""
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,10 +19,12 @@ from core.hosts import SERVER
 from entities import services as entity_services
 from entities.models import Entity
 from entities.reading import entity_contents
+from entities.services import username
 
 from .configuration import backup_table
 from .host.table import TABLE, BackupRow
 from .models import BackupDisk, BackupRun
+from .trees import Scope, inside, parts_of
 
 log = logging.getLogger("labnet.backups")
 
@@ -109,3 +115,48 @@ def do_record_disks(bk_server: str, disks: Sequence[Mapping[str, Any]]) -> None:
     BackupDisk.objects.filter(bk_server=bk_server).exclude(
         mount__in=[d["mount"] for d in disks]
     ).delete()
+
+
+def do_restore(
+    user: object, scope: Scope, date: str, path: str, new_name: str, replace: bool
+) -> str:
+    """Copy a file or folder of scope's backup of date into the user's home as new_name (a
+    path relative to the home, its folder existing); an existing name is refused unless
+    replace (a file only). Returns the name written. Owner: the home's owner."""
+    if scope.restore_to is None:
+        raise ValidationError("this backup has no home directory to restore into")
+    source = scope.path(date, path)
+    if not path.strip("/") or not (source.is_file() or source.is_dir()) or source.is_symlink():
+        raise ValidationError(f"{path[:80]!r} is not a file or folder of the backup of {date}")
+    target = inside(scope.restore_to, new_name)
+    if not parts_of(new_name):
+        raise ValidationError("give the new name of the restored file or folder")
+    if not target.parent.is_dir():
+        raise ValidationError(f"the folder of {new_name!r} does not exist in your home")
+    if target.exists() or target.is_symlink():
+        if not (replace and source.is_file() and target.is_file() and not target.is_symlink()):
+            raise ValidationError(
+                f"{new_name!r} exists in your home: choose another name"
+                + ("" if source.is_dir() else " or tick Replace")
+            )
+    owner = scope.restore_to.stat()
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as work:
+        staged = Path(work) / "restored"
+        if source.is_dir():
+            shutil.copytree(source, staged, symlinks=True)
+        else:
+            shutil.copy2(source, staged)
+        if os.geteuid() == 0:
+            for folder, subfolders, files in os.walk(staged):
+                for name in (folder, *(os.path.join(folder, n) for n in (*subfolders, *files))):
+                    os.lchown(name, owner.st_uid, owner.st_gid)
+        if source.is_dir():
+            staged.rename(target)  # refused by the system if target appeared meanwhile
+        elif replace:
+            os.replace(staged, target)
+        else:
+            os.link(staged, target)  # never over a file that appeared meanwhile
+    log.info(
+        "%s restored %s of %s (%s) as %s", username(user), path, date, scope.row.mangled, target
+    )
+    return str(target.relative_to(scope.restore_to))

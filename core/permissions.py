@@ -27,6 +27,7 @@ SCHEDULE_MAINTENANCE = "nms.add_maintenancewindow"
 MANAGE_FILES = "filemgr.manage_files"
 MANAGE_PRINTING = "printing.manage_printing"
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
+BROWSE_ANY_BACKUP = "backups.browse_any_backup"
 
 # Entity types every change of which needs a permission beyond changing values: a fileMgr
 # entity names a file, its path and its script, which every agent installs and runs as root.

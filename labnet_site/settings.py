@@ -139,6 +139,13 @@ SPECTACULAR_SETTINGS = {
 
 # The git master store of managed file instances (filemgr.store).
 LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "master"))
+# Backups (docs/backups.md): where the web server sees each host's file systems ({host} is
+# the host's name; NFS or the automounter: /net/bumper/backup1/users, /net/carme/users/...),
+# and whose home directory is which, until accounts come from the directory:
+# "alice=carme:/users/labnet2/fs1/alice,bob=carme:/users/labnet2/fs1/bob".
+LABNET_BACKUP_HOSTS_ROOT = os.environ.get("LABNET_BACKUP_HOSTS_ROOT", "/net/{host}")
+LABNET_BACKUP_HOMES = os.environ.get("LABNET_BACKUP_HOMES", "")
+LABNET_BACKUP_ZIP_MAX_BYTES = int(os.environ.get("LABNET_BACKUP_ZIP_MAX_BYTES", 2 * 1024**3))
 
 # Celery: Redis in production (LABNET_BROKER_URL=redis://...); a filesystem broker embedded,
 # so the web, the central worker and a local agent can run with no service at all.

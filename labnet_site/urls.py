@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("nms/", include("nms.urls")),
+    path("backups/", include("backups.urls")),
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
     path("imaging/", include("imaging.urls")),

@@ -218,6 +218,25 @@ MATRIX = [
     Row("GET", "/nms/maintenance/", ALL),
     Row("POST", "/nms/maintenance/", (SIGN_IN, 403, 200, 200, SIGN_IN), {}),
     Row("POST", "/nms/maintenance/{window}/end/", (SIGN_IN, 403, 302, 302, SIGN_IN)),
+    # Backups: the status pages are everyone's; Retrieve Backup Files opens the user's own
+    # home (none known here: 404), any backed-up directory (?tree=) only for admins.
+    Row("GET", "/backups/", ALL),
+    Row("GET", "/backups/server/odie/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
+    Row("GET", "/backups/backup-server/odie/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
+    Row("GET", "/backups/retrieve/", (SIGN_IN, 404, 404, 200, SIGN_IN)),
+    Row("GET", "/backups/retrieve/find/?tree=odie_x", (SIGN_IN, 403, 403, 404, SIGN_IN)),
+    Row("GET", "/backups/retrieve/2013-06-09/?tree=odie_x", (SIGN_IN, 403, 403, 404, SIGN_IN)),
+    Row(
+        "GET",
+        "/backups/retrieve/2013-06-09/download/?tree=odie_x",
+        (SIGN_IN, 403, 403, 404, SIGN_IN),
+    ),
+    Row(
+        "POST",
+        "/backups/retrieve/2013-06-09/restore/",
+        (SIGN_IN, 404, 404, 404, SIGN_IN),
+        {"path": "a", "new_name": "b"},
+    ),
     # The API: 401 without credentials; people read; a host's token reads and writes only
     # under its own /agents/<host>/.
     Row("GET", "/api/v1/", (401, 200, 200, 200, 200)),
@@ -309,6 +328,9 @@ MATRIX = [
         {"server": "odie", "dst": "/diskless"},
     ),
     Row("POST", "/api/v1/nms/hosts/nermal/reports/", (401, 403, 403, 403, 403), NMS_REPORT),
+    # A backup server's report: its own token only (odie backs nothing up: nothing to set).
+    Row("POST", "/api/v1/backups/odie/report/", (401, 403, 403, 403, 200), {"disks": []}),
+    Row("POST", "/api/v1/backups/nermal/report/", (401, 403, 403, 403, 403), {"disks": []}),
     # A client's restoreimage result: its own token only.
     Row("POST", "/api/v1/imaging/restores/odie/", (401, 403, 403, 403, 201), RESTORE),
     Row("POST", "/api/v1/imaging/restores/nermal/", (401, 403, 403, 403, 403), RESTORE),
