@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from celery import Celery
@@ -116,8 +117,18 @@ def make_app(settings: AgentSettings, agent: Agent, sides: list[HostSide]) -> Ce
 
     for side in sides:
         for name, run in side.tasks.items():
-            app.task(name=name)(run)
+            app.task(name=name)(_named(run))
     return app
+
+
+def _named(run: Callable[..., object]) -> Callable[..., object]:
+    """A plug-in's task as a plain named function: Celery rebuilds a task's signature from
+    its function's name, which a lambda or a bound method's partial does not have."""
+
+    def plug_in_task(*args: object, **kwargs: object) -> object:
+        return run(*args, **kwargs)
+
+    return plug_in_task
 
 
 def periodic(sides: list[HostSide]) -> list[Periodic]:

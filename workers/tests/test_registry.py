@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from workers.host.agent import Agent
-from workers.host.registry import host_sides
+from workers.host.registry import HostSide, host_sides
 from workers.host.settings import PLUG_INS, AgentSettings
+from workers.host.worker import make_app
 
 
 @pytest.fixture
@@ -33,3 +34,11 @@ def test_the_agent_runs_monitoring_as_a_plug_in(agent):
 def test_a_module_that_registers_no_host_side_is_refused(agent):
     with pytest.raises(ImportError, match="workers.host.paths registers nothing"):
         host_sides(["workers.host.paths"], agent)
+
+
+def test_a_plug_in_task_may_be_any_callable(agent):
+    ran = []
+    side = HostSide(tasks={"demo.ping": lambda value: ran.append(value) or value})
+    app = make_app(agent.settings, agent, [side])
+    assert app.tasks["demo.ping"](7) == 7
+    assert ran == [7]
