@@ -1,0 +1,45 @@
+"""Totals of printed jobs by printer and by department, per month: the report page and its
+CSV (a department's bill)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
+
+from .choices import JobStatus
+from .models import PrintJob
+from .pricing import CENT
+
+REPORT_COLUMNS = ("month", "printer", "department", "jobs", "pages", "cost")
+
+
+def totals(department: str = "") -> list[dict]:
+    """One row per month, printer and department, newest month first (one query)."""
+    jobs = PrintJob.objects.filter(status__in=[JobStatus.PRINTED, JobStatus.CHARGED])
+    if department:
+        jobs = jobs.filter(department=department)
+    return list(
+        jobs.annotate(month=TruncMonth("submitted"))
+        .values("month", "printer", "department")
+        .annotate(jobs=Count("id"), pages=Sum(F("pages") * F("copies")), cost=Sum("cost"))
+        .order_by("-month", "printer")
+    )
+
+
+def money(total) -> str:
+    """A summed cost to the cent (SQLite sums decimals as floats)."""
+    return f"{Decimal(str(total or 0)).quantize(CENT)}"
+
+
+def as_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_COLUMNS)
+    for row in rows:
+        month, cost = row["month"].strftime("%Y-%m"), money(row["cost"])
+        writer.writerow([month, row["printer"], row["department"], row["jobs"], row["pages"], cost])
+    return out.getvalue()

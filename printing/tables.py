@@ -1,0 +1,32 @@
+import django_tables2 as tables
+
+from core.tables import NUM, LabnetTable
+
+from .models import PrintJob
+
+
+class JobTable(LabnetTable):
+    submitted = tables.DateTimeColumn(format="Y-m-d H:i")
+    printer = tables.Column()
+    title = tables.Column()
+    impressions = tables.Column(
+        verbose_name="Pages", accessor="impressions", orderable=False, attrs=NUM
+    )
+    color = tables.BooleanColumn(verbose_name="Colour")
+    cost = tables.Column(attrs=NUM)
+    status = tables.Column()
+
+    class Meta(LabnetTable.Meta):
+        model = PrintJob
+        fields = ("submitted", "printer", "title", "impressions", "color", "cost", "status")
+
+
+class AllJobsTable(JobTable):
+    account = tables.Column(verbose_name="User", accessor="account__username")
+    refund = tables.TemplateColumn(
+        template_name="printing/refund_cell.html", verbose_name="", orderable=False
+    )
+
+    class Meta(JobTable.Meta):
+        fields = ("submitted", "account", "printer", "title", "impressions", "color", "cost",
+                  "status", "refund")  # fmt: skip

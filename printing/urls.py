@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "printing"
+urlpatterns = [
+    path("", views.MyPrintingView.as_view(), name="mine"),
+    path("jobs/", views.JobsView.as_view(), name="jobs"),
+    path("jobs/<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
+    path("report/", views.ReportView.as_view(), name="report"),
+]
