@@ -13,6 +13,7 @@ from django import forms
 from django.http import QueryDict
 
 from .choices import Widget
+from .kept_tables import keeper_of
 from .models import EntityType, VariableDefinition
 from .services import VARDEF_FIELDS
 from .validation import Validator
@@ -82,6 +83,8 @@ class TableField:
     choices: dict[str, list[str] | None]
     hidden: bool = False
     errors: list[str] = field(default_factory=list)
+    # Who keeps the table (entities.kept_tables): shown, never edited, here.
+    kept_by: str | None = None
     is_table = True
 
     @property
@@ -152,6 +155,7 @@ class EntityValuesForm:
         *,
         show_secrets: bool = False,
         editing: bool = True,
+        type_name: str = "",
     ) -> None:
         # Only an editor needs the drop-downs' choices; a read-only view skips their queries.
         validator = Validator()
@@ -163,7 +167,12 @@ class EntityValuesForm:
             if definition.table:
                 if definition.table not in self.fields:
                     self.fields[definition.table] = TableField(
-                        definition.table, [], list(tables.get(definition.table, [])), [], {}
+                        definition.table,
+                        [],
+                        list(tables.get(definition.table, [])),
+                        [],
+                        {},
+                        kept_by=keeper_of(type_name, definition.table),
                     )
                 table = self.fields[definition.table]
                 table.columns.append(definition)
@@ -180,7 +189,8 @@ class EntityValuesForm:
             )
         for table in self.tables:
             table.hidden = any(c.secret for c in table.columns) and not show_secrets
-            table.current = read_rows(data, table) if data and not table.hidden else table.original
+            edited = data and not table.hidden and not table.kept_by
+            table.current = read_rows(data, table) if edited else table.original
 
     @property
     def tables(self) -> list[TableField]:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from core.permissions import PROTECTED_TYPES, allowed
 
 from .choices import ChangeAction, EnumerationKind, Widget
+from .kept_tables import keeper_of
 from .mirror import MirrorValue
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
 from .reading import latest_seq
@@ -60,6 +61,8 @@ class ChangeBatch:
     validator: Validator = field(default_factory=Validator)
     # Who acts, as the action was given it (core.permissions.allowed).
     actor: object = None
+    # The table of each (type, variable) whose values this action changes.
+    tables: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def record(self, action: str, entity_type: str, entity: str = "", **details: object) -> None:
         self.check_allowed(entity_type)
@@ -120,6 +123,37 @@ def change_batch(user: object = None) -> Iterator[ChangeBatch]:
                 )
     finally:
         _local.batch = None
+
+
+@contextmanager
+def keeper_writes() -> Iterator[None]:
+    """The writes inside come from the service of the app that keeps their tables
+    (entities.kept_tables), or restore them as they were recorded: not a user's edit."""
+    outer = getattr(_local, "keeper", False)
+    _local.keeper = True
+    try:
+        yield
+    finally:
+        _local.keeper = outer
+
+
+def _refuse_kept_tables(batch: ChangeBatch, changes: Sequence[Change]) -> None:
+    """A user's change to a kept table's rows is refused; the system (an import, a task)
+    and the keeper's own service write them."""
+    if getattr(_local, "keeper", False) or not hasattr(batch.actor, "has_perm"):
+        return
+    errors: dict[str, list[str]] = defaultdict(list)
+    for change in changes:
+        if (table := batch.tables.get((change.entity_type, change.variable))) and (
+            keeper := keeper_of(change.entity_type, table)
+        ):
+            message = (
+                f"{change.entity_type}/{change.entity}: table {table!r} is kept by {keeper}; "
+                "its rows change there"
+            )
+            if message not in errors[table]:
+                errors[table].append(message)
+    _raise(errors)
 
 
 def _update_active(entity_ids: set[int]) -> None:
@@ -289,6 +323,8 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
                     )
                 else:
                     to_update[new].append(old.pk)
+                if definition.table:
+                    batch.tables[entity.entity_type.name, definition.name] = definition.table
                 batch.record(
                     ChangeAction.DELETE if new is None else ChangeAction.SET,
                     entity.entity_type.name,
@@ -300,6 +336,7 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
                     secret=definition.secret,
                 )
             batch.touched.add(entity.pk)
+    _refuse_kept_tables(batch, batch.pending[before:])
     for start in range(0, len(to_delete), 1000):
         Value.objects.filter(pk__in=to_delete[start : start + 1000]).delete()
     for text, ids in to_update.items():
@@ -627,10 +664,12 @@ def do_revert_changes(
     positions, remove created entities. Returns the number of changes recorded."""
     with change_batch(user) as batch:
         before = len(batch.pending)
-        # Created first, so that restored values may name them.
+        # Created first, so that restored values may name them; with the kept tables they
+        # had, as recorded.
         for entity_type, name, values, tables in recreate:
             try:
-                do_create_entity(entity_type, name, values, tables, user=user)
+                with keeper_writes():
+                    do_create_entity(entity_type, name, values, tables, user=user)
             except ValidationError as refused:
                 raise ValidationError(
                     [

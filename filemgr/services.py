@@ -14,7 +14,7 @@ from core.permissions import MANAGE_FILES, require
 from core.rows import columns_of
 from entities.models import Entity
 from entities.reading import entity_contents
-from entities.services import do_set_many, do_set_values, username
+from entities.services import do_set_many, do_set_values, keeper_writes, username
 
 from .hashing import NO_HASH, file_hash
 from .resolution import (
@@ -108,7 +108,8 @@ def do_commit_instance(
     name = username(user) or "labnet"
     email = getattr(user, "email", "") or f"{name}@labnet"
     with transaction.atomic():
-        do_set_values(entity, tables={FILE_TABLE_NAME: rows}, user=user)
+        with keeper_writes():
+            do_set_values(entity, tables={FILE_TABLE_NAME: rows}, user=user)
         # Last, so a refused database change leaves no commit; a failed commit rolls back.
         try:
             return store.commit(entity.name, instance, content, name, email, message.strip())

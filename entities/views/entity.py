@@ -40,6 +40,7 @@ def entity_form(
         data,
         show_secrets=show_secrets,
         editing=editing,
+        type_name=entity.entity_type.name,
     )
 
 
@@ -146,7 +147,14 @@ class EntityCreateView(PermissionView, EntityTypeMixin, View):
             )
         )
         self.template = template
-        return EntityValuesForm(definitions, values, tables, data, show_secrets=show_secrets)
+        return EntityValuesForm(
+            definitions,
+            values,
+            tables,
+            data,
+            show_secrets=show_secrets,
+            type_name=entity_type.name,
+        )
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         return self.show(EntityNameForm(), self.blank_form())

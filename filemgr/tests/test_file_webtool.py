@@ -162,3 +162,26 @@ def test_a_commit_from_a_textarea_keeps_the_instances_line_endings(admin):
     assert store.read("hosts.allow", "unix") == b"a\nc\n"
     assert store.read("hosts.allow", "dos") == b"a\r\nc\r\n"
     assert store.read("hosts.allow", "new") == b"a\nc\n"
+
+
+def test_the_file_table_is_read_only_on_the_modify_page(admin, campus):
+    page = admin.get("/entity/fileMgr/motd/modify/").content.decode()
+    assert "default_server" in page
+    assert 'name="t-FileTable-ft_instance"' not in page and 'name="t-FileTable-ft_hash"' not in page
+    assert "kept by the file webtool" in page
+    assert 'name="v-path"' in page
+
+
+def test_a_user_cannot_change_file_table_rows_outside_the_file_webtool(campus):
+    before = entity_contents(campus).tables["FileTable"]
+    forged = [*before, {"ft_instance": "forged@host", "ft_hash": "none"}]
+    refused = signed_in("admin").patch(
+        "/api/v1/entities/fileMgr/motd/",
+        {"tables": {"FileTable": forged}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert "fileMgr/motd: table 'FileTable' is kept by the file webtool" in refused.content.decode()
+    with pytest.raises(services.ValidationError, match="kept by the file webtool"):
+        services.do_set_values(campus, tables={"FileTable": forged}, user=factories.user("admin"))
+    assert entity_contents(campus).tables["FileTable"] == before
