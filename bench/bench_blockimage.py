@@ -1,0 +1,225 @@
+"""Block-image figures (docs/block-images.md), printed, not asserted: one ext4 filesystem of
+1 GiB, 60% used (half random, half compressible files), imaged with makeimage; a copy with 1%
+of its used blocks overwritten is restored by
+
+- restoreimage (verify every used block, write the differing ones),
+- partclone restore (writes every used block),
+- bmaptool copy (writes every block the image file maps),
+- casync extract --seed (skips chunks the seed holds; the closest peer),
+
+each from a fresh copy of the changed partition. For each: wall time and bytes written (the
+wchar of the process and its children); beside them the raw sequential read of the same file,
+cold (page cache dropped for the file with posix_fadvise) and warm, as the ceiling of the
+verify rate, and the CPU per GB of BLAKE3 (the hash chosen) and BLAKE2b on 4 KiB blocks.
+
+Needs mkfs.ext4, partclone, bmaptool and casync (scripts/setup installs them). Everything
+lives in a temporary folder (about 4 GB at the peak) removed at the end.
+
+    .venv/bin/python bench/bench_blockimage.py [--size-mb 1024] [--dir /var/tmp]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from blake3 import blake3
+
+BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+from imaging.host.blockimage.restore import restore_image  # noqa: E402
+
+BLOCK = 4096
+GB = 1e9
+
+
+def fill(tree: Path, total: int) -> None:
+    """Files adding up to total bytes: half random, half text that compresses."""
+    rng = random.Random(1)
+    line = b"Labnet re-images the local partition at logout from its block image.\n"
+    written, n = 0, 0
+    while written < total:
+        size = min(rng.randint(64 * 1024, 16 * 1024 * 1024), total - written)
+        data = rng.randbytes(size) if n % 2 else (line * (size // len(line) + 1))[:size]
+        (tree / f"f{n:05d}").write_bytes(data)
+        written, n = written + size, n + 1
+
+
+def drop_cache(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def read_rate(path: Path) -> float:
+    began = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while f.read(8 * 1024 * 1024):
+            pass
+    return path.stat().st_size / (time.perf_counter() - began)
+
+
+def run(command: list[str]) -> tuple[float, int, float, str]:
+    """Wall seconds, bytes written (wchar, children included), CPU seconds and stdout."""
+    script = '"$@" > "$OUT" 2>/dev/null; s=$?; grep ^wchar /proc/$$/io; exit $s'
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    with tempfile.NamedTemporaryFile() as out:
+        done = subprocess.run(
+            ["sh", "-c", script, "sh", *command],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OUT": out.name},
+        )
+        stdout = Path(out.name).read_text()
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 3):
+        sys.exit(f"{command[0]} failed ({done.returncode}): {stdout[-500:]}")
+    return wall, int(done.stdout.split()[1]), cpu, stdout
+
+
+def hash_cpu(digest) -> float:
+    """CPU seconds per GB hashing 4 KiB blocks, one at a time as restoreimage does."""
+    data = memoryview(os.urandom(256 * 1024 * 1024))
+    began = time.process_time()
+    for i in range(0, len(data), BLOCK):
+        digest(data[i : i + BLOCK])
+    return (time.process_time() - began) / (len(data) / GB)
+
+
+def used_blocks(image: Path) -> list[int]:
+    manifest = json.loads((image / "manifest.json").read_text())
+    bits = (image / "used.map").read_bytes()
+    return [b for b in range(manifest["blocks"]) if bits[b >> 3] >> (b & 7) & 1]
+
+
+def same_used_blocks(a: Path, b: Path, blocks: list[int]) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return all(
+            os.pread(fa.fileno(), BLOCK, n * BLOCK) == os.pread(fb.fileno(), BLOCK, n * BLOCK)
+            for n in blocks
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--dir", help="where the temporary folder goes")
+    args = parser.parse_args()
+    for tool in ("mkfs.ext4", "partclone.extfs", "bmaptool", "casync"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (scripts/setup installs it)")
+    host = [sys.executable, "-m", "workers.host"]
+    os.chdir(BASE)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-blockimage-", dir=args.dir))
+    try:
+        size = args.size_mb * 1024 * 1024
+        source, image = tmp / "source.img", tmp / "image"
+        tree = tmp / "tree"
+        tree.mkdir()
+        fill(tree, int(size * 0.6))
+        with open(source, "wb") as f:
+            f.truncate(size)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-b", "4096", "-d", tree, source], check=True)
+        shutil.rmtree(tree)
+
+        wall, _, cpu, _ = run([*host, "makeimage", str(source), str(image)])
+        blocks = used_blocks(image)
+        stored = sum(p.stat().st_size for p in (image / "chunks").iterdir())
+        print(f"filesystem: ext4, {size / GB:.2f} GB, {len(blocks) * BLOCK / GB:.2f} GB used "
+              f"({len(blocks) * BLOCK / size:.0%})")  # fmt: skip
+        print(f"makeimage: {wall:.1f} s, {cpu:.1f} s CPU, {stored / GB:.2f} GB stored (zstd)")
+
+        changed_copy = tmp / "changed.img"
+        shutil.copyfile(source, changed_copy)
+        rng = random.Random(3)
+        changed = rng.sample(blocks, len(blocks) // 100)
+        with open(changed_copy, "r+b") as f:
+            for n in changed:
+                os.pwrite(f.fileno(), rng.randbytes(BLOCK), n * BLOCK)
+        changed_bytes = len(changed) * BLOCK
+        print(f"changed: {len(changed)} used blocks, {changed_bytes / 1e6:.1f} MB (1%)\n")
+
+        drop_cache(changed_copy)
+        cold = read_rate(changed_copy)
+        warm = read_rate(changed_copy)
+        print(f"ceiling, raw read of the partition file: cold {cold / GB:.2f} GB/s, "
+              f"warm {warm / GB:.2f} GB/s")  # fmt: skip
+
+        verify = [*host, "restoreimage", str(image), str(changed_copy), "--verify-only", "--json"]
+        drop_cache(changed_copy)
+        wall, _, cpu, out = run(verify)
+        report = json.loads(out)
+        assert report["differed_blocks"] == len(changed), report
+        verified = report["verified_bytes"]
+        print(f"restoreimage --verify-only, cold: {verified / wall / GB:.2f} GB/s "
+              f"({verified / GB:.2f} GB in {wall:.2f} s, process start and manifest included), "
+              f"{cpu / (verified / GB):.2f} s CPU per GB")  # fmt: skip
+        for cache in ("cold", "warm"):
+            if cache == "cold":
+                drop_cache(changed_copy)
+            began, cpu_began = time.perf_counter(), time.process_time()
+            result = restore_image(str(image), str(changed_copy), verify_only=True)
+            wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+            print(f"restoreimage's verify pass in-process, {cache}: "
+                  f"{result.verified_bytes / wall / GB:.2f} GB/s, "
+                  f"{cpu / (result.verified_bytes / GB):.2f} s CPU per GB")  # fmt: skip
+        chosen = hash_cpu(lambda b: blake3(b).digest())
+        baseline = hash_cpu(lambda b: hashlib.blake2b(b).digest())
+        print(f"hash CPU per GB of 4 KiB blocks: BLAKE3 {chosen:.2f} s, BLAKE2b {baseline:.2f} s\n")
+
+        peers = tmp / "peers"
+        peers.mkdir()
+        subprocess.run(["partclone.extfs", "-c", "-q", "-s", source, "-O", peers / "pc.img"],
+                       check=True, capture_output=True)  # fmt: skip
+        bmap = peers / "source.bmap"
+        with open(bmap, "w") as f:
+            subprocess.run(["bmaptool", "create", source], check=True, stdout=f,
+                           stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(["casync", "make", f"--store={peers / 'store'}", peers / "source.caibx",
+                        source], check=True, capture_output=True)  # fmt: skip
+        seed = tmp / "seed.img"
+        shutil.copyfile(changed_copy, seed)
+
+        target = tmp / "target.img"
+        print(f"{'restore of the changed copy':34} {'time':>8} {'written':>10} {'vs changed':>11}")
+        for name, command in (
+            ("restoreimage", [*host, "restoreimage", str(image), str(target), "--state",
+                              str(tmp / "state")]),
+            ("partclone.extfs -r", ["partclone.extfs", "-r", "-s", str(peers / "pc.img"),
+                                    "-O", str(target)]),
+            ("bmaptool copy", ["bmaptool", "copy", "--bmap", str(bmap), str(source),
+                               str(target)]),
+            ("casync extract --seed", ["casync", "extract", f"--store={peers / 'store'}",
+                                       f"--seed={seed}", "--seed-output=no",
+                                       str(peers / "source.caibx"),
+                                       str(target)]),
+        ):  # fmt: skip
+            shutil.copyfile(changed_copy, target)
+            drop_cache(target)
+            wall, written, _, _ = run(command)
+            assert same_used_blocks(source, target, blocks), name
+            print(
+                f"{name:34} {wall:7.2f}s {written / 1e6:8.1f} MB {written / changed_bytes:10.2f}x"
+            )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
