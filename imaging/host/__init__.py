@@ -5,6 +5,6 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-from . import blockimage, lnrsync
+from . import blockimage, bootcommands, lnrsync
 
-register(__name__, commands=[*blockimage.COMMANDS, lnrsync.COMMAND])
+register(__name__, commands=[*bootcommands.COMMANDS, *blockimage.COMMANDS, lnrsync.COMMAND])

@@ -1,0 +1,62 @@
+"""The appserver's boot programs: `python -m workers.host tftpd HOST --listen ADDR:PORT` and
+`python -m workers.host menuserver HOST --listen ADDR:PORT` (DESIGN.md contract 5). Both read
+only the XML mirror and the boot directory."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Callable
+
+from workers.host.registry import Command
+from workers.host.settings import add_host_arguments, local_from
+
+from .bootclients import ClientIndex
+from .bootfiles import boot_dir
+
+log = logging.getLogger("labnet.boot")
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """ADDR:PORT (a port of 0 picks a free one)."""
+    address, _, port = text.rpartition(":")
+    if not address or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not ADDR:PORT")
+    return address.strip("[]"), int(port)
+
+
+def _arguments(default_port: int) -> Callable[[argparse.ArgumentParser], None]:
+    def add(parser: argparse.ArgumentParser) -> None:
+        add_host_arguments(parser)
+        parser.add_argument(
+            "--listen",
+            type=listen_address,
+            default=("0.0.0.0", default_port),
+            help=f"ADDR:PORT to serve on (0.0.0.0:{default_port})",
+        )
+
+    return add
+
+
+def run_tftpd(args: argparse.Namespace) -> int:
+    from .tftp.files import TftpFiles
+    from .tftp.server import serve
+
+    local = local_from(args)
+    directory = boot_dir(local.paths.root)
+    files = TftpFiles(local.host, local.paths.etc, directory, ClientIndex(local.paths.etc))
+
+    def started(bound: tuple[str, int]) -> None:
+        log.info("lntftpd for %s serving %s on %s:%d", local.host, directory, *bound)
+
+    try:
+        asyncio.run(serve(files, *args.listen, started=started))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+COMMANDS = [
+    Command("tftpd", "template-aware TFTP of <root>/diskless/boot", _arguments(69), run_tftpd),
+]
