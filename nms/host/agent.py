@@ -26,7 +26,7 @@ from workers.host.mirror import LocalMirror
 from workers.host.outbox import deliver
 from workers.host.registry import HostSide, Job
 
-from .collectors import FstabRow, HostConfig, System, collect_all
+from .collectors import FstabRow, HostConfig, ImageCopy, System, collect_all
 
 log = logging.getLogger("labnet.nms")
 COLLECT_TASK = "nms.collect"
@@ -68,7 +68,26 @@ def host_config(source: ConfigSource, host: str) -> HostConfig:
     daemons = [
         ((source.entity_values("service", s) or {}).get("daemon") or [s])[0] for s in services
     ]
-    return HostConfig(host, fstab, daemons)
+    return HostConfig(host, fstab, daemons, image_copies(own))
+
+
+def image_copies(own: dict[str, list[str]]) -> list[ImageCopy]:
+    """The host's Rsync table (guide 3.6), columns aligned by row."""
+    columns = {c: own.get(c, []) for c in ("rs_host", "rs_src", "rs_dst", "rs_sync", "rs_date")}
+
+    def cell(column: str, row: int) -> str:
+        return columns[column][row].strip() if row < len(columns[column]) else ""
+
+    return [
+        ImageCopy(
+            cell("rs_dst", i),
+            f"{cell('rs_host', i)}:{cell('rs_src', i)}",
+            cell("rs_sync", i) == "yes",
+            cell("rs_date", i),
+        )
+        for i in range(len(columns["rs_dst"]))
+        if cell("rs_dst", i)
+    ]
 
 
 def report_interval(source: ConfigSource) -> float:

@@ -56,7 +56,7 @@ def sample_root(tmp_path: Path, **files: str) -> Path:
 
 def test_every_category_of_the_guide_has_a_collector():
     assert categories() == [
-        "daemon", "diskinodes", "diskspace", "fsck", "loadaverage",
+        "daemon", "diskinodes", "diskspace", "fsck", "imageage", "loadaverage",
         "mdstat", "mounts", "netrx", "nettx", "uuids",
     ]  # fmt: skip
 

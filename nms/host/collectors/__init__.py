@@ -49,12 +49,24 @@ class FstabRow:
 
 
 @dataclass(frozen=True)
+class ImageCopy:
+    """A row of the host's Rsync table: a directory copied here from rs_host:rs_src by the
+    nightly replication, and when it last was (rs_date, the web server's local time)."""
+
+    dst: str
+    source: str = ""
+    sync: bool = True
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class HostConfig:
     """What the configuration says about the host that the collectors compare against."""
 
     name: str
     fstab: Sequence[FstabRow] = ()
     daemons: Sequence[str] = ()
+    images: Sequence[ImageCopy] = ()
 
 
 Runner = Callable[[Sequence[str]], str]
