@@ -57,6 +57,24 @@ def run_tftpd(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_menuserver(args: argparse.Namespace) -> int:
+    from .menuserver import MenuServer
+
+    local = local_from(args)
+    server = MenuServer(args.listen, local.host, local.paths.etc, boot_dir(local.paths.root))
+    log.info("menuserver for %s on %s:%d", local.host, *server.server_address[:2])
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 COMMANDS = [
     Command("tftpd", "template-aware TFTP of <root>/diskless/boot", _arguments(69), run_tftpd),
+    Command(
+        "menuserver", "iPXE scripts and boot files over HTTP", _arguments(8080), run_menuserver
+    ),
 ]

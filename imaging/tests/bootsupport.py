@@ -12,6 +12,7 @@ from pathlib import Path
 
 from imaging.host.bootclients import ClientIndex
 from imaging.host.bootfiles import boot_dir
+from imaging.host.menuserver import MenuServer
 from imaging.host.tftp.files import TftpFiles
 from imaging.host.tftp.server import serve
 
@@ -70,3 +71,17 @@ def running_tftpd(host: str, etc: Path, root: Path) -> Iterator[tuple[int, list]
         loop.call_soon_threadsafe(task.cancel)
         thread.join(10)
         loop.close()
+
+
+@contextmanager
+def running_menuserver(host: str, etc: Path, root: Path) -> Iterator[MenuServer]:
+    """menuserver for host in a thread of this process (server_address has its port)."""
+    server = MenuServer(("127.0.0.1", 0), host, etc, boot_dir(root))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
