@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from pypdf import PdfWriter
 from pytest_django.live_server_helper import LiveServer
@@ -14,6 +16,7 @@ from printing.host.cups import Cups
 from testing import cupsd as cups_server
 from testing import factories, live
 
+_addresses = itertools.count(60)
 PDF_PPD = "lsb/usr/cupsfilters/Generic-PDF_Printer-PDF.ppd"
 
 
@@ -31,10 +34,12 @@ def printer(name: str, **values: str):
         factories.entity(factories.demo_type("domain"), "cs.example.edu")
     if not _exists("server", "odie"):
         factories.entity(factories.demo_type("server"), "odie", domain="cs.example.edu")
+    number = next(_addresses)
     defaults = {
         "domain": "cs.example.edu",
-        "ip_address": "192.0.2.60",
-        "mac_address": "02:00:5e:10:00:c8",
+        # ip_address and mac_address are unique within the printer type.
+        "ip_address": f"192.0.2.{number}",
+        "mac_address": f"02:00:5e:10:01:{number:02x}",
         "server": "odie",
         "ppd": PDF_PPD,
     }
