@@ -7,3 +7,10 @@ class BackupsConfig(AppConfig):
 
     name = "backups"
     verbose_name = "Backups"
+
+    def ready(self) -> None:
+        from core.problems import register_problem_source
+
+        from .status import overdue_backups
+
+        register_problem_source(overdue_backups)

@@ -92,3 +92,16 @@ def server_statuses(today: Date | None = None) -> list[ServerStatus]:
     for status in directory_statuses(today=today):
         by_server[status.row.source].append(status)
     return [ServerStatus(name, found) for name, found in sorted(by_server.items())]
+
+
+def overdue_backups() -> list[tuple[str, str, str, str]]:
+    """The NMS overview's problems (core.problems): each directory switched on whose last
+    good backup is more than a day old, or that never had one, is a warning on its server.
+    One query."""
+    today = timezone.localdate()
+    problems = []
+    for row in backup_table():
+        last = row.last_date
+        if row.on and (last is None or (today - Date.fromisoformat(last)).days > WARNING_DAYS):
+            problems.append((row.source, "backup", row.directory, WARNING))
+    return problems

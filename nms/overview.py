@@ -10,6 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from core.hosts import HOST_TYPES
+from core.problems import host_problems
 from entities.models import Entity
 
 from .choices import NO_DATA, SEVERITY, Level, worst
@@ -108,6 +109,10 @@ def overview(
     for host, category, item, state in Status.objects.exclude(state=Level.OK).values_list(
         "host__name", "category", "item", "state"
     ):
+        if host in tiles:
+            muted = acknowledged(acks.get(host, []), category, item)
+            tiles[host].problems.append(Problem(category, item, state, muted))
+    for host, category, item, state in host_problems():  # other apps' (core.problems)
         if host in tiles:
             muted = acknowledged(acks.get(host, []), category, item)
             tiles[host].problems.append(Problem(category, item, state, muted))
