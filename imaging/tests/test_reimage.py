@@ -75,6 +75,7 @@ def test_a_client_re_imaged_at_logout_reports_to_the_page_and_monitoring(
     agent = ["--etc", etc, "--root", root, "--server", live_server.url, "--token", token]
     assert main(["reimage", "wren", "--at", "logout", *map(str, agent)]) == 0
     assert differing(source, target, used_blocks(image)) == 0
+    assert os.listdir(root / "var/lib/labnet/restoreimage") == []  # its state file, done
 
     [restore] = ImageRestore.objects.all()
     assert (restore.host, restore.partition, restore.good) == ("wren", str(target), True)

@@ -48,10 +48,11 @@ class _Progress:
         )
 
 
-def default_state_path(target: str) -> str:
-    """The state file of a restore onto target, under LABNET_ROOT."""
+def default_state_path(target: str, root: str | None = None) -> str:
+    """The state file of a restore onto target, under root (LABNET_ROOT, /)."""
     name = re.sub(r"[^A-Za-z0-9.-]+", "_", os.path.abspath(target)).strip("_")
-    return os.path.join(os.environ.get("LABNET_ROOT", "/"), STATE_DIR, name + ".state")
+    root = root or os.environ.get("LABNET_ROOT", "/")
+    return os.path.join(root, STATE_DIR, name + ".state")
 
 
 def _block_size(text: str) -> int:

@@ -5,6 +5,7 @@ files holding the blocks' zstd frames."""
 from __future__ import annotations
 
 import json
+import sys
 from array import array
 from dataclasses import asdict, dataclass
 from typing import Protocol
@@ -170,9 +171,11 @@ def load(reader: Reader) -> Image:
         raise ImageError(f"{where}: {USED_MAP} does not mark {manifest.used} blocks")
     if blake3(hashes).hexdigest() != manifest.image_hash:
         raise ImageError(f"{where}: the image hash does not match {HASHES}")
-    lengths = array("I")
+    lengths = array("I")  # 4 bytes on every platform Labnet runs on (x86-64, arm64)
     lengths.frombytes(raw_lengths)
-    if array("I").itemsize != 4 or any(not 0 < n <= manifest.block_size for n in lengths):
+    if sys.byteorder == "big":
+        lengths.byteswap()
+    if any(not 0 < n <= manifest.block_size for n in lengths):
         raise ImageError(f"{where}: {LENGTHS} holds a length outside 1..block_size")
     return Image(manifest, used_map, hashes, lengths, digest)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from array import array
@@ -81,6 +82,8 @@ def make_image(
             source=os.path.basename(source),
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
+        if sys.byteorder == "big":
+            lengths.byteswap()  # stored little-endian
         raw_lengths = lengths.tobytes()
         digest = content_hash(manifest, bytes(used.bits), hashes, raw_lengths)
         for name, data in (

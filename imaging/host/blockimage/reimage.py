@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
             config["image"],
             config["partition"],
             expect_fs=fs,
-            state_path=default_state_path(config["partition"]),
+            state_path=default_state_path(config["partition"], str(settings.root)),
         )
         fields = ("good", "used_blocks", "differed_blocks", "written_bytes", "seconds")
         report = {name: getattr(result, name) for name in fields} | {"error": ""}
