@@ -41,6 +41,24 @@ def boot_tree(base: Path) -> tuple[Path, Path]:
     return etc, root
 
 
+def set_value(etc: Path, entity: str, variable: str, value: str) -> None:
+    """Set the first value of variable (added if missing) in a mirror file, as the agent
+    does: a new file renamed into place."""
+    path = etc / entity
+    text = path.read_text()
+    marker = f'<variable name="{variable}">'
+    if marker not in text:
+        added = f'  {marker}\n    <value indx="1">{value}</value>\n  </variable>\n</entity>'
+        text = text.replace("</entity>", added)
+    else:
+        start = text.index(marker)
+        open_end = text.index(">", text.index("<value", start)) + 1
+        text = text[:open_end] + value + text[text.index("</value>", open_end) :]
+    new = path.with_name(".new")
+    new.write_text(text)
+    new.replace(path)
+
+
 @contextmanager
 def running_tftpd(host: str, etc: Path, root: Path) -> Iterator[tuple[int, list]]:
     """lntftpd for host in a thread of this process: its port, and the requests it saw."""

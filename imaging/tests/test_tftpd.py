@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from imaging.host.bootfiles import boot_dir
-from imaging.tests.bootsupport import PXELINUX, boot_tree, running_tftpd
+from imaging.tests.bootsupport import PXELINUX, boot_tree, running_tftpd, set_value
 from testing.live import free_port, wait_for
 
 HOGWARTS_MAC = "02-00-5E-10-00-6E"  # a client of odie (linux_template)
@@ -60,19 +60,6 @@ def refused(port: int, packet: bytes) -> tuple[int, str]:
     opcode, code, rest = ask(port, packet)
     assert opcode == 5, f"expected an ERROR, got opcode {opcode}"
     return code, rest.rstrip(b"\0").decode()
-
-
-def set_value(etc: Path, entity: str, variable: str, value: str) -> None:
-    """Replace the first value of variable in a mirror file, as the agent does: a new file
-    renamed into place."""
-    path = etc / entity
-    text = path.read_text()
-    start = text.index(f'<variable name="{variable}">')
-    open_end = text.index(">", text.index("<value", start)) + 1
-    close = text.index("</value>", open_end)
-    new = path.with_name(".new")
-    new.write_text(text[:open_end] + value + text[close:])
-    new.replace(path)
 
 
 @needs("tftp")
