@@ -21,7 +21,6 @@ urlpatterns = [
     path("backups/", include("backups.urls")),
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
-    path("printing/", include("printing.urls")),
     path("imaging/", include("imaging.urls")),
     path("ldap/", include("accounts.urls")),
     path("imaging/", include("imaging.urls")),

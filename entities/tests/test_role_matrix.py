@@ -314,16 +314,6 @@ MATRIX = [
     Row("GET", "/api/v1/mirror/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/files/motd/default_server/content/", (401, 200, 200, 200, 200)),
     Row("POST", "/api/v1/nms/hosts/odie/reports/", (401, 403, 403, 403, 201), NMS_REPORT),
-    # Printing: a user's own page; every job, credit, refunds and reports are admins'; the
-    # charge and finish of a job are the print server's token's (an empty job: 400).
-    Row("GET", "/printing/", ALL),
-    Row("GET", "/printing/jobs/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
-    Row("POST", "/printing/jobs/", (SIGN_IN, 403, 403, 200, SIGN_IN), {}),
-    Row("POST", "/printing/jobs/999/refund/", (SIGN_IN, 403, 403, 404, SIGN_IN), {}),
-    Row("GET", "/printing/report/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
-    Row("POST", "/api/v1/printing/hosts/odie/jobs/", (401, 403, 403, 403, 400), {}),
-    Row("POST", "/api/v1/printing/hosts/nermal/jobs/", (401, 403, 403, 403, 403), {}),
-    Row("POST", "/api/v1/printing/hosts/odie/jobs/1/finish/", (401, 403, 403, 403, 400), {}),
     # lnrsync's rs_date: only the source host's token, only rows naming it (odie has none).
     Row(
         "POST",
