@@ -43,6 +43,7 @@ def mirror_type(entity_type: EntityType, definitions: list[VariableDefinition]) 
                 display_order=d.display_order,
                 secret=d.secret,
                 tooltip=d.tooltip,
+                unique=d.unique,
                 enum_values=list(d.enum_values),
             )
             for d in definitions

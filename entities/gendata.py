@@ -38,9 +38,11 @@ class _Builder:
         self.address = 0
 
     def ip(self) -> str:
+        """An address of 10.0.0.0/8, which the demo does not use: addresses are unique
+        within a type (var_defs uniq), so no clone may share one with a demo host."""
         self.address += 1
-        net = ("192.0.2", "198.51.100", "203.0.113")[self.address // 250 % 3]
-        return f"{net}.{self.address % 250 + 1}"
+        n = self.address
+        return f"10.{n // (254 * 256) % 256}.{n // 254 % 256}.{n % 254 + 1}"
 
     def mac(self) -> str:
         self.address += 1

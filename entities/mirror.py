@@ -38,6 +38,8 @@ VARDEF_ATTRIBUTES = {
     "order": ("display_order", 0),
     "secret": ("secret", False),
     "tooltip": ("tooltip", ""),
+    # The guide's var_defs.uniq: no two entities of the type hold the same value.
+    "uniq": ("unique", False),
 }
 # Attributes that name a type or a table, and so may become a path.
 NAME_ATTRIBUTES = ("table", "reference", "enum_type")
@@ -91,6 +93,7 @@ class MirrorVariableDefinition:
     display_order: int = 0
     secret: bool = False
     tooltip: str = ""
+    unique: bool = False
     enum_values: list[str] = field(default_factory=list)
 
 

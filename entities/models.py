@@ -70,6 +70,10 @@ class VariableDefinition(models.Model):
     secret = models.BooleanField(
         default=False, help_text="Shown only to users allowed to see secrets (iSCSI passwords)."
     )
+    unique = models.BooleanField(
+        default=False,
+        help_text="No two entities of the type may hold the same value (an IP or MAC address).",
+    )
 
     class Meta:
         ordering = ["entity_type__name", "display_order", "name"]

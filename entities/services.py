@@ -337,6 +337,12 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
                 )
             batch.touched.add(entity.pk)
     _refuse_kept_tables(batch, batch.pending[before:])
+    _refuse_duplicates(
+        (entity, definition, wanted.values())
+        for entity, per_entity in plan.items()
+        for definition, wanted in per_entity.items()
+        if definition.unique
+    )
     for start in range(0, len(to_delete), 1000):
         Value.objects.filter(pk__in=to_delete[start : start + 1000]).delete()
     for text, ids in to_update.items():
@@ -346,6 +352,46 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
             )
     Value.objects.bulk_create(to_create, batch_size=2000)
     return len(batch.pending) - before
+
+
+def _refuse_duplicates(
+    planned: Iterable[tuple[Entity, VariableDefinition, Iterable[str]]],
+) -> None:
+    """A unique variable's value may be held by one entity of its type only: refused, naming
+    the entity that holds it, when another one does or when several would."""
+    holders: dict[tuple[VariableDefinition, str], list[Entity]] = defaultdict(list)
+    for entity, definition, values in planned:
+        for value in set(values):
+            holders[definition, value].append(entity)
+    if not holders:
+        return
+    errors: dict[str, list[str]] = defaultdict(list)
+    by_definition: dict[VariableDefinition, list[str]] = defaultdict(list)
+    for definition, value in holders:
+        by_definition[definition].append(value)
+    for definition, values in by_definition.items():
+        # The action's entities hold exactly their planned values once it is done.
+        planned_ids = {e.pk for v in values for e in holders[definition, v]}
+        for start in range(0, len(values), 1000):
+            for value, holder in (
+                Value.objects.filter(variable=definition, value__in=values[start : start + 1000])
+                .exclude(entity__in=planned_ids)
+                .values_list("value", "entity__name")
+                .distinct()
+            ):
+                entity = holders[definition, value][0]
+                errors[definition.name].append(
+                    f"{entity}: variable {definition.name!r} value {value!r} is already held "
+                    f"by {entity.entity_type.name}/{holder}; it is unique within its type"
+                )
+    for (definition, value), entities in holders.items():
+        if len(entities) > 1:
+            names = ", ".join(sorted(e.name for e in entities))
+            errors[definition.name].append(
+                f"variable {definition.name!r} value {value!r} would be held by more than one "
+                f"of {names}; it is unique within its type"
+            )
+    _raise(errors)
 
 
 class ChangedSince(ValidationError):
@@ -526,6 +572,7 @@ VARDEF_FIELDS = (
     "display_order",
     "tooltip",
     "secret",
+    "unique",
 )
 
 
@@ -738,6 +785,12 @@ def do_load_entities(loads: Sequence[EntityLoad], *, user: object = None) -> tup
             for load, row in zip(new, rows, strict=True)
             for name, values in load.values.items()
             for v in values
+        )
+        _refuse_duplicates(
+            (row, definition, [v.text for v in load.values.get(definition.name, [])])
+            for load, row in zip(new, rows, strict=True)
+            for definition in definitions[load.entity_type.pk].values()
+            if definition.unique
         )
         plan: Plan = {}
         for load in loads:

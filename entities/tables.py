@@ -44,6 +44,9 @@ class VariableTable(LabnetTable):
     regex = tables.TemplateColumn("<code>{{ value }}</code>", verbose_name="regex")
     display_order = tables.Column(verbose_name="order", attrs=NUM)
     secret = tables.BooleanColumn(verbose_name="secret", yesno=("yes", ""))
+    unique = tables.BooleanColumn(
+        verbose_name="unique in type", yesno=("yes", ""), attrs={"td": {"class": "unique"}}
+    )
     tooltip = tables.Column(verbose_name="tooltip", attrs={"td": {"class": "muted"}})
 
     class Meta(LabnetTable.Meta):

@@ -221,3 +221,28 @@ def test_add_variable_refuses_an_existing_name(page, standalone):
     saved = page.locator("table.changes tbody tr", has_text="Variable definition saved").first
     assert "room" in saved.inner_text()
     assert saved.locator("a:has-text('Revert')").count() == 0
+
+
+def test_use_as_template_is_refused_a_unique_value_naming_its_holder(page, discovery):
+    standalone = discovery.entity_type
+    services.do_save_variable(standalone, "ip_address", unique=True)
+    services.do_save_variable(standalone, "mac_address", unique=True)
+    sign_in(page, "admin")
+    page.goto("/variables/standalone/")
+    row = page.locator("table.definitions tbody tr", has_text="mac_address")
+    assert "yes" in row.locator("td.unique").inner_text()
+    page.goto("/create/standalone/?template=discovery")
+    page.fill("input[name=name]", "discovery2")
+    page.click("button:has-text('Create Entity')")
+    error = page.locator("#var-ip_address .field-error")
+    assert error.inner_text() == (
+        "standalone/discovery2: variable 'ip_address' value '192.0.2.10' is already held by "
+        "standalone/discovery; it is unique within its type"
+    )
+    assert "held by standalone/discovery" in page.inner_text("#var-mac_address .field-error")
+    shot(page, "unique-1-use-as-template-refused")
+    page.fill("input[name=v-ip_address]", "192.0.2.20")
+    page.fill("input[name=v-mac_address]", "00:16:3e:00:00:02")
+    page.click("button:has-text('Create Entity')")
+    page.wait_for_url("**/entity/standalone/discovery2/")
+    assert values_of(Entity.objects.get(name="discovery2")).values["ip_address"] == ["192.0.2.20"]

@@ -184,3 +184,23 @@ def test_activity_follows_a_variable_becoming_mandatory_or_being_deleted(standal
     factories.variable(standalone, "room", mandatory=False)
     discovery.refresh_from_db()
     assert discovery.active
+
+
+def test_a_unique_variable_refuses_a_value_another_entity_holds(standalone):
+    services.do_save_variable(standalone, "ip_address", unique=True)
+    factories.entity(standalone, "discovery", domain="cs.example.edu", ip_address="192.0.2.10")
+    with pytest.raises(ValidationError) as refused:
+        factories.entity(standalone, "discovery2", domain="cs.example.edu", ip_address="192.0.2.10")
+    assert refused.value.message_dict["ip_address"] == [
+        "standalone/discovery2: variable 'ip_address' value '192.0.2.10' is already held by "
+        "standalone/discovery; it is unique within its type"
+    ]
+    assert not Entity.objects.filter(name="discovery2").exists()
+    a = factories.entity(standalone, "a", domain="cs.example.edu", ip_address="192.0.2.11")
+    b = factories.entity(standalone, "b", domain="cs.example.edu", ip_address="192.0.2.12")
+    with pytest.raises(ValidationError, match="held by more than one of"):
+        services.do_batch_edit([a, b], {"ip_address": ["192.0.2.13"]})
+    # An entity keeps its own value, and another type may hold the same one.
+    assert services.do_set_values(a, {"ip_address": ["192.0.2.11"], "room": ["EN1"]}) == 1
+    other = factories.entity_type("printer", ip_address={"unique": True})
+    factories.entity(other, "lp1", ip_address="192.0.2.10")
