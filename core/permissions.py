@@ -28,6 +28,7 @@ MANAGE_FILES = "filemgr.manage_files"
 MANAGE_PRINTING = "printing.manage_printing"
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 BROWSE_ANY_BACKUP = "backups.browse_any_backup"
+MANAGE_CERTIFICATES = "workers.manage_certificates"
 
 # Entity types every change of which needs a permission beyond changing values: a fileMgr
 # entity names a file, its path and its script, which every agent installs and runs as root.

@@ -2,6 +2,8 @@
 
 The agents themselves (workers.host) never import these models."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -98,3 +100,42 @@ class AgentReport(models.Model):
     @property
     def failed_scripts(self) -> list[dict]:
         return [s for s in self.scripts if s.get("exit_status") != 0]
+
+
+class HostCertificate(models.Model):
+    """A certificate the Labnet CA issued to a host (guide 2.7): what it names, until when,
+    and whether it was revoked, by whom and when."""
+
+    host = models.CharField(max_length=128, help_text="The host's entity name.")
+    serial = models.CharField(
+        max_length=40, help_text="The certificate's serial number, in hexadecimal."
+    )
+    subject = models.CharField(max_length=255)
+    names = models.JSONField(default=list, help_text="The DNS names of its subjectAltName.")
+    addresses = models.JSONField(default=list, help_text="The IP addresses of its SAN.")
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    pem = models.TextField()
+    issued = models.DateTimeField(auto_now_add=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["host", "-not_before", "-pk"]
+        permissions = [("manage_certificates", "Can revoke host certificates")]
+        indexes = [models.Index(fields=["host", "revoked"], name="hostcert_host_revoked")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["serial"],
+                name="unique_certificate_serial",
+                violation_error_message="The CA already issued a certificate with this serial.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.serial})"
+
+    def status(self, now: datetime) -> str:
+        if self.revoked:
+            return "revoked"
+        return "expired" if self.not_after <= now else "valid"

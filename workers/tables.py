@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 from core.tables import NUM, LabnetTable
 
-from .models import AgentHost, AgentReport
+from .models import AgentHost, AgentReport, HostCertificate
 
 
 class AgentTable(LabnetTable):
@@ -51,3 +51,46 @@ class ReportTable(LabnetTable):
         model = AgentReport
         fields = []
         empty_text = "No report yet."
+
+
+class CertificateTable(LabnetTable):
+    """One row a certificate the CA issued; a revoke button for those who may."""
+
+    host = tables.TemplateColumn(
+        '<a href="{% url \'workers:host\' value %}">{{ value }}</a>', verbose_name="Host"
+    )
+    subject = tables.Column(verbose_name="Subject")
+    names = tables.TemplateColumn(
+        "{{ record.names|join:', ' }}{% if record.addresses %}, "
+        "{{ record.addresses|join:', ' }}{% endif %}",
+        verbose_name="Names and addresses",
+        orderable=False,
+    )
+    serial = tables.Column(verbose_name="Serial")
+    not_after = tables.Column(verbose_name="Expires", attrs={"td": {"class": "nowrap"}})
+    status = tables.Column(verbose_name="Status", orderable=False, empty_values=())
+    revoke = tables.TemplateColumn(
+        template_name="workers/certificate_revoke_cell.html",
+        verbose_name="",
+        orderable=False,
+        empty_values=(),
+    )
+
+    class Meta(LabnetTable.Meta):
+        model = HostCertificate
+        fields = []
+        empty_text = mark_safe(
+            "No certificate issued yet: <code>manage.py labnetca init</code>, then each "
+            "agent asks for its own at its next sanity pass."
+        )
+
+    def __init__(self, *args, now, may_revoke: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.may_revoke = may_revoke
+
+    def render_status(self, record: HostCertificate) -> str:
+        status = record.status(self.now)
+        if record.revoked:
+            return f"{status} {record.revoked:%Y-%m-%d %H:%M} by {record.revoked_by}"
+        return status

@@ -1,14 +1,22 @@
-"""Per host: when its agent last applied the configuration, what it changed, what failed."""
+"""Per host: when its agent last applied the configuration, what it changed, what failed;
+and the certificates the Labnet CA issued to hosts, with revocation."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
 
-from core.permissions import VIEW_SECRETS, LabnetView
+from core.permissions import MANAGE_CERTIFICATES, VIEW_SECRETS, LabnetView, PermissionView
+from core.refusals import refusal_text
 from core.views import TableListView
 from entities.reading import committed_seq
 
-from .models import AgentHost, AgentReport
-from .tables import AgentTable, ReportTable
+from .certificates import do_revoke_certificate
+from .models import AgentHost, AgentReport, HostCertificate
+from .tables import AgentTable, CertificateTable, ReportTable
 
 
 class AgentListView(LabnetView, TableListView):
@@ -46,3 +54,36 @@ class AgentDetailView(LabnetView, TableListView):
             show_script_output=self.request.user.has_perm(VIEW_SECRETS),
             **kwargs,
         )
+
+
+class CertificateListView(LabnetView, TableListView):
+    """Every host certificate: subject, names, expiry, status; administrators revoke."""
+
+    template_name = "workers/certificate_list.html"
+    table_class = CertificateTable
+
+    def get_queryset(self) -> QuerySet:
+        certificates = HostCertificate.objects.defer("pem")
+        if host := self.request.GET.get("host"):
+            certificates = certificates.filter(host=host)
+        return certificates
+
+    def get_table_kwargs(self) -> dict:
+        return {
+            "now": timezone.now(),
+            "may_revoke": self.request.user.has_perm(MANAGE_CERTIFICATES),
+        }
+
+
+class CertificateRevokeView(PermissionView, View):
+    permission_required = MANAGE_CERTIFICATES
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        certificate = get_object_or_404(HostCertificate, pk=pk)
+        try:
+            do_revoke_certificate(certificate, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, refusal_text(exc))
+        else:
+            messages.success(request, f"Revoked {certificate}; the new revocation list is shipped.")
+        return redirect("workers:certificates")

@@ -176,6 +176,9 @@ MATRIX = [
     # The agents' pages.
     Row("GET", "/agents/", ALL),
     Row("GET", "/agents/odie/", ALL),
+    # Host certificates: everyone reads the list; administrators revoke.
+    Row("GET", "/agents/certificates/", ALL),
+    Row("POST", "/agents/certificates/999/revoke/", (SIGN_IN, 403, 403, 404, SIGN_IN), {}),
     # The Rsync Info Editor: everyone reads; moving servers and rs_sync are editors' (a
     # refused change comes back to the page with the reason).
     Row("GET", "/imaging/rsync/", ALL),
@@ -311,6 +314,9 @@ MATRIX = [
         (401, 403, 403, 403, 200),
         {"values": {"ssh_key": ["ssh-ed25519 AAAA odie"]}},
     ),
+    # A CSR: only the host's own token (an empty request: 400).
+    Row("POST", "/api/v1/agents/odie/certificate/", (401, 403, 403, 403, 400), {}),
+    Row("POST", "/api/v1/agents/nermal/certificate/", (401, 403, 403, 403, 403), {}),
     Row("GET", "/api/v1/mirror/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/files/motd/default_server/content/", (401, 200, 200, 200, 200)),
     Row("POST", "/api/v1/nms/hosts/odie/reports/", (401, 403, 403, 403, 201), NMS_REPORT),

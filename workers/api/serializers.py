@@ -4,7 +4,8 @@ from core.api import Seconds
 from core.params import MAX_BIGINT, MAX_INTEGER
 from entities.reading import SECRET_MASK
 
-from ..models import AgentHost, AgentReport
+from ..ca import MAX_CSR_BYTES
+from ..models import AgentHost, AgentReport, HostCertificate
 
 
 class ScriptRunSerializer(serializers.Serializer):
@@ -76,3 +77,18 @@ class AgentVariablesSerializer(serializers.Serializer):
     values = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField(allow_blank=True))
     )
+
+
+class CertificateRequestSerializer(serializers.Serializer):
+    """A host's CSR (PEM); revoke_previous revokes its certificates still valid first."""
+
+    csr = serializers.CharField(max_length=MAX_CSR_BYTES)
+    revoke_previous = serializers.BooleanField(required=False, default=False)
+
+
+class IssuedCertificateSerializer(serializers.ModelSerializer):
+    certificate = serializers.CharField(source="pem")
+
+    class Meta:
+        model = HostCertificate
+        fields = ["host", "serial", "subject", "names", "addresses", "not_after", "certificate"]

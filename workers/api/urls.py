@@ -10,5 +10,10 @@ urlpatterns = [
         views.AgentVariables.as_view(),
         name="api-agent-variables",
     ),
+    path(
+        "agents/<str:host>/certificate/",
+        views.CertificateRequest.as_view(),
+        name="api-agent-certificate",
+    ),
     path("mirror/", views.MirrorDownload.as_view(), name="api-mirror"),
 ]

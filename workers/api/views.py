@@ -22,18 +22,23 @@ from entities.reading import committed_seq
 from entities.secret_access import secret_access
 
 from .. import services
+from ..certificates import do_issue_certificate
 from ..mirror_export import mirror_download
 from ..models import AgentHost
 from .permissions import CanViewReports
 from .serializers import (
     AgentHostSerializer,
     AgentVariablesSerializer,
+    CertificateRequestSerializer,
+    IssuedCertificateSerializer,
     ReportSerializer,
     StoredReportSerializer,
 )
 
 # Variables the agent sets on its own host entity (guide 2.9: "initialized by lnclientconfigd").
 AGENT_VARIABLES = frozenset({"ssh_key"})
+# Variables the agent may only clear, once it has done what they asked (guide 2.7: cert_cmd).
+AGENT_CLEARS = frozenset({"cert_cmd"})
 # The longest report body taken (docs/agent.md): far above a real pass's, far below what would
 # fill the report tables.
 REPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -98,7 +103,8 @@ class AgentVariables(HostMixin, GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data["values"]
-        if refused_names := sorted(set(values) - AGENT_VARIABLES):
+        cleared = {name for name, texts in values.items() if not any(texts)}
+        if refused_names := sorted(set(values) - AGENT_VARIABLES - (AGENT_CLEARS & cleared)):
             raise APIValidationError(
                 {"values": [f"an agent may not set {', '.join(refused_names)}"]}
             )
@@ -112,6 +118,27 @@ class AgentVariables(HostMixin, GenericAPIView):
         except ValidationError as exc:
             raise api_refusal(exc) from None
         return Response({"changed": changed})
+
+
+class CertificateRequest(GenericAPIView):
+    """Sign the host's CSR for the names and addresses it owns in the configuration."""
+
+    permission_classes = [IsTheHostAgent]
+    serializer_class = CertificateRequestSerializer
+
+    @extend_schema(responses={201: IssuedCertificateSerializer})
+    def post(self, request, host):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            issued = do_issue_certificate(
+                host,
+                serializer.validated_data["csr"],
+                revoke_previous=serializer.validated_data["revoke_previous"],
+            )
+        except ValidationError as exc:
+            raise api_refusal(exc) from None
+        return Response(IssuedCertificateSerializer(issued).data, status=status.HTTP_201_CREATED)
 
 
 class MirrorDownload(GenericAPIView):
