@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from .choices import StepState
+
 
 class ImageRestore(models.Model):
     """One re-imaging of a client's local partition (restoreimage at logout or boot), as the
@@ -24,3 +26,55 @@ class ImageRestore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host} {self.partition} {self.received:%Y-%m-%d %H:%M}"
+
+
+class SyncRun(models.Model):
+    """A "sync now" asked for in the Rsync Info Editor: one Rsync row of a server (its copy of
+    an image), or that row and every copy below it in the image's tree (subtree). Each
+    destination is a SyncStep, pushed by lnrsync on the server holding its parent copy."""
+
+    image = models.CharField(max_length=255, help_text="The rsyncImage whose tree it is.")
+    server = models.CharField(max_length=128, help_text="The server whose copy was asked for.")
+    dst = models.CharField(max_length=4095, help_text="That copy's rs_dst.")
+    subtree = models.BooleanField(help_text="Every copy below it too.")
+    requested_by = models.CharField(max_length=150)
+    requested = models.DateTimeField(db_index=True)
+    finished = models.DateTimeField(null=True, blank=True, help_text="When no step was left.")
+
+    class Meta:
+        ordering = ["-requested", "-pk"]
+
+    def __str__(self) -> str:
+        return f"sync {self.server}:{self.dst} ({self.image})"
+
+
+class SyncStep(models.Model):
+    """One destination of a SyncRun: the Rsync row `row` of `server`, copied from `source`,
+    and where it stands as the source's agent last reported."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="steps")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    position = models.PositiveIntegerField(help_text="Its place in the tree, parents first.")
+    depth = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=128, help_text="The server that pushes (rs_host).")
+    server = models.CharField(max_length=128)
+    row = models.PositiveIntegerField(help_text="The row of server's Rsync table.")
+    dst = models.CharField(max_length=4095)
+    state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.QUEUED)
+    message = models.CharField(max_length=500, blank=True)
+    updated = models.DateTimeField()
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "server", "row"],
+                name="imaging_syncstep_one_per_row",
+                violation_error_message="A sync now has one step per Rsync row.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.server}:{self.dst} {self.state}"

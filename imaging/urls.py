@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import restore_views, views_rsync
+from . import restore_views, views_rsync, views_syncnow
 
 app_name = "imaging"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("rsync/image/<str:image>/", views_rsync.TreeView.as_view(), name="rsync-tree"),
     path("rsync/image/<str:image>/dates/", views_rsync.DatesView.as_view(), name="rsync-dates"),
     path("rsync/server/<str:server>/", views_rsync.ServerView.as_view(), name="rsync-server"),
+    path("rsync/sync/", views_syncnow.SyncNowView.as_view(), name="sync-now"),
+    path("rsync/runs/<int:pk>/", views_syncnow.SyncRunView.as_view(), name="sync-run"),
 ]

@@ -192,6 +192,14 @@ MATRIX = [
         {"server": "odie", "row": "9", "sync": "no"},
     ),
     Row("GET", "/imaging/rsync/server/odie/", ALL),
+    # Sync now: editors start it (a refused one comes back with the reason); all read a run.
+    Row(
+        "POST",
+        "/imaging/rsync/sync/",
+        (SIGN_IN, 403, 302, 302, SIGN_IN),
+        {"server": "odie", "row": "9"},
+    ),
+    Row("GET", "/imaging/rsync/runs/999/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
     # The account webtool (accounts): administrators only. The table's site configures no
     # LDAP directory, so an administrator gets the page saying so (503); the self-service
     # password page is open to everyone, visitors who may not sign in included.
@@ -320,6 +328,16 @@ MATRIX = [
     Row("GET", "/api/v1/mirror/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/files/motd/default_server/content/", (401, 200, 200, 200, 200)),
     Row("POST", "/api/v1/nms/hosts/odie/reports/", (401, 403, 403, 403, 201), NMS_REPORT),
+    # Printing: a user's own page; every job, credit, refunds and reports are admins'; the
+    # charge and finish of a job are the print server's token's (an empty job: 400).
+    Row("GET", "/printing/", ALL),
+    Row("GET", "/printing/jobs/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    Row("POST", "/printing/jobs/", (SIGN_IN, 403, 403, 200, SIGN_IN), {}),
+    Row("POST", "/printing/jobs/999/refund/", (SIGN_IN, 403, 403, 404, SIGN_IN), {}),
+    Row("GET", "/printing/report/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    Row("POST", "/api/v1/printing/hosts/odie/jobs/", (401, 403, 403, 403, 400), {}),
+    Row("POST", "/api/v1/printing/hosts/nermal/jobs/", (401, 403, 403, 403, 403), {}),
+    Row("POST", "/api/v1/printing/hosts/odie/jobs/1/finish/", (401, 403, 403, 403, 400), {}),
     # lnrsync's rs_date: only the source host's token, only rows naming it (odie has none).
     Row(
         "POST",
@@ -332,6 +350,19 @@ MATRIX = [
         "/api/v1/imaging/rsync/nermal/done/",
         (401, 403, 403, 403, 403),
         {"server": "odie", "dst": "/diskless"},
+    ),
+    # A sync now's progress: only the token of the host pushing the step (odie pushes none).
+    Row(
+        "POST",
+        "/api/v1/imaging/rsync/odie/steps/1/",
+        (401, 403, 403, 403, 400),
+        {"state": "synced"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/imaging/rsync/nermal/steps/1/",
+        (401, 403, 403, 403, 403),
+        {"state": "synced"},
     ),
     Row("POST", "/api/v1/nms/hosts/nermal/reports/", (401, 403, 403, 403, 403), NMS_REPORT),
     # A backup server's report: its own token only (odie backs nothing up: nothing to set).

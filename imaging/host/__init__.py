@@ -5,6 +5,10 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-from . import blockimage, bootcommands, lnrsync
+from . import blockimage, bootcommands, lnrsync, syncnow
 
-register(__name__, commands=[*bootcommands.COMMANDS, *blockimage.COMMANDS, lnrsync.COMMAND])
+register(
+    __name__,
+    syncnow.host_side,
+    commands=[*bootcommands.COMMANDS, *blockimage.COMMANDS, lnrsync.COMMAND],
+)

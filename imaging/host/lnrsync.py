@@ -11,6 +11,7 @@ token; a failed one leaves it and is reported with rsync's exit status and last 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import subprocess
@@ -43,6 +44,9 @@ RSYNC = "rsync"
 RSYNC_OPTIONS = ["-aSx", "--delete", "--stats", "--timeout=600"]
 MAX_BWLIMIT = 10_000_000  # KB/s: far above any link, far below what rsync's parser takes
 LAST_LINES = 5
+SSH_CONFIG_ENV, PEER_ROOTS_ENV = "LABNET_SSH_CONFIG", "LABNET_PEER_ROOTS"
+# What became of a destination (a sync now reports these to the web server).
+SYNCED, FAILED, WAITING, SKIPPED, DRY_RUN = "synced", "failed", "waiting", "skipped", "dry run"
 _SENT = re.compile(r"^Total bytes sent: ([\d,.]+)", re.MULTILINE)
 
 
@@ -93,62 +97,98 @@ def _last_lines(text: str) -> str:
     return " | ".join(text.strip().splitlines()[-LAST_LINES:])
 
 
-def rsync_command(sync: Sync, args: argparse.Namespace, root: Path, merge_file: Path) -> list[str]:
+@dataclass(frozen=True)
+class Options:
+    """How rsync is called: from the command line, or from the agent's environment
+    (LABNET_SSH_CONFIG, LABNET_PEER_ROOTS) for a sync now."""
+
+    dry_run: bool = False
+    bwlimit: int | None = None
+    ssh_config: str | None = None
+    peer_roots: str | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Options:
+        return cls(args.dry_run, args.bwlimit, args.ssh_config, args.peer_roots)
+
+    @classmethod
+    def from_environment(cls) -> Options:
+        env = os.environ
+        return cls(ssh_config=env.get(SSH_CONFIG_ENV), peer_roots=env.get(PEER_ROOTS_ENV))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one destination: one of lnrsync's states, and the line it prints."""
+
+    state: str
+    line: str
+
+    @property
+    def ok(self) -> bool:
+        return self.state != FAILED
+
+
+def rsync_command(sync: Sync, options: Options, root: Path, merge_file: Path) -> list[str]:
     source = f"{under(root, sync.parent.path)}/"
     target = sync.node.path
-    if args.peer_roots:
-        target = str(under(Path(args.peer_roots) / sync.node.server, target))
+    if options.peer_roots:
+        target = str(under(Path(options.peer_roots) / sync.node.server, target))
     ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
-    if args.ssh_config:
-        ssh += ["-F", args.ssh_config]
+    if options.ssh_config:
+        ssh += ["-F", options.ssh_config]
     command = [RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge_file}", "-e", shlex.join(ssh)]
-    if args.bwlimit:
-        command.append(f"--bwlimit={args.bwlimit}")
-    if args.dry_run:
+    if options.bwlimit:
+        command.append(f"--bwlimit={options.bwlimit}")
+    if options.dry_run:
         command.append("--dry-run")
     return [*command, source, f"{sync.node.server}:{target.rstrip('/')}/"]
 
 
-def run_sync(sync: Sync, args, root: Path, entities, api: ApiClient | None, host: str) -> bool:
-    """One destination: wait, skip, or sync and record; prints one line. False on failure."""
+def run_sync(
+    sync: Sync,
+    options: Options,
+    root: Path,
+    entities,
+    api: ApiClient | None,
+    host: str,
+    force: bool = False,
+) -> Outcome:
+    """One destination: wait, skip, or sync and record. force (a sync now asked for this
+    destination) syncs even when host's copy is not newer than the destination's."""
     row = sync.node.row
     assert row is not None
     if not row.sync:
-        print(f"{sync.where}: skipped, rs_sync is no ({row.label})")
-        return True
-    if sync.parent.date <= row.date:
-        print(
+        return Outcome(SKIPPED, f"{sync.where}: skipped, rs_sync is no ({row.label})")
+    if sync.parent.date <= row.date and not force:
+        return Outcome(
+            WAITING,
             f"{sync.where}: waiting, {host}'s copy ({sync.parent.date}) is not newer than "
-            f"{row.server}'s ({row.date})"
+            f"{row.server}'s ({row.date})",
         )
-        return True
     rules = filter_rules(sync.image, row.dst, managed_paths(row.server, entities))
     with tempfile.NamedTemporaryFile("w", prefix="lnrsync-", suffix=".rules") as merge:
         merge.write("".join(f"{rule}\n" for rule in rules))
         merge.flush()
-        command = rsync_command(sync, args, root, Path(merge.name))
+        command = rsync_command(sync, options, root, Path(merge.name))
         start = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, errors="replace")
         seconds = time.monotonic() - start
     if done.returncode != 0:
-        print(
+        return Outcome(
+            FAILED,
             f"{sync.where}: FAILED, rsync exited {done.returncode}: "
             f"{_last_lines(done.stderr or done.stdout)}; rs_date left at {row.date}",
-            file=sys.stderr,
         )
-        return False
     sent = _SENT.search(done.stdout)
     figures = f"{sent.group(1) if sent else '?'} bytes sent in {seconds:.1f} s"
-    if args.dry_run or api is None:
-        print(f"{sync.where}: dry run, {figures}")
-        return True
+    if options.dry_run or api is None:
+        return Outcome(DRY_RUN, f"{sync.where}: dry run, {figures}")
     try:
         answer = api.post(f"imaging/rsync/{host}/done/", {"server": row.server, "dst": row.dst})
     except (ApiError, ApiUnavailable) as exc:
-        print(f"{sync.where}: synced ({figures}) but rs_date not set: {exc}", file=sys.stderr)
-        return False
-    print(f"{sync.where}: synced, {figures}, rs_date {answer['rs_date']}")
-    return True
+        return Outcome(FAILED, f"{sync.where}: synced ({figures}) but rs_date not set: {exc}")
+    return Outcome(SYNCED, f"{sync.where}: synced, {figures}, rs_date {answer['rs_date']}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -156,11 +196,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="rsync --dry-run; no rs_date")
     parser.add_argument("--only", metavar="SERVER", help="sync only this destination server")
     parser.add_argument("--bwlimit", type=_bwlimit, metavar="KBPS", help="rsync --bwlimit")
-    parser.add_argument("--ssh-config", metavar="FILE", help="ssh -F FILE (default ~/.ssh)")
+    parser.add_argument(
+        "--ssh-config",
+        metavar="FILE",
+        default=os.environ.get(SSH_CONFIG_ENV),
+        help=f"ssh -F FILE ({SSH_CONFIG_ENV}; default ~/.ssh)",
+    )
     parser.add_argument(
         "--peer-roots",
         metavar="DIR",
-        help="demo and tests: each destination server's files are under DIR/<server>",
+        default=os.environ.get(PEER_ROOTS_ENV),
+        help=f"demo and tests: each destination server's files are under DIR/<server> "
+        f"({PEER_ROOTS_ENV})",
     )
 
 
@@ -195,9 +242,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         settings = settings_from(args)
         api = ApiClient(settings.server, settings.token)
+    options = Options.from_args(args)
     failed: dict[str, int] = defaultdict(int)
     for sync in syncs:
-        if not run_sync(sync, args, local.paths.root, entities, api, host):
+        outcome = run_sync(sync, options, local.paths.root, entities, api, host)
+        print(outcome.line, file=sys.stdout if outcome.ok else sys.stderr)
+        if not outcome.ok:
             failed[sync.node.server] += 1
     print(f"lnrsync {host}: {len(syncs)} destinations, {sum(failed.values())} failed")
     return 1 if failed or derivation.problems else 0

@@ -16,17 +16,16 @@ from pytest_django.live_server_helper import LiveServer
 from entities.exporting import export_mirror
 from entities.models import Entity
 from entities.reading import entity_contents
-from testing import factories, hosts, live
+from testing import live
 from testing.sshd import available, running_sshd
 from workers.services import do_make_host_token
 
-from .conftest import DATE, TEST_IMAGE, rsync_row
+from .conftest import DATE, IMAGE_DIR
 
 pytestmark = [
     pytest.mark.skipif(not available(), reason="needs /usr/sbin/sshd (openssh-server)"),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-IMAGE_DIR = "/mnt/dbgen32test/diskless"
 
 
 @pytest.fixture
@@ -35,46 +34,6 @@ def web():
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def chain(tmp_path, settings):
-    """The configuration, the master image on crank's root, and what scout held before."""
-    settings.LABNET_MASTER_STORE = tmp_path / "master"
-    server = hosts.host_type("server")
-    factories.entity(server, "crank")
-    factories.entity(
-        server, "ratchet", tables={"Rsync": [rsync_row("crank", IMAGE_DIR, IMAGE_DIR)]}
-    )
-    for name in ("scout", "keeper"):
-        factories.entity(
-            server, name, tables={"Rsync": [rsync_row("ratchet", IMAGE_DIR, "/diskless")]}
-        )
-    image = factories.demo_type("rsyncImage")
-    factories.entity(
-        image,
-        TEST_IMAGE,
-        host="crank",
-        directory=IMAGE_DIR,
-        tables={"Rsync_Filter_Tab": [{"rf_action": "exclude", "rf_pattern": "/scratch/"}]},
-    )
-    # scout's own copy of a file under /diskless: the agent's, never lnrsync's.
-    hosts.managed_file("exports_note", "/diskless/README.local", {"scout@host": ("mine", False)})
-    roots = tmp_path / "roots"
-    master = roots / "crank" / IMAGE_DIR.lstrip("/")
-    for i in range(50):
-        (master / "usr" / "lib").mkdir(parents=True, exist_ok=True)
-        (master / "usr" / "lib" / f"lib{i}.so").write_text(f"library {i}\n" * 20)
-    (master / "README.local").write_text("the image's own\n")
-    (master / "scratch").mkdir()
-    (master / "scratch" / "big.tmp").write_text("never copied\n")
-    scout = roots / "scout" / "diskless"
-    scout.mkdir(parents=True)
-    (scout / "README.local").write_text("scout's managed file\n")
-    (scout / "stale.txt").write_text("gone after --delete\n")
-    (roots / "keeper" / "diskless").mkdir(parents=True)
-    (roots / "ratchet" / IMAGE_DIR.lstrip("/")).mkdir(parents=True)
-    return roots
 
 
 def rs_date(server: str) -> str:
