@@ -1,0 +1,388 @@
+"""Run inside the QEMU guest (test_iscsi_guest.py boots it): the real lvm2 and LIO code of
+imaging.host.iscsi behind menuserver's COW queue, checked with iscsiadm and libiscsi.
+
+Writes OUT/result.json: {"checks": {name: [ok, detail]}, "figures": {name: seconds}}.
+Data disks: /dev/vdb (a thin pool) and /dev/vdc (classic snapshots)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+import os
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from entities.mirror import MirrorEntity, MirrorValue, entity_xml
+from imaging.host.bootclients import ClientIndex
+from imaging.host.iscsi.cow import cow_for, maker, occupancy
+from imaging.host.iscsi.lio import Lio
+from imaging.host.iscsi.lvm import Lvm
+from imaging.host.iscsi.mirror import IscsiMirror
+from imaging.host.iscsi.planning import Refused, plan_cow
+from imaging.host.iscsi.storage import Storage, StorageError
+from imaging.host.menuserver import CowQueue, set_cow_maker
+
+MIB = 1 << 20
+CLIENTS = ["rook", "wren", "finch", "hawk", "jay"]
+PREFIX = "iqn.1989-06"
+DOMAIN = "cs.example.edu"
+PASSWORDS = {name: (name * 12)[:12].capitalize() + "x" for name in CLIENTS}
+OUT = Path(sys.argv[1])
+checks: dict[str, list] = {}
+figures: dict[str, float] = {}
+
+
+def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    if check and done.returncode:
+        raise RuntimeError(f"{' '.join(argv)}: {done.returncode} {done.stderr.strip()[-400:]}")
+    return done
+
+
+def record(name: str, ok: bool, detail: object = "") -> None:
+    checks[name] = [bool(ok), str(detail)[:2000]]
+    save()
+
+
+def save() -> None:
+    (OUT / "result.json").write_text(json.dumps({"checks": checks, "figures": figures}, indent=1))
+
+
+def entity(entity_type: str, name: str, **variables: str | list[str]) -> MirrorEntity:
+    values = {}
+    for variable, value in variables.items():
+        texts = value if isinstance(value, list) else [value]
+        values[variable] = [MirrorValue(i + 1, t) for i, t in enumerate(texts)]
+    return MirrorEntity(entity_type, name, values)
+
+
+def write_mirror(etc: Path, vgroup: str) -> None:
+    made = [
+        entity(
+            "server",
+            "megatron",
+            domain=DOMAIN,
+            iscsi_image_vgroup=vgroup,
+            wi_image=["cs_lab"],
+            TimeStamp=["none"],
+        ),
+        entity("lnappconf", "menuserver", iqn_prefix=PREFIX),
+        entity("windowsImage", "cs_lab", imageLvSize="64M", cowLvSize="32M", dept="cs"),
+    ]
+    for n, name in enumerate(CLIENTS):
+        made.append(
+            entity(
+                "client",
+                name,
+                mac_address=f"02:00:5e:10:00:{n + 10:02x}",
+                ip_address=f"192.0.2.{n + 10}",
+                server="megatron",
+                domain=DOMAIN,
+                windowsImage="cs_lab",
+                iscsi_password=PASSWORDS[name],
+            )
+        )
+    for one in made:
+        folder = etc / one.entity_type
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / one.name).write_bytes(entity_xml(one))
+
+
+def target_of(client: str) -> str:
+    return f"{PREFIX}.edu.example.cs.megatron:cs-lab:{client}"
+
+
+def initiator_of(client: str) -> str:
+    return f"{PREFIX}.edu.example.cs.{client}:system-disk"
+
+
+def digest(path: str, size: int) -> str:
+    with open(path, "rb") as device:
+        return hashlib.sha256(device.read(size)).hexdigest()
+
+
+def read_at(path: str, offset: int, size: int) -> bytes:
+    buffer = mmap.mmap(-1, size)  # page-aligned, as O_DIRECT wants
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    try:
+        got = os.preadv(fd, [buffer], offset)
+        return bytes(buffer[:got])
+    finally:
+        os.close(fd)
+        buffer.close()
+
+
+def write_at(path: str, offset: int, data: bytes) -> None:
+    buffer = mmap.mmap(-1, len(data))
+    buffer[:] = data
+    fd = os.open(path, os.O_WRONLY | os.O_DIRECT)
+    try:
+        os.pwritev(fd, [buffer], offset)
+    finally:
+        os.close(fd)
+        buffer.close()
+
+
+def iscsi_inq(initiator: str, user: str, password: str, target: str) -> subprocess.CompletedProcess:
+    url = f"iscsi://{user}%{password}@127.0.0.1/{target}/0"
+    return sh("iscsi-inq", "-i", initiator, url, check=False)
+
+
+def iscsiadm_login(iface: str, initiator: str, target: str, user: str, password: str) -> int:
+    sh("iscsiadm", "-m", "iface", "-I", iface, "-o", "new", check=False)
+    sh(
+        "iscsiadm",
+        "-m",
+        "iface",
+        "-I",
+        iface,
+        "-o",
+        "update",
+        "-n",
+        "iface.initiatorname",
+        "-v",
+        initiator,
+    )
+    sh("iscsiadm", "-m", "discovery", "-t", "st", "-p", "127.0.0.1", "-I", iface)
+    node = ["iscsiadm", "-m", "node", "-T", target, "-p", "127.0.0.1", "-I", iface]
+    for key, value in (
+        ("node.session.auth.authmethod", "CHAP"),
+        ("node.session.auth.username", user),
+        ("node.session.auth.password", password),
+    ):
+        sh(*node, "-o", "update", "-n", key, "-v", value)
+    return sh(*node, "--login", check=False).returncode
+
+
+def logout_all() -> None:
+    sh("iscsiadm", "-m", "node", "--logoutall=all", check=False)
+    sh("iscsiadm", "-m", "node", "-o", "delete", check=False)
+
+
+def by_path(target: str) -> str:
+    path = f"/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-{target}-lun-0"
+    for _ in range(100):
+        if os.path.exists(path):
+            return path
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} did not appear")
+
+
+def prepare() -> None:
+    for module in (
+        "dm_thin_pool",
+        "dm_snapshot",
+        "dm_cache",
+        "target_core_mod",
+        "target_core_iblock",
+        "iscsi_target_mod",
+        "brd",
+    ):
+        sh("modprobe", module, check=module != "brd")
+    if not os.path.ismount("/sys/kernel/config"):
+        sh("mount", "-t", "configfs", "configfs", "/sys/kernel/config")
+    sh("systemctl", "start", "iscsid")
+    sh("pvcreate", "-y", "/dev/vdb", "/dev/vdc")
+    sh("vgcreate", "vg2", "/dev/vdb")
+    sh("vgcreate", "vg3", "/dev/vdc")
+
+
+def build_master(lvm: Lvm) -> str:
+    """A 64 MiB master with a partition table and random data, as syncimage would leave."""
+    volume = lvm.create_master("cs_lab_m", 64 * MIB)
+    image = os.urandom(64 * MIB)
+    with open(volume.path, "r+b") as device:
+        device.write(image)
+    done = subprocess.run(
+        ["sfdisk", "-q", "--wipe", "never", volume.path],
+        input="label: dos\n,8M,7,*\n,,7\n",
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    record("master has a partition table", done.returncode == 0, done.stderr)
+    os.sync()
+    return digest(volume.path, 64 * MIB)
+
+
+def thin_checks(etc: Path, root: Path) -> None:
+    lvm = Lvm("vg2")
+    lvm.create_thin_pool("pool", 1024 * MIB)
+    master_sum = build_master(lvm)
+    storage = Storage(lvm, Lio())
+    mirror = IscsiMirror(etc, "megatron", root)
+    set_cow_maker(maker(storage, mirror))
+    queue = CowQueue()
+    clients = [c for c in ClientIndex(etc).clients() if c.name in CLIENTS]
+    began = time.monotonic()
+    for client in clients:
+        queue.add(client)
+    queue.join()
+    figures["5 clients' COW + target via the queue (thin)"] = time.monotonic() - began
+    cows = {v.name: v for v in lvm.volumes() if v.origin == "cs_lab_m"}
+    record("5 COWs of the master", sorted(cows) == sorted(f"{c}_c" for c in CLIENTS), cows)
+    targets = {t.iqn: t for t in storage.targets.targets()}
+    record(
+        "5 targets, each with its client's ACL alone",
+        all(
+            targets.get(target_of(c), None)
+            and targets[target_of(c)].initiators == (initiator_of(c),)
+            for c in CLIENTS
+        ),
+        targets,
+    )
+    for client in CLIENTS:
+        good = iscsi_inq(
+            initiator_of(client), initiator_of(client), PASSWORDS[client], target_of(client)
+        )
+        record(
+            f"iscsi-inq {client} logs in with its CHAP",
+            good.returncode == 0 and "LIO" in good.stdout,
+            good.stdout + good.stderr,
+        )
+    listed = sh(
+        "iscsi-ls",
+        "-i",
+        initiator_of("rook"),
+        f"iscsi://{initiator_of('rook')}%{PASSWORDS['rook']}@127.0.0.1/",
+        check=False,
+    )
+    record(
+        "iscsi-ls lists rook's target",
+        target_of("rook") in listed.stdout,
+        listed.stdout + listed.stderr,
+    )
+    wrong = iscsi_inq(initiator_of("rook"), initiator_of("rook"), "Wrongpasswrd", target_of("rook"))
+    record(
+        "iscsi-inq with a wrong password fails", wrong.returncode != 0, wrong.stdout + wrong.stderr
+    )
+    other = iscsi_inq(
+        initiator_of("wren"), initiator_of("wren"), PASSWORDS["wren"], target_of("rook")
+    )
+    record(
+        "iscsi-inq as another initiator fails", other.returncode != 0, other.stdout + other.stderr
+    )
+
+    status = iscsiadm_login(
+        "rook", initiator_of("rook"), target_of("rook"), initiator_of("rook"), PASSWORDS["rook"]
+    )
+    record("iscsiadm logs rook in", status == 0, status)
+    disk = by_path(target_of("rook"))
+    record("rook's disk shows the master", digest(disk, 64 * MIB) == master_sum, disk)
+    sessions = {t.iqn: t.sessions for t in storage.targets.targets()}
+    record(
+        "the target reports rook's session",
+        sessions[target_of("rook")] == (initiator_of("rook"),),
+        sessions,
+    )
+    block = bytes([0xAB]) * MIB
+    write_at(disk, 16 * MIB, block)
+    record("rook reads back what it wrote", read_at(disk, 16 * MIB, MIB) == block)
+    logout_all()
+    record("the master is untouched", digest("/dev/vg2/cs_lab_m", 64 * MIB) == master_sum)
+    record("rook's COW holds the write", read_at("/dev/vg2/rook_c", 16 * MIB, MIB) == block)
+
+    bad = iscsiadm_login(
+        "bad", initiator_of("rook"), target_of("rook"), initiator_of("rook"), "Wrongpasswrd"
+    )
+    record("iscsiadm with a wrong password fails", bad != 0, bad)
+    logout_all()
+    stranger = iscsiadm_login(
+        "wren", initiator_of("wren"), target_of("rook"), initiator_of("wren"), PASSWORDS["wren"]
+    )
+    record("iscsiadm as another initiator fails", stranger != 0, stranger)
+    logout_all()
+
+    rook = next(c for c in clients if c.name == "rook")
+    queue.add(rook)
+    queue.join()
+    record(
+        "a reboot gives rook a fresh COW",
+        read_at("/dev/vg2/rook_c", 16 * MIB, MIB) != block
+        and digest("/dev/vg2/rook_c", 64 * MIB) == master_sum,
+    )
+    again = iscsi_inq(
+        initiator_of("rook"), initiator_of("rook"), PASSWORDS["rook"], target_of("rook")
+    )
+    record("rook logs in to its new target", again.returncode == 0, again.stderr)
+
+    class FailingTargets(Lio):
+        def export(self, export):  # type: ignore[no-untyped-def]
+            super().export(export)
+            raise StorageError(f"target {export.target_iqn}: failed on purpose")
+
+    failing = Storage(lvm, FailingTargets())
+    try:
+        cow_for(failing, mirror, "rook")
+        record("a failing target step leaves neither COW nor target", False, "no failure")
+    except StorageError:
+        left = [v.name for v in lvm.volumes() if v.name == "rook_c"]
+        left += [t.iqn for t in storage.targets.targets() if t.iqn == target_of("rook")]
+        record("a failing target step leaves neither COW nor target", left == [], left)
+    cow_for(storage, mirror, "rook")
+    record(
+        "after the failure rook gets its target back",
+        iscsi_inq(
+            initiator_of("rook"), initiator_of("rook"), PASSWORDS["rook"], target_of("rook")
+        ).returncode
+        == 0,
+    )
+    for client in CLIENTS:
+        storage.targets.remove(target_of(client))
+
+
+def classic_checks(etc: Path, root: Path) -> None:
+    """The guide's layout: no thin pool, each COW a classic snapshot of cowLvSize."""
+    (etc / "server" / "megatron").write_bytes(
+        (etc / "server" / "megatron").read_bytes().replace(b">vg2<", b">vg3<")
+    )
+    lvm = Lvm("vg3")
+    master_sum = build_master(lvm)
+    storage = Storage(lvm, Lio())
+    mirror = IscsiMirror(etc, "megatron", root)
+    began = time.monotonic()
+    cow_for(storage, mirror, "rook")
+    figures["1 client's COW + target (classic)"] = time.monotonic() - began
+    cow = next(v for v in lvm.volumes() if v.name == "rook_c")
+    record("classic COW of cowLvSize", cow.cow_size == 32 * MIB and cow.origin == "cs_lab_m", cow)
+    record("the guide's -cow device", os.path.exists("/dev/mapper/vg3-rook_c-cow"))
+    write_at(cow.path, 0, b"\xcd" * 4 * MIB)
+    written = next(v for v in lvm.volumes() if v.name == "rook_c").written or 0
+    record("bytes written of the COW are reported", 4 * MIB <= written < 32 * MIB, written)
+    record("classic master untouched", digest("/dev/vg3/cs_lab_m", 64 * MIB) == master_sum)
+    (etc / "windowsImage" / "cs_lab").write_bytes(
+        (etc / "windowsImage" / "cs_lab").read_bytes().replace(b">32M<", b">900M<")
+    )
+    try:
+        plan_cow(
+            mirror.appserver(), mirror.client("wren"), mirror.images(), occupancy(storage, mirror)
+        )
+        record("a COW larger than the free space is refused", False, "planned")
+    except Refused as exc:
+        record(
+            "a COW larger than the free space is refused",
+            "client wren, image cs_lab" in str(exc),
+            exc,
+        )
+
+
+def main() -> None:
+    work = Path("/tmp/labnet-iscsi")
+    etc, root = work / "etc", work / "root"
+    try:
+        prepare()
+        write_mirror(etc, "vg2")
+        thin_checks(etc, root)
+        classic_checks(etc, root)
+    except Exception:
+        record("the guest script ran to its end", False, traceback.format_exc())
+        raise
+    record("the guest script ran to its end", True)
+
+
+if __name__ == "__main__":
+    main()
