@@ -58,10 +58,17 @@ def run_tftpd(args: argparse.Namespace) -> int:
 
 
 def run_menuserver(args: argparse.Namespace) -> int:
+    from .iscsi.cow import install_cow_maker
+    from .iscsi.planning import Refused
+    from .iscsi.storage import StorageError
     from .menuserver import MenuServer
 
     local = local_from(args)
     server = MenuServer(args.listen, local.host, local.paths.etc, boot_dir(local.paths.root))
+    try:
+        install_cow_maker(local.host, local.paths.etc, local.paths.root)
+    except (Refused, StorageError) as exc:
+        log.warning("menuserver for %s makes no COW targets: %s", local.host, exc)
     log.info("menuserver for %s on %s:%d", local.host, *server.server_address[:2])
     try:
         server.serve_forever()
