@@ -1,21 +1,19 @@
-"""Whose home directory is which: (file server, directory) for a user name. Until accounts
-come from the Labnet directory, from the setting LABNET_BACKUP_HOMES
-("alice=carme:/users/labnet2/fs1/alice,bob=..."), read once per call: no cache to go stale."""
+"""Whose home directory is which: (file server, directory) for a user name. With the Labnet
+directory configured (LABNET_LDAP_URL), the account's labnetHomeServer and homeDirectory,
+through the lookup the accounts app registers in core.homes; without it, the setting
+LABNET_BACKUP_HOMES ("alice=carme:/users/labnet2/fs1/alice,bob=..."), read once per call: no
+cache to go stale."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from core.homes import Home, HomeUnavailable, directory_lookup_registered, home_from_directory
+
 from .host.mangle import directory_segments
 
-
-@dataclass(frozen=True)
-class Home:
-    server: str
-    directory: str
+__all__ = ["Home", "HomeUnavailable", "home_of", "homes"]
 
 
 def homes() -> dict[str, Home]:
@@ -34,4 +32,16 @@ def homes() -> dict[str, Home]:
 
 
 def home_of(username: str) -> Home | None:
-    return homes().get(username)
+    """The user's home; HomeUnavailable when the directory cannot be asked or gives a home
+    directory a backup path cannot name."""
+    if not (settings.LABNET_LDAP_URL and directory_lookup_registered()):
+        return homes().get(username)
+    home = home_from_directory(username)
+    if home is not None:
+        try:
+            directory_segments(home.directory)
+        except ValueError as problem:
+            raise HomeUnavailable(
+                f"the home directory of {username} is unusable: {problem}"
+            ) from None
+    return home

@@ -24,10 +24,19 @@ from core.refusals import refusal_text
 
 from .. import services
 from ..configuration import backup_table
-from ..homes import home_of
+from ..homes import Home, HomeUnavailable, home_of
 from ..trees import Scope, home_scope
 
 ZIP_SPOOL = 16 * 1024 * 1024  # a zip larger than this is spooled to a temporary file
+
+
+def own_home(request) -> Home | None:
+    """The signed-in user's home; a directory that cannot be asked is said, not taken for
+    "no home"."""
+    try:
+        return home_of(request.user.get_username())
+    except HomeUnavailable as problem:
+        raise Http404(f"Your home directory cannot be looked up now: {problem}") from None
 
 
 def scope_of(request) -> Scope:
@@ -40,9 +49,9 @@ def scope_of(request) -> Scope:
         if row is None:
             raise Http404("No BackupTable row has this backup directory.")
         return Scope(row, "", None)
-    home = home_of(request.user.get_username())
+    home = own_home(request)
     if home is None:
-        raise Http404("No home directory is known for you (LABNET_BACKUP_HOMES).")
+        raise Http404("No home directory is known for you.")
     scope = home_scope(home, backup_table([home.server]))
     if scope is None:
         raise Http404(f"No backup covers your home directory {home.directory} on {home.server}.")
@@ -83,7 +92,7 @@ class RetrieveView(LabnetView, TemplateView):
         if (
             not tree
             and allowed(self.request.user, BROWSE_ANY_BACKUP)
-            and not home_of(self.request.user.get_username())
+            and not own_home(self.request)
         ):
             return super().get_context_data(rows=backup_table(), **kwargs)
         scope = scope_of(self.request)

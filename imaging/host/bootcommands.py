@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from workers.host.registry import Command
 from workers.host.settings import add_host_arguments, local_from
@@ -24,6 +25,20 @@ def listen_address(text: str) -> tuple[str, int]:
     if not address or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not ADDR:PORT")
     return address.strip("[]"), int(port)
+
+
+def _directory_arguments(parser: argparse.ArgumentParser) -> None:
+    _arguments(8080)(parser)
+    parser.add_argument(
+        "--ldap-url",
+        action="append",
+        default=[],
+        help="directory server for /login (repeatable; default: the host's ldapsrv)",
+    )
+    parser.add_argument("--ldap-bind-dn", default="", help="bind as (default: anonymous)")
+    parser.add_argument(
+        "--ldap-password-file", type=Path, help="root-only file holding the bind password"
+    )
 
 
 def _arguments(default_port: int) -> Callable[[argparse.ArgumentParser], None]:
@@ -58,17 +73,14 @@ def run_tftpd(args: argparse.Namespace) -> int:
 
 
 def run_menuserver(args: argparse.Namespace) -> int:
-    from .iscsi.cow import install_cow_maker
-    from .iscsi.planning import Refused
-    from .iscsi.storage import StorageError
+    from .logins import DirectoryAccess
     from .menuserver import MenuServer
 
     local = local_from(args)
-    server = MenuServer(args.listen, local.host, local.paths.etc, boot_dir(local.paths.root))
-    try:
-        install_cow_maker(local.host, local.paths.etc, local.paths.root)
-    except (Refused, StorageError) as exc:
-        log.warning("menuserver for %s makes no COW targets: %s", local.host, exc)
+    directory = DirectoryAccess(tuple(args.ldap_url), args.ldap_bind_dn, args.ldap_password_file)
+    server = MenuServer(
+        args.listen, local.host, local.paths.etc, boot_dir(local.paths.root), directory
+    )
     log.info("menuserver for %s on %s:%d", local.host, *server.server_address[:2])
     try:
         server.serve_forever()
@@ -82,6 +94,9 @@ def run_menuserver(args: argparse.Namespace) -> int:
 COMMANDS = [
     Command("tftpd", "template-aware TFTP of <root>/diskless/boot", _arguments(69), run_tftpd),
     Command(
-        "menuserver", "iPXE scripts and boot files over HTTP", _arguments(8080), run_menuserver
+        "menuserver",
+        "iPXE scripts, boot files and Windows login lookups over HTTP",
+        _directory_arguments,
+        run_menuserver,
     ),
 ]

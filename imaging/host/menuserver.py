@@ -1,8 +1,10 @@
 """menuserver: HTTP for iPXE clients (guide 3.3.5). `GET /ipxe?mac=<mac>` answers the
 client's `ipxe_menu` template rendered from the mirror, `GET /boot/<file>` a file of the
-boot directory (with Range). A client with a windowsImage also gets "make this client's COW
-target" on one queue, worked one at a time by one thread (the guide's rule against congesting
-LVM); what making a target means is the hook registered with set_cow_maker."""
+boot directory (with Range), `GET /login?user=<uid>` what a Windows client's login script
+maps for the user (imaging.host.logins). A client with a windowsImage also gets "make this
+client's COW target" on one queue, worked one at a time by one thread (the guide's rule
+against congesting LVM); what making a target means is the hook registered with
+set_cow_maker."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .bootclients import FAILED, NOT_FOUND, REFUSED, BootClient, BootError, ClientIndex, render_menu
 from .bootfiles import open_boot_file
+from .logins import BAD_REQUEST, UNAVAILABLE, DirectoryAccess, login_answer
 
 log = logging.getLogger("labnet.menuserver")
 MAX_QUEUED = 10_000  # more than an appserver's clients: a full queue refuses, never blocks
@@ -29,6 +32,8 @@ STATUS = {
     REFUSED: HTTPStatus.FORBIDDEN,
     FAILED: HTTPStatus.INTERNAL_SERVER_ERROR,
     RANGE_ERROR: HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+    BAD_REQUEST: HTTPStatus.BAD_REQUEST,
+    UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -90,9 +95,17 @@ class CowQueue:
 class MenuServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], host: str, etc: Path, boot_dir: Path):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        host: str,
+        etc: Path,
+        boot_dir: Path,
+        directory: DirectoryAccess | None = None,
+    ):
         super().__init__(address, MenuHandler)
         self.host, self.etc, self.boot_dir = host, etc, boot_dir
+        self.directory = directory or DirectoryAccess()  # for /login (imaging.host.logins)
         self.index = ClientIndex(etc)
         self.cow_queue = CowQueue()
 
@@ -112,6 +125,9 @@ class MenuHandler(BaseHTTPRequestHandler):
         try:
             if url.path == "/ipxe":
                 self._ipxe(parse_qs(url.query).get("mac", [""])[0], body)
+            elif url.path == "/login":
+                user = parse_qs(url.query).get("user", [""])[0]
+                self._login(user, body)
             elif url.path.startswith("/boot/"):
                 self._file(unquote(url.path[len("/boot/") :]), body)
             else:
@@ -138,6 +154,13 @@ class MenuHandler(BaseHTTPRequestHandler):
         if client.windows_image:
             self.server.cow_queue.add(client)
         self._send(HTTPStatus.OK, "text/plain; charset=utf-8", script, body)
+
+    def _login(self, user: str, body: bool) -> None:
+        client = self.server.index.by_ip(self.client_address[0])
+        answer = login_answer(
+            self.server.etc, self.server.host, self.server.directory, client, user
+        )
+        self._send(HTTPStatus.OK, "text/plain; charset=utf-8", answer, body)
 
     def _file(self, name: str, body: bool) -> None:
         fd, size = open_boot_file(self.server.boot_dir, name)
