@@ -43,8 +43,11 @@ def ca_directory() -> Path:
 def certificate_authority() -> CertificateAuthority:
     try:
         return CertificateAuthority(ca_directory())
-    except CAError as exc:
-        raise ValidationError(str(exc)) from None
+    except CAError:
+        # Said to hosts too: the CA's directory is not theirs to know.
+        raise ValidationError(
+            "the web server has no Labnet CA: run manage.py labnetca init"
+        ) from None
 
 
 def do_init_ca(name: str = "Labnet CA", *, user: object = None) -> CertificateAuthority:

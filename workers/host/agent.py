@@ -18,8 +18,10 @@ from core.files import write_atomic
 from filemgr.resolution import FILE_TYPE
 from filemgr.templating import MirrorSource
 
+from .certs import CERT_CMD, CERT_PATH, check_certificate
 from .client import ApiClient, ApiError, ApiUnavailable
 from .files import FilesRun, HostFiles, files_to_process
+from .functions import FUNCTIONS, FunctionContext, run_functions
 from .master import MasterCache
 from .mirror import ANY, LocalMirror, download, pull
 from .outbox import deliver
@@ -73,6 +75,7 @@ class Agent:
             names = host_files.source.entity_names(FILE_TYPE)
             only = files_to_process(names, changed, deps, (host_files.kind, self.settings.host))
             run = host_files.apply(only | retry)
+            self._host_work(host_files, run, SYNC)
             return self._finish(SYNC, applied, run, deps, started)
 
     def sanity(self) -> dict[str, Any]:
@@ -91,6 +94,7 @@ class Agent:
             host_files = self._host_files()
             errors += self._publish_ssh_key(host_files)
             run = host_files.apply()
+            self._host_work(host_files, run, SANITY)
             run.errors[:0] = errors
             return self._finish(SANITY, applied, run, self._load_deps(), started)
 
@@ -103,6 +107,22 @@ class Agent:
         except ApiError as exc:
             return [{"file": "", "message": f"ssh_key not published: {exc}"}]
         return []
+
+    def _host_work(self, host_files: HostFiles, run: FilesRun, kind: str) -> None:
+        """After the files (guide 2.3 steps 8-9): the certificate, checked at the sanity
+        pass or when cert_cmd asks, and the handlers of the server's functions."""
+        own = host_files.source.entity_values(host_files.kind, self.settings.host) or {}
+        if kind == SANITY or any(c.strip() for c in own.get(CERT_CMD, ())):
+            check = check_certificate(self.client, self.settings.host, self.paths, own)
+            if check.serial:
+                run.changed.append({"file": "certificate", "path": CERT_PATH})
+            run.scripts += check.scripts
+            run.errors += [{"file": "certificate", "message": m} for m in check.errors]
+        context = FunctionContext(self.settings.host, self.paths, host_files.source)
+        for function, done in run_functions(context, own.get(FUNCTIONS, ())).items():
+            run.changed += [{"file": function, "path": path} for path in done.changed]
+            run.scripts += done.scripts
+            run.errors += [{"file": function, "message": m} for m in done.problems]
 
     def _host_files(self) -> HostFiles:
         return HostFiles(

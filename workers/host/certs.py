@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from core.files import write_atomic
 
-from .client import ApiClient
+from .client import ApiClient, ApiError, ApiUnavailable
 from .identity import Identity, host_identity
 from .paths import AgentPaths, under
 from .scripts import ScriptRun, run_script
@@ -162,8 +162,7 @@ def check_certificate(
     now: datetime.datetime | None = None,
 ) -> CertificateCheck:
     """Renew the host's certificate when it must be (values: the host entity's, from the
-    mirror), and clear cert_cmd once done. ApiUnavailable and ApiError propagate: the
-    installed pair stays, and the next sanity pass tries again."""
+    mirror), and clear cert_cmd once done."""
     now = now or datetime.datetime.now(datetime.UTC)
     command = next((c.strip() for c in values.get(CERT_CMD, ()) if c.strip()), "")
     identity = host_identity(host, values)
@@ -174,12 +173,20 @@ def check_certificate(
     if check.reason is None:
         return check
     key_pem, csr = certificate_request(identity)
-    answer = client.post(
-        f"agents/{host}/certificate/", {"csr": csr, "revoke_previous": command in REVOKE}
-    )
+    try:
+        answer = client.post(
+            f"agents/{host}/certificate/", {"csr": csr, "revoke_previous": command in REVOKE}
+        )
+    except (ApiUnavailable, ApiError) as exc:
+        # The installed pair stays; the next sanity pass asks again.
+        check.errors.append(f"certificate not renewed ({check.reason}): {exc}")
+        return check
     install(paths, key_pem, answer["certificate"])
     check.serial = answer["serial"]
     check.scripts = reload_services(paths)
     if command:
-        client.post(f"agents/{host}/variables/", {"values": {CERT_CMD: []}})
+        try:
+            client.post(f"agents/{host}/variables/", {"values": {CERT_CMD: []}})
+        except (ApiUnavailable, ApiError) as exc:
+            check.errors.append(f"cert_cmd not cleared: {exc}")
     return check
