@@ -44,6 +44,7 @@ def mirror_type(entity_type: EntityType, definitions: list[VariableDefinition]) 
                 secret=d.secret,
                 tooltip=d.tooltip,
                 unique=d.unique,
+                keep_whitespace=d.keep_whitespace,
                 enum_values=list(d.enum_values),
             )
             for d in definitions

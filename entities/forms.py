@@ -16,7 +16,7 @@ from .choices import Widget
 from .kept_tables import keeper_of
 from .models import EntityType, VariableDefinition
 from .services import VARDEF_FIELDS
-from .validation import Validator
+from .validation import Validator, beside_field
 
 Rows = list[dict[str, str]]
 
@@ -220,8 +220,12 @@ class EntityValuesForm:
 
     def add_error(self, field: str | None, messages: list[str]) -> None:
         """Messages beside a variable or table, or (field None) above the form; as a Django
-        form's, so core.refusals.add_to_forms fills both."""
-        (self.fields[field].errors if field else self.errors).extend(messages)
+        form's, so core.refusals.add_to_forms fills both. Beside its variable, a message
+        leaves out the entity and variable the page already shows."""
+        if field is None:
+            self.errors.extend(messages)
+        else:
+            self.fields[field].errors.extend(beside_field(m, field) for m in messages)
 
     @property
     def has_errors(self) -> bool:

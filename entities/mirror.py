@@ -40,6 +40,7 @@ VARDEF_ATTRIBUTES = {
     "tooltip": ("tooltip", ""),
     # The guide's var_defs.uniq: no two entities of the type hold the same value.
     "uniq": ("unique", False),
+    "keep_whitespace": ("keep_whitespace", False),
 }
 # Attributes that name a type or a table, and so may become a path.
 NAME_ATTRIBUTES = ("table", "reference", "enum_type")
@@ -94,6 +95,7 @@ class MirrorVariableDefinition:
     secret: bool = False
     tooltip: str = ""
     unique: bool = False
+    keep_whitespace: bool = False
     enum_values: list[str] = field(default_factory=list)
 
 

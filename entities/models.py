@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from .choices import REVERTIBLE_ACTIONS, ChangeAction, EnumerationKind, Widget
 
-NAME_HELP = "Letters, digits, '.', '_', '@', '-' and '+'; no '/' since it names a mirror file."
+NAME_HELP = (
+    "ASCII letters, digits, '.', '_', '@', '-' and '+'; no '/' since it names a mirror file."
+)
 
 
 class EntityType(models.Model):
@@ -73,6 +75,11 @@ class VariableDefinition(models.Model):
     unique = models.BooleanField(
         default=False,
         help_text="No two entities of the type may hold the same value (an IP or MAC address).",
+    )
+    keep_whitespace = models.BooleanField(
+        default=False,
+        help_text="Values keep their leading and trailing spaces and line breaks; "
+        "otherwise they are trimmed.",
     )
 
     class Meta:

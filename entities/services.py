@@ -245,8 +245,8 @@ def _plan_entity(
 ) -> dict[VariableDefinition, dict[int, str]]:
     """Validate one entity's new values and tables; what each variable should then hold.
 
-    An empty string is no value: a multi-valued list closes up around it, a table cell is
-    left empty."""
+    Values are trimmed and normalised first (Validator.normalise). An empty string is no
+    value: a multi-valued list closes up around it, a table cell is left empty."""
     plan: dict[VariableDefinition, dict[int, str]] = {}
     for name, given in values.items():
         definition = definitions.get(name)
@@ -259,7 +259,8 @@ def _plan_entity(
                 "set it as a table row"
             )
             continue
-        kept = [v for v in given if v != ""]
+        normalised = (batch.validator.normalise(definition, v) for v in given)
+        kept = [v for v in normalised if v != ""]
         errors[name].extend(batch.validator.check(label, definition, kept))
         plan[definition] = {i: v for i, v in enumerate(kept, start=1)}
     for table, rows in tables.items():
@@ -274,7 +275,7 @@ def _plan_entity(
                     errors[table].append(
                         f"{label}: table {table!r} row {row_number} has no column {name!r}"
                     )
-                elif value != "":
+                elif (value := batch.validator.normalise(columns[name], value)) != "":
                     cells[columns[name]][row_number] = value
         for definition, column in cells.items():
             errors[table].extend(
@@ -573,6 +574,7 @@ VARDEF_FIELDS = (
     "tooltip",
     "secret",
     "unique",
+    "keep_whitespace",
 )
 
 

@@ -8,7 +8,8 @@ from functools import lru_cache
 from .choices import EnumerationKind, Widget
 from .mirror import is_plain_name
 from .models import Entity, EntityType, Value, VariableDefinition
-from .value_checks import checked_variables, value_problem
+from .patterns import describe
+from .value_checks import checked_variables, normalised, normalised_variables, value_problem
 
 # The most one value may hold, in bytes of UTF-8 (docs/configuration-database.md): room for a
 # managed file's content, far below what a request body, a mirror file or an agent can carry.
@@ -19,10 +20,24 @@ def check_name(kind: str, name: str) -> str | None:
     """A message when name cannot name a type, variable or entity (it names a mirror file)."""
     if not is_plain_name(name or ""):
         return (
-            f"{kind} name {name!r} may hold only letters, digits and . _ @ + - "
+            f"{kind} name {name!r} may hold only ASCII letters, digits and . _ @ + - "
             "and may not start with a dot"
         )
     return None
+
+
+def expected(definition: VariableDefinition) -> str:
+    """What a value of definition must look like, in words, with its tooltip when it has one
+    (the regex itself only when no words are known for it)."""
+    words = describe(definition.regex)
+    return f"{words} ({definition.tooltip})" if definition.tooltip else words
+
+
+def beside_field(message: str, variable: str) -> str:
+    """A message of `Validator.check` without the entity and variable it starts with, for
+    the row of the form that already names them; other messages unchanged."""
+    _, found, problem = message.partition(f": variable {variable!r} ")
+    return problem if found else message
 
 
 @lru_cache(maxsize=512)
@@ -42,15 +57,27 @@ class Validator:
         self._type_names: dict[int, str] = {}
         self.pending: dict[int, set[str]] = {}
 
+    def type_name(self, definition: VariableDefinition) -> str:
+        type_id = definition.entity_type_id
+        if type_id not in self._type_names:
+            self._type_names[type_id] = EntityType.objects.get(pk=type_id).name
+        return self._type_names[type_id]
+
     def app_problem(self, definition: VariableDefinition, value: str) -> str | None:
         """What a check an app registered (entities.value_checks) says of value; the type's
         name is looked up only for a variable some check is registered for."""
         if definition.name not in checked_variables():
             return None
-        type_id = definition.entity_type_id
-        if type_id not in self._type_names:
-            self._type_names[type_id] = EntityType.objects.get(pk=type_id).name
-        return value_problem(self._type_names[type_id], definition.name, value)
+        return value_problem(self.type_name(definition), definition.name, value)
+
+    def normalise(self, definition: VariableDefinition, value: str) -> str:
+        """value as it is stored: trimmed unless the definition keeps whitespace, then as a
+        normaliser an app registered (entities.value_checks) writes it."""
+        if not definition.keep_whitespace:
+            value = value.strip()
+        if definition.name in normalised_variables():
+            value = normalised(self.type_name(definition), definition.name, value)
+        return value
 
     def names_of(self, type_id: int) -> set[str]:
         if type_id not in self._names:
@@ -102,7 +129,7 @@ class Validator:
             if "\x00" in value:
                 errors.append(f"{where} value {value!r} contains a NUL character")
             elif definition.regex and not _compiled(definition.regex).fullmatch(value):
-                errors.append(f"{where} value {value!r} does not match {definition.regex!r}")
+                errors.append(f"{where} value {value!r} is not {expected(definition)}")
             elif problem := self.app_problem(definition, value):
                 errors.append(f"{where} {problem}")
             elif allowed is not None and value not in allowed:

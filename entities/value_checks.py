@@ -1,7 +1,10 @@
-"""Checks an app adds to one variable of one entity type, beyond what a definition can say
-(a regex cannot say "no '..' segment"). An app registers its checks when it starts
-(`AppConfig.ready()`); the validator runs them on every value written, whatever the door
+"""Checks and normalisers an app adds to one variable of one entity type, beyond what a
+definition can say (a regex cannot say "no '..' segment"). An app registers its checks when it
+starts (`AppConfig.ready()`); the validator runs them on every value written, whatever the door
 (a form, the API, a batch edit, the admin, importxml), so entities never imports the app.
+A normaliser rewrites a value the user meant into the form it is stored in (an upper-case MAC
+address into lower case) before the value is checked; it leaves a value it cannot read alone,
+so the definition's checks still name what is wrong.
 """
 
 from __future__ import annotations
@@ -12,19 +15,29 @@ from collections.abc import Callable
 # value is acceptable; it may quote the value.
 ValueCheck = Callable[[str], str | None]
 
+# The value as it is stored; given what the user typed, already trimmed.
+ValueNormaliser = Callable[[str], str]
+
 _checks: dict[tuple[str, str], list[ValueCheck]] = {}
+# The variable names of _checks' keys: the validator asks for every value it checks.
+_variables: set[str] = set()
+_normalisers: dict[tuple[str, str], ValueNormaliser] = {}
+# The variable names of _checks' keys: the validator asks for every value it checks.
+_variables: set[str] = set()
 
 
 def register_value_check(entity_type: str, variable: str, check: ValueCheck) -> None:
     """Run check on every value written to variable of entity_type (by their names)."""
     checks = _checks.setdefault((entity_type, variable), [])
+    _variables.add(variable)
+    _variables.add(variable)
     if check not in checks:
         checks.append(check)
 
 
 def checked_variables() -> set[str]:
     """The names of the variables some check is registered for, of whatever type."""
-    return {variable for _, variable in _checks}
+    return _variables
 
 
 def value_problem(entity_type: str, variable: str, value: str) -> str | None:
@@ -33,3 +46,19 @@ def value_problem(entity_type: str, variable: str, value: str) -> str | None:
         if (problem := check(value)) is not None:
             return problem
     return None
+
+
+def register_value_normaliser(entity_type: str, variable: str, normaliser: ValueNormaliser) -> None:
+    """Store every value written to variable of entity_type as normaliser makes it."""
+    _normalisers[entity_type, variable] = normaliser
+
+
+def normalised_variables() -> set[str]:
+    """The names of the variables some normaliser is registered for, of whatever type."""
+    return {variable for _, variable in _normalisers}
+
+
+def normalised(entity_type: str, variable: str, value: str) -> str:
+    """value as the registered normaliser stores it (unchanged without one)."""
+    normaliser = _normalisers.get((entity_type, variable))
+    return value if normaliser is None else normaliser(value)

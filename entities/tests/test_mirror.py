@@ -122,7 +122,8 @@ def test_reimport_changes_only_what_differs_and_removes_dropped_values(db, mirro
         (
             "standalone/bunting",
             BUNTING.format("<variable name='room'><value indx='1'>lowercase</value></variable>"),
-            "standalone/bunting: variable 'room' value 'lowercase' does not match",
+            "standalone/bunting: variable 'room' value 'lowercase' is not a value matching "
+            "the pattern [A-Z]{2}[0-9]{4}",
         ),
         (
             "standalone/bunting",

@@ -172,7 +172,7 @@ def test_an_invalid_value_stores_nothing_and_is_shown_beside_its_field(discovery
     assert response.status_code == 400
     html = response.content.decode()
     ip_row = row_of(html, "ip_address")
-    assert "has-error" in ip_row and "&#x27;not-an-ip&#x27; does not match" in ip_row
+    assert "has-error" in ip_row and "&#x27;not-an-ip&#x27; is not an IPv4 address" in ip_row
     assert 'value="not-an-ip"' in ip_row and 'value="EN2036"' in row_of(html, "room")
     assert values_of(discovery)["room"] == ["EN1018"]
     assert Change.objects.count() == before
@@ -465,7 +465,7 @@ def test_reverting_a_deletion_is_refused_when_it_cannot_be_re_created(discovery,
     services.do_save_variable(standalone, "room", regex="EN2[0-9]{3}")
     refused = client.post(url, follow=True).content.decode()
     assert "Nothing was reverted: standalone/discovery cannot be re-created as it was" in refused
-    assert "&#x27;EN1018&#x27; does not match" in refused
+    assert "&#x27;EN1018&#x27; is not a value matching the pattern EN2[0-9]{3}" in refused
     assert not Entity.objects.filter(name="discovery").exists()
     services.do_save_variable(standalone, "room", regex="")
     factories.entity(standalone, "discovery")

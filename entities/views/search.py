@@ -25,7 +25,7 @@ from ..filtersets import EntitySearch, TableSearch
 from ..forms import VariableField, choices_for, read_values
 from ..models import Entity, Value, VariableDefinition
 from ..reading import SECRET_MASK, latest_seq
-from ..validation import Validator
+from ..validation import Validator, beside_field
 from .base import EntityTypeMixin, TypeChooseView
 
 
@@ -124,7 +124,8 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         validator = Validator()
         for f in fields:
             if f.name in changes:
-                f.errors = validator.check(self.label(), f.definition, changes[f.name])
+                problems = validator.check(self.label(), f.definition, changes[f.name])
+                f.errors = [beside_field(p, f.name) for p in problems]
         if not changes:
             return self.show(fields, "edit", error="Enter a new value, or tick Clear.")
         if any(f.errors for f in fields):
@@ -152,7 +153,13 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
 
     def read_changes(self, fields: list[VariableField]) -> dict[str, list[str]]:
         cleared = self.cleared(fields)
-        return {f.name: f.current for f in fields if f.current or f.name in cleared}
+        # As the service layer stores them, so the preview shows what will be stored.
+        normalise = Validator().normalise
+        return {
+            f.name: [normalise(f.definition, v) for v in f.current]
+            for f in fields
+            if f.current or f.name in cleared
+        }
 
     def label(self) -> str:
         return f"{self.entity_type.name} entities"
