@@ -11,3 +11,11 @@ class WorkersConfig(AppConfig):
         from .fanout import on_changes_committed
 
         changes_committed.connect(on_changes_committed, dispatch_uid="workers.fanout")
+
+        from labnet_site.celery import app
+
+        from .tasks import REPUBLISH_CRL_SECONDS, REPUBLISH_CRL_TASK
+
+        app.conf.beat_schedule.setdefault(
+            REPUBLISH_CRL_TASK, {"task": REPUBLISH_CRL_TASK, "schedule": REPUBLISH_CRL_SECONDS}
+        )

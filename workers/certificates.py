@@ -138,7 +138,7 @@ def republish_crl_if_due() -> bool:
         current = x509.load_pem_x509_crl((ca_directory() / "crl.pem").read_bytes())
     except (FileNotFoundError, ValueError):
         current = None
-    if current and current.next_update_utc - timezone.now() > CRL_REPUBLISH:
+    if current is not None and current.next_update_utc - timezone.now() > CRL_REPUBLISH:
         return False
     do_publish_crl()
     return True

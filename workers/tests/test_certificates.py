@@ -4,6 +4,7 @@ the shipped revocation list says so."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ from entities.models import Entity
 from entities.services import do_set_values
 from filemgr.store import MasterStore
 from testing import factories, hosts
-from workers.certificates import do_revoke_certificate
+from workers.certificates import do_revoke_certificate, republish_crl_if_due
 from workers.host.certs import certificate_request
 from workers.host.identity import Identity
 from workers.models import HostCertificate
@@ -148,3 +149,11 @@ def test_a_second_init_and_a_revoked_certificate_are_refused(ca):
     with pytest.raises(ValidationError, match="already revoked"):
         do_revoke_certificate(certificate, user=admin)
     assert (ca / "ca.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_crl_is_republished_only_near_its_end(ca, monkeypatch):
+    assert not republish_crl_if_due()
+    monkeypatch.setattr("workers.certificates.CRL_REPUBLISH", datetime.timedelta(days=31))
+    before = MasterStore().read("labnet_crl", "default")
+    assert republish_crl_if_due()
+    assert MasterStore().read("labnet_crl", "default") != before
