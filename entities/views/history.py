@@ -50,6 +50,8 @@ class ChangeLogView(LabnetView, View):
         changes = Change.objects.all()
         if user := request.GET.get("user"):
             changes = changes.filter(user=user)
+        if variable := request.GET.get("variable"):
+            changes = changes.filter(variable=variable)  # e.g. ssh_key: host key changes
         if batch := request.GET.get("batch"):
             try:
                 changes = changes.filter(batch=uuid.UUID(batch))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from entities.models import Entity
+from entities.services import do_set_values
 from testing import hosts
 from testing.clients import signed_in
 from testing.views import PageTestCase, assert_queries_do_not_grow
@@ -57,3 +59,16 @@ def test_an_administrator_revokes_and_sees_who_and_when(page_data):
 
 def test_certificate_page_queries_do_not_grow(page_data, viewer):
     assert_queries_do_not_grow(viewer, ["/agents/certificates/"], lambda: issue(2, 6))
+
+
+def test_a_host_key_change_shows_in_the_change_log_with_who_and_when(page_data):
+    host = Entity.objects.get(name="host0")
+    do_set_values(
+        host,
+        {"ssh_key": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINew root@host0"]},
+        user="host0@agent",
+    )
+    do_set_values(host, {"room": ["EN1018"]}, user="alice")
+    page = signed_in("viewer").get("/changes/?variable=ssh_key").content.decode()
+    assert "AAAAC3NzaC1lZDI1NTE5AAAAINew" in page and "host0@agent" in page
+    assert "EN1018" not in page
