@@ -12,6 +12,7 @@ urlpatterns = [
         name="api-variable",
     ),
     path("entities/", views.EntityList.as_view(), name="api-entities"),
+    path("entities/<str:type>/", views.EntitiesOfType.as_view(), name="api-type-entities"),
     path("entities/<str:type>/<str:name>/", views.EntityDetail.as_view(), name="api-entity"),
     path("changes/", views.ChangeFeed.as_view(), name="api-changes"),
 ]

@@ -169,9 +169,13 @@ class EntityList(GenericAPIView):
         queryset = Entity.objects.select_related("entity_type").order_by(
             "entity_type__name", "name"
         )
-        params = request.query_params
-        if "type" in params:
-            queryset = queryset.filter(entity_type__name=params["type"])
+        if "type" in request.query_params:
+            queryset = queryset.filter(entity_type__name=request.query_params["type"])
+        return self.page_of(queryset)
+
+    def page_of(self, queryset):
+        """One page of queryset narrowed by the search and active parameters."""
+        params = self.request.query_params
         if "search" in params:
             queryset = queryset.filter(Q(name__icontains=params["search"]))
         if "active" in params:
@@ -195,6 +199,26 @@ class EntityList(GenericAPIView):
             raise api_refusal(exc) from None
         entity.refresh_from_db(fields=["active"])
         return Response(detail_data(request, entity), status=status.HTTP_201_CREATED)
+
+
+class EntitiesOfType(EntityList):
+    """The entities of one type, paged (as NetBox lists each model); 404 for no such type."""
+
+    http_method_names = ["get", "head", "options"]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", OpenApiTypes.STR, description="Part of the name"),
+            OpenApiParameter("active", OpenApiTypes.BOOL),
+        ]
+    )
+    def get(self, request, type):
+        entity_type = get_object_or_404(EntityType, name=type)
+        return self.page_of(
+            Entity.objects.filter(entity_type=entity_type)
+            .select_related("entity_type")
+            .order_by("name")
+        )
 
 
 class EntityDetail(GenericAPIView):

@@ -166,3 +166,16 @@ def test_created_entity_reports_its_activity(editor, standalone):
         format="json",
     )
     assert response.status_code == 201 and response.json()["active"] is True
+
+
+def test_a_type_lists_its_entities_in_pages(editor, standalone):
+    for name in ("b", "a", "c"):
+        factories.entity(standalone, name, domain="cs.example.edu")
+    factories.entity(factories.entity_type("printer"), "lp1")
+    data = editor.get("/api/v1/entities/standalone/?limit=2").json()
+    assert data["count"] == 3 and data["next"]
+    assert [e["name"] for e in data["results"]] == ["a", "b"]
+    rest = editor.get(data["next"]).json()
+    assert [e["name"] for e in rest["results"]] == ["c"]
+    assert editor.get("/api/v1/entities/standalone/?search=b").json()["count"] == 1
+    assert editor.get("/api/v1/entities/nosuchtype/").status_code == 404

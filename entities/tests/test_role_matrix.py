@@ -71,6 +71,8 @@ MATRIX = [
     Row("POST", "/accounts/reset/MQ/set-password/", (200, 200, 200, 200, 200), {}),
     Row("GET", "/accounts/reset/done/", (200, 200, 200, 200, 200)),
     Row("GET", "/admin/", (302, 302, 302, 302, 302)),
+    # The site's icon, to its static file.
+    Row("GET", "/favicon.ico", (302, 302, 302, 302, 302)),
     # The System Configuration webtool.
     Row("GET", "/", ALL),
     Row("GET", "/entity/?type=standalone&name=discovery", (SIGN_IN, 302, 302, 302, SIGN_IN)),
@@ -285,6 +287,7 @@ MATRIX = [
         (401, 403, 403, 201, 403),
         {"type": "fileMgr", "name": "cron", "values": {"path": ["/etc/cron.d/x"]}},
     ),
+    Row("GET", "/api/v1/entities/standalone/", (401, 200, 200, 200, 200)),
     Row("GET", "/api/v1/entities/standalone/discovery/", (401, 200, 200, 200, 200)),
     Row(
         "PATCH",
