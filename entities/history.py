@@ -199,6 +199,7 @@ def do_revert(changes: Sequence[Change], *, user: object = None) -> int:
         _plan([s for s in steps if s.change.action in VALUE_ACTIONS]),
         [s.entity for s in steps if s.removes_entity],
         user=user,
+        reverts=changes[0].batch,
     )
 
 

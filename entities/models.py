@@ -181,6 +181,9 @@ class Change(models.Model):
     old_value = models.TextField(null=True, blank=True)  # noqa: DJ001
     new_value = models.TextField(null=True, blank=True)  # noqa: DJ001
     secret = models.BooleanField(default=False)
+    reverts = models.UUIDField(
+        null=True, blank=True, help_text="The batch this change's batch undoes (a revert)."
+    )
 
     class Meta:
         ordering = ["seq"]

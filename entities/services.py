@@ -63,6 +63,8 @@ class ChangeBatch:
     actor: object = None
     # The table of each (type, variable) whose values this action changes.
     tables: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The batch this one undoes, when it is a revert.
+    reverts: uuid.UUID | None = None
 
     def record(self, action: str, entity_type: str, entity: str = "", **details: object) -> None:
         self.check_allowed(entity_type)
@@ -74,6 +76,7 @@ class ChangeBatch:
                 action=action,
                 entity_type=entity_type,
                 entity=entity,
+                reverts=self.reverts,
                 **details,
             )
         )
@@ -708,10 +711,13 @@ def do_revert_changes(
     remove: Sequence[Entity],
     *,
     user: object = None,
+    reverts: uuid.UUID | None = None,
 ) -> int:
-    """Undo changes as one batch: create deleted entities again, put values back at their
-    positions, remove created entities. Returns the number of changes recorded."""
+    """Undo changes (of the batch `reverts`) as one batch: create deleted entities again, put
+    values back at their positions, remove created entities. Returns the number of changes
+    recorded, each marked as a revert of that batch."""
     with change_batch(user) as batch:
+        batch.reverts = reverts
         before = len(batch.pending)
         # Created first, so that restored values may name them; with the kept tables they
         # had, as recorded.

@@ -636,3 +636,15 @@ def test_change_log_offers_a_revert_only_where_one_can_be_done(discovery, standa
     value = next(r for r in rows if "Value set" in r and "EN2036" in r)
     assert "Revert" not in definition
     assert "Revert change" in value
+
+
+def test_a_revert_is_labelled_as_one_in_the_change_log(discovery):
+    services.do_set_values(discovery, {"room": ["EN2036"]}, user="bob")
+    bobs = Change.objects.get(user="bob")
+    client = signed_in("editor")
+    client.post(reverse("entities:revert_change", args=[bobs.seq]))
+    revert = Change.objects.order_by("-seq").first()
+    assert revert.reverts == bobs.batch
+    html = client.get(reverse("entities:changes")).content.decode()
+    assert f'href="/changes/?batch={bobs.batch}"' in html and ">revert</a>" in html
+    assert html.count(">revert</a>") == 1
