@@ -28,7 +28,14 @@ class ApiClient:
         self.token = token
         self.timeout = timeout
 
-    def _request(self, method: str, path: str, params: Any = None, body: Any = None) -> bytes:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Any = None,
+        body: Any = None,
+        timeout: float | None = None,
+    ) -> bytes:
         url = self.base + path
         if params:
             url += "?" + urllib.parse.urlencode(params, doseq=True)
@@ -39,7 +46,7 @@ class ApiClient:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
                 return response.read()
         except urllib.error.HTTPError as exc:
             text = exc.read().decode(errors="replace")
@@ -49,8 +56,9 @@ class ApiClient:
         except (urllib.error.URLError, OSError) as exc:
             raise ApiUnavailable(f"{url}: {exc}") from None
 
-    def get(self, path: str, params: Any = None) -> Any:
-        return json.loads(self._request("GET", path, params))
+    def get(self, path: str, params: Any = None, timeout: float | None = None) -> Any:
+        """path's JSON answer; timeout, when given, replaces the client's for this request."""
+        return json.loads(self._request("GET", path, params, timeout=timeout))
 
     def get_bytes(self, path: str, params: Any = None) -> bytes:
         return self._request("GET", path, params)

@@ -35,6 +35,15 @@ from .client import ApiClient
 Key = tuple[str, str]
 ANY = "*"
 FEED_PAGE = 5000
+# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
+# server takes many seconds to gather under load: the usual timeout would fail the first pass.
+WHOLE_MIRROR_TIMEOUT = 600.0
+# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
+# server takes many seconds to gather under load: the usual timeout would fail the first pass.
+WHOLE_MIRROR_TIMEOUT = 600.0
+# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
+# server takes many seconds to gather under load: the usual timeout would fail the first pass.
+WHOLE_MIRROR_TIMEOUT = 600.0
 
 
 def _timestamp(text: str | None) -> datetime | None:
@@ -225,7 +234,7 @@ def download(
     """A mirror download: everything, or only the named entities and types' definitions."""
     params = [("entity", f"{t}/{n}") for t, n in sorted(entities)]
     params += [("type", t) for t in sorted(types)]
-    return client.get("mirror/", params)
+    return client.get("mirror/", params, timeout=None if params else WHOLE_MIRROR_TIMEOUT)
 
 
 def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:

@@ -33,7 +33,7 @@ class WebServer:
             raise ApiError(answer.status_code, answer.content.decode())
         return answer.content
 
-    def get(self, path: str, params: Any = None) -> Any:
+    def get(self, path: str, params: Any = None, timeout: float | None = None) -> Any:
         return self.api.get(f"/api/v1/{path}", params).json()
 
     def get_bytes(self, path: str, params: Any = None) -> bytes:
