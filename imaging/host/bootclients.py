@@ -13,19 +13,24 @@ import logging
 import os
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from entities.mirror import MirrorError, read_entity_file
+from entities.mirror import VAR_DEFS_DIR, MirrorError, read_entity_file
 from filemgr.templating import MirrorSource, TemplateError, compile_template
 
 log = logging.getLogger("labnet.boot")
+T = TypeVar("T")
 
 # The entity types that boot from an appserver: diskless clients, and standalone computers
 # with a bootfile (the bootptab template serves both).
 BOOT_TYPES = ("client", "standalone")
 TEMPLATE_DIR = "template"  # <root>/diskless/boot/template/<menu_template> (guide 2.9)
 MAX_TEMPLATE_BYTES = 1 << 20
+RECENT_NS = 2_000_000_000
 _MAC = re.compile(r"^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$")
 
 
@@ -105,6 +110,12 @@ class ClientIndex:
         self._listing: frozenset[tuple[str, str, int]] = frozenset()
         self._by_mac: dict[str, BootClient] = {}
         self._by_ip: dict[str, BootClient] = {}
+        self._parsed = _ParsedFiles()
+        self._dirs: tuple = ()
+
+    def source(self) -> RequestSource:
+        """A template source for one request."""
+        return RequestSource(self.etc, self._parsed)
 
     def by_mac(self, mac: str) -> BootClient:
         """The client with this MAC (any accepted spelling); BootError if none."""
@@ -139,6 +150,13 @@ class ClientIndex:
         return fresh
 
     def _refresh(self) -> None:
+        # A folder's mtime moves when a file is renamed into it, but only by the clock's
+        # coarse tick: a folder changed within the last RECENT seconds is listed every time.
+        dirs = tuple(_stamp(self.etc / t) for t in BOOT_TYPES)
+        settled = all(d is None or time.time_ns() - d[1] > RECENT_NS for d in dirs)
+        if settled and dirs == self._dirs:
+            return
+        self._dirs = dirs
         listing = []
         for entity_type in BOOT_TYPES:
             try:
@@ -186,6 +204,59 @@ class ClientIndex:
         return client
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class _ParsedFiles:
+    """Mirror files parsed once per version, shared by every request's source."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parsed: dict[tuple, tuple[tuple, object]] = {}
+
+    def get(self, key: tuple, paths: tuple[Path, ...], parse: Callable[[], T]) -> T:
+        stamp = tuple(_stamp(p) for p in paths)
+        with self._lock:
+            found = self._parsed.get(key)
+        if found and found[0] == stamp:
+            return found[1]  # type: ignore[return-value]
+        value = parse()
+        with self._lock:
+            self._parsed[key] = (stamp, value)
+        return value
+
+
+class RequestSource(MirrorSource):
+    """The mirror as one request reads it: each file is re-parsed only when it changed
+    since an earlier request parsed it (a MirrorSource alone parses every file it reads
+    once per source, and the type's variable definitions are most of a menu's cost)."""
+
+    def __init__(self, directory: Path, parsed: _ParsedFiles):
+        super().__init__(directory)
+        self._parsed = parsed
+
+    def _read(self, entity_type: str, name: str):  # noqa: ANN202 (CachingSource's)
+        paths = (self.directory / entity_type / name, self.directory / VAR_DEFS_DIR / entity_type)
+        return self._parsed.get(
+            ("entity", entity_type, name),
+            paths,
+            lambda: super(RequestSource, self)._read(entity_type, name),
+        )
+
+    def _read_table_columns(self, entity_type: str) -> dict[str, str]:
+        path = self.directory / VAR_DEFS_DIR / entity_type
+        return self._parsed.get(
+            ("tables", entity_type),
+            (path,),
+            lambda: super(RequestSource, self)._read_table_columns(entity_type),
+        )
+
+
 def hex_ip(text: str) -> str | None:
     """The dotted address of pxelinux's 8-hex-digit config name (C000025B), or None."""
     if len(text) != 8:
@@ -197,7 +268,12 @@ def hex_ip(text: str) -> str | None:
 
 
 def render_menu(
-    etc: Path, boot_dir: Path, host: str, client: BootClient, variable: str, template: str = ""
+    index: ClientIndex,
+    boot_dir: Path,
+    host: str,
+    client: BootClient,
+    variable: str,
+    template: str = "",
 ) -> bytes:
     """The template the client's variable (menu_template or ipxe_menu) names, or the one
     given, rendered for the client from the mirror; BootError naming the client and template
@@ -211,7 +287,7 @@ def render_menu(
     filename = f"{TEMPLATE_DIR}/{name}"
     try:
         menu = compile_template(text, filename).render(
-            MirrorSource(etc), client.name, client.entity_type, filename
+            index.source(), client.name, client.entity_type, filename
         )
     except TemplateError as exc:
         log.error("menu of client %s: template error %s", client.name, exc)

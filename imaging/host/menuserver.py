@@ -94,6 +94,7 @@ class CowQueue:
 
 class MenuServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # a boot storm connects at once: no SYN dropped for a backlog
 
     def __init__(
         self,
@@ -149,7 +150,7 @@ class MenuHandler(BaseHTTPRequestHandler):
                 return
             raise
         script = render_menu(
-            self.server.etc, self.server.boot_dir, self.server.host, client, "ipxe_menu"
+            self.server.index, self.server.boot_dir, self.server.host, client, "ipxe_menu"
         )
         if client.windows_image:
             self.server.cow_queue.add(client)

@@ -50,7 +50,7 @@ class TftpFiles:
         client, template = self._menu_request(relative, peer_ip)
         if client is not None:
             menu = render_menu(
-                self.etc, self.boot_dir, self.host, client, "menu_template", template
+                self.index, self.boot_dir, self.host, client, "menu_template", template
             )
             return in_memory(menu), client
         fd, size = open_boot_file(self.boot_dir, relative)

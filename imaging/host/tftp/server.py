@@ -100,6 +100,8 @@ class Transfer(asyncio.DatagramProtocol):
         self._transmit()
 
     def _transmit(self) -> None:
+        if self.timer:
+            self.timer.cancel()  # one timer per transfer: the previous packet's is void
         self.transport.sendto(self.last, self.peer)
         timeout = self.options.timeout or DEFAULT_TIMEOUT
         self.timer = asyncio.get_running_loop().call_later(timeout, self._timed_out)
@@ -133,18 +135,25 @@ class TftpServer(asyncio.DatagramProtocol):
         self.files = files
         self.on_request = on_request
         self.transfers: set[asyncio.Task] = set()
+        self.peers: set[tuple[str, int]] = set()  # those with a request being answered
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if addr in self.peers:
+            # The client sent its request again before our answer reached it: the transfer
+            # under way answers it (and resends), a second one would double the storm.
+            return
         if len(self.transfers) >= MAX_TRANSFERS:
             self.transport.sendto(packets.error(packets.NOT_DEFINED, "server busy"), addr)
             return
         task = asyncio.get_running_loop().create_task(self._serve(data, addr))
         self.transfers.add(task)
+        self.peers.add(addr)
         task.add_done_callback(self.transfers.discard)
+        task.add_done_callback(lambda _: self.peers.discard(addr))
 
     async def _serve(self, data: bytes, peer: tuple[str, int]) -> None:
         content, client, options, mode = None, None, packets.Options(), "octet"
