@@ -78,3 +78,23 @@ class SyncStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} -> {self.server}:{self.dst} {self.state}"
+
+
+class BuildReport(models.Model):
+    """One run of buildserver for a server (guide 3.6), as the run reported it: its exit
+    status and everything it printed, the same log it keeps in the server's
+    /var/log/buildserver.log."""
+
+    server = models.CharField(max_length=128, db_index=True, help_text="The server built.")
+    status = models.SmallIntegerField(help_text="buildserver's exit status: 0 built.")
+    log = models.TextField(help_text="What the run printed, its answers included.")
+    run_by = models.CharField(
+        max_length=150, help_text="The user (manage.py) or the token the run wrote with."
+    )
+    received = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-received", "-pk"]
+
+    def __str__(self) -> str:
+        return f"buildserver {self.server} {self.received:%Y-%m-%d %H:%M} exit {self.status}"
