@@ -105,6 +105,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("LABNET_TIME_ZONE", "UTC")
+FORMAT_MODULE_PATH = ["labnet_site.formats"]
 USE_I18N = False
 USE_TZ = True
 

@@ -34,7 +34,7 @@ def _tick(value: float) -> str:
 def _time_axis(start: datetime, end: datetime, top: float, bottom: float) -> SafeString:
     """Vertical grid lines from top to bottom, each labelled with its time below."""
     x = _scale(start, end)
-    fmt = "%H:%M" if (end - start).total_seconds() <= 86400 else "%d %b"
+    fmt = "%H:%M" if (end - start).total_seconds() <= 86400 else "%m-%d"
     ticks = [start + (end - start) * i / (TICKS - 1) for i in range(TICKS)]
     return format_html_join(
         "",

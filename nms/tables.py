@@ -19,7 +19,7 @@ class MaintenanceWindowTable(LabnetTable):
         order_by=("host", "domain"),
     )
     start = tables.TemplateColumn(
-        '{{ record.start|date:"Y-m-d H:i" }} – {{ record.end|date:"Y-m-d H:i" }}',
+        '{{ record.start|date:"DATETIME_FORMAT" }} – {{ record.end|date:"DATETIME_FORMAT" }}',
         verbose_name="when",
         attrs={"td": {"class": "nowrap"}},
     )

@@ -39,7 +39,12 @@ def page_data(db):
 
 class TestAgentList(PageTestCase):
     url = "/agents/"
-    contains = ['href="/agents/host0/"', "Change feed: 1 written"]
+    # A pass's errors stand out as a badge.
+    contains = [
+        'href="/agents/host0/"',
+        "Change feed: 1 written",
+        '<span class="badge bad">1 error</span>',
+    ]
     max_queries = 8
 
 
