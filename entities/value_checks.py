@@ -22,14 +22,11 @@ _checks: dict[tuple[str, str], list[ValueCheck]] = {}
 # The variable names of _checks' keys: the validator asks for every value it checks.
 _variables: set[str] = set()
 _normalisers: dict[tuple[str, str], ValueNormaliser] = {}
-# The variable names of _checks' keys: the validator asks for every value it checks.
-_variables: set[str] = set()
 
 
 def register_value_check(entity_type: str, variable: str, check: ValueCheck) -> None:
     """Run check on every value written to variable of entity_type (by their names)."""
     checks = _checks.setdefault((entity_type, variable), [])
-    _variables.add(variable)
     _variables.add(variable)
     if check not in checks:
         checks.append(check)

@@ -38,12 +38,6 @@ FEED_PAGE = 5000
 # A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
 # server takes many seconds to gather under load: the usual timeout would fail the first pass.
 WHOLE_MIRROR_TIMEOUT = 600.0
-# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
-# server takes many seconds to gather under load: the usual timeout would fail the first pass.
-WHOLE_MIRROR_TIMEOUT = 600.0
-# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
-# server takes many seconds to gather under load: the usual timeout would fail the first pass.
-WHOLE_MIRROR_TIMEOUT = 600.0
 
 
 def _timestamp(text: str | None) -> datetime | None:
