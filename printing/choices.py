@@ -12,3 +12,4 @@ class EntryKind(models.TextChoices):
     CREDIT = "credit", "Credit"
     CHARGE = "charge", "Charge"
     REFUND = "refund", "Refund"
+    COUNT = "count", "CUPS count"  # the charge corrected to what CUPS counted

@@ -57,6 +57,11 @@ class PrintJob(models.Model):
     status = models.CharField(max_length=8, choices=JobStatus.choices, db_index=True)
     submitted = models.DateTimeField(db_index=True)
     finished = models.DateTimeField(null=True, blank=True)
+    counted = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Impressions CUPS counted after printing (page_log); the charge follows it.",
+    )
 
     class Meta:
         ordering = ["-submitted", "-id"]

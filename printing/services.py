@@ -138,6 +138,53 @@ def do_finish_job(host: str, job_id: int, printed: bool) -> PrintJob:
     return job
 
 
+def do_count_job(host: str, printer: str, cups_job: int, impressions: int) -> PrintJob | None:
+    """CUPS's own count of a printed job (page_log's total): when it differs from the pages
+    charged (a two-sided job whose copies the printer made, which the backend saw once), the
+    job is priced again at that count and the difference charged or refunded, as a ledger
+    entry saying why. The newest job of that number on the queue; None when Labnet charged
+    none (a failed or refused job); a count reported again changes nothing. A correction may
+    take the balance below zero: the pages are printed."""
+    with transaction.atomic():
+        job = (
+            PrintJob.objects.select_for_update()
+            .filter(host=host, printer=printer, cups_job=cups_job)
+            .exclude(status=JobStatus.FAILED)
+            .order_by("-submitted", "-id")
+            .first()
+        )
+        if job is None or job.counted is not None:
+            return job
+        job.counted = impressions
+        fields = ["counted"]
+        values = printer_values(printer)
+        if impressions != job.impressions and values is not None:
+            try:
+                cost = job_cost(
+                    printer,
+                    values,
+                    pages=impressions,
+                    copies=1,
+                    **{k: getattr(job, k) for k in ("color", "duplex", "width_mm", "height_mm")},
+                )
+            except BadPrice as exc:
+                raise ValidationError(str(exc)) from None
+            if cost != job.cost:
+                note = f"CUPS counted {impressions} impressions, {job.impressions} were charged"
+                LedgerEntry.objects.create(
+                    account=job.account,
+                    kind=EntryKind.COUNT,
+                    amount=job.cost - cost,
+                    job=job,
+                    by=host,
+                    note=note,
+                )
+                job.cost = cost
+                fields.append("cost")
+        job.save(update_fields=fields)
+    return job
+
+
 def do_refund_job(job: PrintJob, note: str, *, user: object) -> PrintJob:
     """An administrator gives a printed job's cost back (a jam, a bad print)."""
     require(user, MANAGE_PRINTING)

@@ -341,6 +341,7 @@ MATRIX = [
     Row("POST", "/api/v1/printing/hosts/odie/jobs/", (401, 403, 403, 403, 400), {}),
     Row("POST", "/api/v1/printing/hosts/nermal/jobs/", (401, 403, 403, 403, 403), {}),
     Row("POST", "/api/v1/printing/hosts/odie/jobs/1/finish/", (401, 403, 403, 403, 400), {}),
+    Row("POST", "/api/v1/printing/hosts/odie/jobs/counted/", (401, 403, 403, 403, 400), {}),
     # lnrsync's rs_date: only the source host's token, only rows naming it (odie has none).
     Row(
         "POST",

@@ -30,3 +30,11 @@ class ChargeSerializer(serializers.Serializer):
 class FinishSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["printed", "failed"])
     age = serializers.FloatField(required=False, min_value=0, max_value=1e9)
+
+
+class CountSerializer(serializers.Serializer):
+    """CUPS's count of a job after printing, read from the print server's page_log."""
+
+    printer = serializers.CharField(max_length=127)
+    job_id = serializers.IntegerField(min_value=1, max_value=MAX_INTEGER)
+    impressions = serializers.IntegerField(min_value=0, max_value=100_000_000)

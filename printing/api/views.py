@@ -12,7 +12,12 @@ from core.params import MAX_INTEGER
 from core.refusals import refusal_text
 
 from .. import services
-from .serializers import ChargeRequestSerializer, ChargeSerializer, FinishSerializer
+from .serializers import (
+    ChargeRequestSerializer,
+    ChargeSerializer,
+    CountSerializer,
+    FinishSerializer,
+)
 
 
 class ChargeJob(GenericAPIView):
@@ -55,3 +60,24 @@ class FinishJob(GenericAPIView):
         except ValidationError as refusal:
             return Response({"detail": refusal_text(refusal)}, status=status.HTTP_404_NOT_FOUND)
         return Response({"id": finished.pk, "status": finished.status})
+
+
+class CountJob(GenericAPIView):
+    """CUPS's count of a printed job; the charge is corrected when it differs. 200 with the
+    job's cost, or with a null id when Labnet charged no such job."""
+
+    serializer_class = CountSerializer
+    permission_classes = [IsTheHostAgent]
+
+    @extend_schema(responses={200: None})
+    def post(self, request, host: str):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            job = services.do_count_job(host, data["printer"], data["job_id"], data["impressions"])
+        except ValidationError as refusal:
+            return Response({"detail": refusal_text(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        if job is None:
+            return Response({"id": None})
+        return Response({"id": job.pk, "counted": job.counted, "cost": str(job.cost)})

@@ -23,15 +23,19 @@ from typing import Any
 from core.files import write_atomic
 from filemgr.templating import ConfigSource, MirrorSource
 from workers.host.agent import Agent
+from workers.host.client import ApiClient
+from workers.host.outbox import deliver
 from workers.host.paths import under
 from workers.host.registry import HostSide, Job
 
 from .cups import Cups, CupsError
+from .pagelog import PageLog
 from .queues import ACCOUNTING_SCHEME, printer_queues
 
 log = logging.getLogger("labnet.printing")
 QUEUES_TASK = "printing.queues"
 SYNC_INTERVAL = 60.0
+KEPT_COUNTS = 10_000  # counts waiting for the web server while it is away
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -128,6 +132,18 @@ class PrintServer:
                 log.error("%s", error)
             return result
 
+    def report_counts(self, page_log: PageLog, client: ApiClient, outbox: Path) -> int:
+        """Send CUPS's count of each job of Labnet's queues that ended since the last pass
+        (through the outbox: none is lost while the web server is away); how many."""
+        with self.lock:
+            totals = page_log.new_totals(set(self._load_state()))
+        for total in totals:
+            report = {"printer": total.printer, "job_id": total.job_id}
+            report["impressions"] = total.impressions
+            endpoint = f"printing/hosts/{self.host}/jobs/counted/"
+            deliver(client, outbox, endpoint, report, KEPT_COUNTS)
+        return len(totals)
+
     def _load_state(self) -> dict[str, Any]:
         try:
             return json.loads(self.state_file.read_text())
@@ -151,10 +167,22 @@ def print_server(agent: Agent) -> PrintServer:
     )
 
 
+def page_log(agent: Agent) -> PageLog:
+    """The scheduler's page_log (LABNET_CUPS_PAGE_LOG, else /var/log/cups/page_log under
+    LABNET_ROOT) and where the agent keeps its place in it."""
+    path = os.environ.get("LABNET_CUPS_PAGE_LOG")
+    log_file = Path(path) if path else under(agent.settings.root, "/var/log/cups/page_log")
+    return PageLog(log_file, agent.paths.state / "printing-pagelog.json")
+
+
 def scheduled(agent: Agent) -> float:
     if agent.mirror.last_seq() is not None:
         try:
-            print_server(agent).sync()
+            server = print_server(agent)
+            server.sync()
+            server.report_counts(
+                page_log(agent), agent.client, agent.paths.state / "printing-counts"
+            )
         except Exception:  # the schedule must outlive any one failed pass
             log.exception("printing queues pass failed")
     return SYNC_INTERVAL
