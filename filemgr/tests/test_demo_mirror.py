@@ -44,8 +44,8 @@ def test_ipxe_menu_for_rook(demo):
         'set root-path "/diskless/rootfs"',
         "imgfetch win7boot",
         "imgfree win7boot",
-        "set initiator-iqn iqn.1989-06-edu.example.cs.rook:system-disk",
-        "set username iqn.1989-06-edu.example.cs.rook:system-disk",
+        "set initiator-iqn iqn.1989-06.edu.example.cs.rook:system-disk",
+        "set username iqn.1989-06.edu.example.cs.rook:system-disk",
         "set password rookiscsipas",
         "set keep-san 1",
     ]

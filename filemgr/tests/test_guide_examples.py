@@ -32,11 +32,11 @@ kernel pxelinux.0
 set root-path "/diskless/rootfs"
 imgfetch win7boot
 imgfree win7boot
-set initiator-iqn iqn.1989-06-ca.mun.cs.rook:system-disk
-set username iqn.1989-06-ca.mun.cs.rook:system-disk
+set initiator-iqn iqn.1989-06.ca.mun.cs.rook:system-disk
+set username iqn.1989-06.ca.mun.cs.rook:system-disk
 set password rookiscsipas
 set keep-san 1
-sanhook iscsi:134.153.48.11::::iqn.1989-06-ca.mun.cs.megatron:cs_lab:rook
+sanhook iscsi:134.153.48.11::::iqn.1989-06.ca.mun.cs.megatron:cs-lab:rook
 boot
 """
 LINUX_CHOICE = """

@@ -40,9 +40,9 @@ def test_the_ipxe_script_of_a_client_is_its_ipxe_menu_rendered(megatron):
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     script = body.decode()
     assert script.startswith("#!ipxe\n")
-    assert "set initiator-iqn iqn.1989-06-edu.example.cs.rook:system-disk\n" in script
+    assert "set initiator-iqn iqn.1989-06.edu.example.cs.rook:system-disk\n" in script
     assert "set password rookiscsipas\n" in script
-    assert "sanhook iscsi:192.0.2.20::::iqn.1989-06-edu.example.cs.megatron:cs_lab:rook" in script
+    assert "sanhook iscsi:192.0.2.20::::iqn.1989-06.edu.example.cs.megatron:cs-lab:rook" in script
 
 
 def test_boot_files_whole_and_by_range(megatron):

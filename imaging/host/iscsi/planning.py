@@ -6,7 +6,11 @@ Names follow the guide: a master volume is `<image>_m`, a client's COW `<client>
 `<prefix>.<reverse DNS of the appserver>:<image>:<client>` for the target and
 `<prefix>.<reverse DNS of the client>:system-disk` for the client, the prefix (`iqn.1989-06`)
 from the configuration. iSCSI names allow only lowercase letters, digits, `-`, `.` and `:`
-(RFC 3722), so an entity name's `_` becomes `-` there (cs_lab -> cs-lab)."""
+(RFC 3722), so an entity name's `_` becomes `-` there (cs_lab -> cs-lab). The client's iPXE
+template (demo/files/ipxe_template) writes the same names with the template language, which
+cannot lowercase: a name with an uppercase letter, a domain of more than MAX_LABELS labels or
+an IQN with more than MAX_UNDERSCORES `_` is refused here rather than exported under a name
+the client would not ask for."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from dataclasses import dataclass, field
 MASTER_SUFFIX, COW_SUFFIX = "_m", "_c"
 MAX_PASSWORD = 255  # LIO's limit for a CHAP secret
 MAX_IQN = 223  # RFC 3720
+MAX_LABELS = 8  # domain labels the iPXE template reverses (one regex, \1 to \8)
+MAX_UNDERSCORES = 8  # `_` the iPXE template replaces (one substitute each)
 _PREFIX = re.compile(r"^iqn\.[0-9]{4}-(0[1-9]|1[0-2])$")
 _LV_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,125}$")
 _IQN_PART = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
@@ -114,8 +120,10 @@ def _lv_name(name: str, what: str) -> str:
 
 
 def iqn_part(name: str, what: str) -> str:
-    """name as a piece of an iSCSI name: lowercase, `_` as `-`."""
-    part = name.strip().lower().replace("_", "-")
+    """name as a piece of an iSCSI name: `_` as `-`; uppercase is refused (see above)."""
+    part = name.strip().replace("_", "-")
+    if part != part.lower():
+        raise Refused(f"{what} {name[:60]!r} has an uppercase letter (iSCSI names are lowercase)")
     if not _IQN_PART.match(part):
         raise Refused(f"{what} {name[:60]!r} cannot be part of an iSCSI name")
     return part
@@ -125,13 +133,17 @@ def reverse_dns(host: str, domain: str, what: str) -> str:
     """ca.mun.cs.rook for host rook in domain cs.mun.ca."""
     if not domain.strip():
         raise Refused(f"{what} {host} has no domain")
+    if domain.count(".") >= MAX_LABELS:
+        raise Refused(f"{what} {host}'s domain has more than {MAX_LABELS} labels")
     labels = [iqn_part(label, f"{what} {host}'s domain") for label in domain.split(".")]
     return ".".join([*reversed(labels), iqn_part(host, what)])
 
 
-def _iqn(prefix: str, rest: str, what: str) -> str:
+def _iqn(prefix: str, rest: str, names: str, what: str) -> str:
     if not _PREFIX.match(prefix):
         raise Refused(f"iqn_prefix {prefix[:40]!r} is not iqn.YYYY-MM")
+    if names.count("_") > MAX_UNDERSCORES:
+        raise Refused(f"{what}: iSCSI name would have more than {MAX_UNDERSCORES} '_' to replace")
     iqn = f"{prefix}.{rest}"
     if len(iqn) > MAX_IQN:
         raise Refused(f"{what}: iSCSI name is longer than {MAX_IQN} characters")
@@ -144,12 +156,13 @@ def target_iqn(server: Appserver, image: str, client: str | None) -> str:
     rest = reverse_dns(server.name, server.domain, "appserver") + ":" + iqn_part(image, "image")
     if client is not None:
         rest += ":" + iqn_part(client, "client")
-    return _iqn(server.iqn_prefix, rest, f"image {image}")
+    names = f"{server.domain} {server.name} {image} {client or ''}"
+    return _iqn(server.iqn_prefix, rest, names, f"image {image}")
 
 
 def initiator_iqn(server: Appserver, client: IscsiClient) -> str:
     rest = reverse_dns(client.name, client.domain, "client") + ":system-disk"
-    return _iqn(server.iqn_prefix, rest, f"client {client.name}")
+    return _iqn(server.iqn_prefix, rest, f"{client.domain} {client.name}", f"client {client.name}")
 
 
 def check_password(client: IscsiClient) -> str:
