@@ -519,9 +519,11 @@ class _Planner:
             room = sum(v.size - PV_METADATA for v in members if v.size)
             needed = sum(_extents(lv.size) for lv in lvs if lv.size)
             if needed + (EXTENT if rest else 0) > room:
-                rows = ", ".join(str(v.row) for v in members)
+                rows = ("rows " if len(members) > 1 else "row ") + ", ".join(
+                    str(v.row) for v in members
+                )
                 self.problems.append(
-                    f"{PHYSICAL_VOLUMES} row{'s' if len(members) > 1 else ''} {rows}, pv_size: volume group {group} holds "
+                    f"{PHYSICAL_VOLUMES} {rows}, pv_size: volume group {group} holds "
                     f"{room:,} bytes but its logical volumes need {needed:,}"
                 )
 

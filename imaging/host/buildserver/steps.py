@@ -60,6 +60,17 @@ KERNEL = "kernel"
 # Device nodes a kernel needs before devtmpfs is mounted (guide: "essential special device
 # files ... that must be there to boot").
 DEVICE_NODES = {"/dev/console": (5, 1, 0o600), "/dev/null": (1, 3, 0o666)}
+# What the build itself makes on the server: no image's rsync --delete takes it away again.
+BUILD_OWN = (
+    ETC,
+    LOG,
+    "/boot/grub",
+    "/etc/ssl/labnet",
+    *(f"/etc/ssh/ssh_host_{kind}_key{pub}" for kind in ("rsa", "ecdsa", "ed25519")
+      for pub in ("", ".pub")),
+    *DEVICE_NODES,
+)  # fmt: skip
+TRANSFERRED = "Number of regular files transferred"
 Changes = dict[str, dict[int, dict[str, str]]]  # table -> row -> column -> new value
 
 
@@ -532,7 +543,7 @@ class Build:
             tree = derivation.trees.get(derivation.image_of((server, source.row)) or "")
             # Other rows' destinations under this one are their own partitions: --delete
             # leaves them to those rows, as it leaves the managed files to the agent.
-            nested = {r.dst for r in self.plan.rsyncs if r.dst != source.dst}
+            nested = {r.dst for r in self.plan.rsyncs if r.dst != source.dst} | set(BUILD_OWN)
             if tree is None:
                 self.say(f"no image holds {source.host}:{source.src}: no image filter rules")
             image = tree.image if tree else Image("", source.host, source.src)
@@ -564,6 +575,9 @@ class Build:
                 f"{done.returncode}: {tail}; rs_date left as it was; run buildserver again to "
                 "resume"
             )
+        self.say(
+            next((line for line in done.stdout.splitlines() if line.startswith(TRANSFERRED)), "")
+        )
         date = time.strftime(DATE_FORMAT)
         self.config.record(self.options.server, {RSYNC_TABLE: {source.row: {"rs_date": date}}})
         self.say(
