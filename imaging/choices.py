@@ -18,3 +18,10 @@ class StepState(models.TextChoices):
 
 
 UNDER_WAY = (StepState.QUEUED, StepState.RUNNING)
+
+
+class BootProtocol(models.TextChoices):
+    """How a boot request reached the appserver: lntftpd or menuserver."""
+
+    TFTP = "tftp", "TFTP"
+    HTTP = "http", "HTTP"

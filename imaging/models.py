@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from .choices import StepState
+from .choices import BootProtocol, StepState
 
 
 class ImageRestore(models.Model):
@@ -98,3 +98,52 @@ class BuildReport(models.Model):
 
     def __str__(self) -> str:
         return f"buildserver {self.server} {self.received:%Y-%m-%d %H:%M} exit {self.status}"
+
+
+class BootRequest(models.Model):
+    """A TFTP or HTTP request an appserver's boot services saw from a client lately, as its
+    agent reported it; the newest few per client are kept (imaging.boot_reports)."""
+
+    appserver = models.CharField(max_length=128, help_text="The host whose daemon saw it.")
+    client = models.CharField(max_length=128, help_text="The client or standalone entity.")
+    protocol = models.CharField(max_length=8, choices=BootProtocol.choices)
+    path = models.CharField(max_length=200, help_text="The file or URL path asked for.")
+    peer = models.CharField(max_length=45, help_text="The address the request came from.")
+    problem = models.CharField(max_length=200, blank=True, help_text="The error answered, if any.")
+    seen = models.DateTimeField(help_text="When the daemon answered it.")
+
+    class Meta:
+        ordering = ["-seen", "-pk"]
+        indexes = [models.Index(fields=["client", "-seen"], name="imaging_bootreq_client_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.protocol} {self.path} {self.seen:%Y-%m-%d %H:%M:%S}"
+
+
+class BootDaemon(models.Model):
+    """One boot daemon (lntftpd, menuserver) the agent of an appserver runs, as it last
+    reported it."""
+
+    host = models.CharField(max_length=128, help_text="The appserver.")
+    daemon = models.CharField(max_length=32, help_text="lntftpd or menuserver.")
+    running = models.BooleanField()
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    listen = models.CharField(max_length=64, help_text="ADDR:PORT it serves on.")
+    since = models.DateTimeField(null=True, blank=True, help_text="When it last started.")
+    restarts = models.PositiveIntegerField(help_text="How often the agent restarted it.")
+    exit_status = models.IntegerField(null=True, blank=True, help_text="Its last exit status.")
+    problem = models.CharField(max_length=200, blank=True, help_text="Its last words on exit.")
+    reported = models.DateTimeField()
+
+    class Meta:
+        ordering = ["host", "daemon"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "daemon"],
+                name="imaging_bootdaemon_one_per_host",
+                violation_error_message="An appserver reports each boot daemon once.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.daemon} on {self.host}: {'running' if self.running else 'stopped'}"
