@@ -22,6 +22,7 @@ from .host.buildserver.planning import (
     PHYSICAL_VOLUMES,
     UUID_PREFIX,
 )
+from .host.buildserver.steps import MAX_LOG
 from .models import BuildReport
 from .replication import RSYNC_TABLE, SERVER_TYPE
 
@@ -33,7 +34,6 @@ BUILD_COLUMNS = {
     RSYNC_TABLE: ("rs_date",),
 }
 SSH_KEY = "ssh_key"
-MAX_LOG = 1 << 20  # characters of one run's log kept in the web tool
 KEPT_PER_SERVER = 50
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django.live_server_helper import LiveServer
 
 from entities import services
 from entities.models import Change, Entity
 from entities.reading import entity_contents
 from imaging.models import BuildReport
-from testing import factories, hosts
+from testing import factories, hosts, live
 from testing.sshd import available, running_sshd
+from workers.services import do_make_host_token
 
 from .test_buildserver_planning import fstab
 
@@ -297,3 +299,29 @@ def test_a_disk_smaller_than_the_plan_is_refused(spare, tmp_path, capsys):
         "(/dev/sdb1 0.08 GiB)"
     ) in printed
     assert blkid(part(spare.disks["sda"], 1)) == ""
+
+
+@pytest.fixture
+def web():
+    server = LiveServer(f"127.0.0.1:{live.free_port()}", start=False)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_through_the_api_with_the_servers_own_token(spare, web, capsys):
+    token = do_make_host_token("spare")
+    assert spare.build("spare", "--no-grub", "--server", web.url, "--token", token) == 0
+    printed = capsys.readouterr().out
+    assert token not in printed
+    rows = tables("spare")["fstab"]
+    assert rows[0]["fst_uuid"] == blkid(part(spare.disks["sda"], 1))
+    assert rows[1]["fst_dev"] == "UUID=" and rows[1]["fst_uuid"] == blkid(
+        part(spare.disks["sdb"], 1)
+    )
+    key = (spare.target / "etc/ssh/ssh_host_ed25519_key.pub").read_text().strip()
+    assert entity_contents(Entity.objects.get(name="spare")).values["ssh_key"] == [key]
+    assert (spare.target / "usr/local/etc/labnet/server/spare").exists()
+    report = BuildReport.objects.get()
+    assert report.status == 0 and report.run_by == "spare@agent" and token not in report.log

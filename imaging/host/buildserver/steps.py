@@ -71,6 +71,7 @@ BUILD_OWN = (
     *DEVICE_NODES,
 )  # fmt: skip
 TRANSFERRED = "Number of regular files transferred"
+MAX_LOG = 1 << 20  # characters of one run's log the web tool keeps (its end)
 Changes = dict[str, dict[int, dict[str, str]]]  # table -> row -> column -> new value
 
 
@@ -207,7 +208,7 @@ class Build:
                 log.write(f"--- {time.strftime(DATE_FORMAT)} exit status {status}\n")
                 log.write(self.console.text())
         try:
-            self.config.report(self.options.server, status, self.console.text())
+            self.config.report(self.options.server, status, self.console.text()[-MAX_LOG:])
         except Exception as exc:  # the build's own outcome stands; say why the report did not
             print(f"buildserver: the report was not kept in the web tool: {exc}", file=sys.stderr)
 
