@@ -5,13 +5,14 @@ The engine imports no Django: the host agent renders from its XML mirror. Only t
 source (`sources.database`, not exported here) reads through the ORM, for the web side."""
 
 from .errors import TemplateError, UnknownHost
-from .sources import ConfigSource, MirrorSource, SnapshotSource, host_type
+from .sources import ConfigSource, MirrorSource, ParsedFiles, SnapshotSource, host_type
 from .template import CompiledTemplate, compile_template
 
 __all__ = [
     "CompiledTemplate",
     "ConfigSource",
     "MirrorSource",
+    "ParsedFiles",
     "SnapshotSource",
     "TemplateError",
     "UnknownHost",

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.files import write_atomic
 from filemgr.resolution import FILE_TYPE
-from filemgr.templating import MirrorSource
+from filemgr.templating import MirrorSource, ParsedFiles
 
 from .certs import CERT_CMD, CERT_PATH, check_certificate
 from .client import ApiClient, ApiError, ApiUnavailable
@@ -38,6 +38,8 @@ class Agent:
         self.paths = settings.paths
         self.client = ApiClient(settings.server, settings.token)
         self.mirror = LocalMirror(settings.etc, self.paths.last_seq)
+        # Kept across passes: a pass re-parses only the mirror files that changed.
+        self.parsed = ParsedFiles()
         self.paths.state.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
@@ -127,7 +129,7 @@ class Agent:
     def _host_files(self) -> HostFiles:
         return HostFiles(
             self.paths,
-            MirrorSource(self.settings.etc),
+            MirrorSource(self.settings.etc, self.parsed),
             self.settings.host,
             MasterCache(self.paths.master, self.client).content,
         )

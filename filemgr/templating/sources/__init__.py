@@ -2,7 +2,7 @@
 database source is imported from its module by the web side alone."""
 
 from .base import ConfigSource, host_type
-from .mirror import MirrorSource
+from .mirror import MirrorSource, ParsedFiles
 from .snapshot import SnapshotSource
 
-__all__ = ["ConfigSource", "MirrorSource", "SnapshotSource", "host_type"]
+__all__ = ["ConfigSource", "MirrorSource", "ParsedFiles", "SnapshotSource", "host_type"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import stat
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from entities.mirror import VAR_DEFS_DIR, is_plain_name, read_entity_file, read_var_defs_file
@@ -10,24 +11,58 @@ from entities.mirror import VAR_DEFS_DIR, is_plain_name, read_entity_file, read_
 from .base import CachingSource
 from .snapshot import mirror_values
 
+Values = Mapping[str, list[str]]
+
+
+class ParsedFiles:
+    """Entity files already parsed, each kept while it is the same file on disk (inode, size,
+    modification time) read with the same table columns: an agent's pass after the first
+    parses only the files the change feed rewrote, not its thousands of hosts again."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[tuple[int, int, int], dict[str, str], Values]] = {}
+
+    def values(
+        self, path: Path, columns: dict[str, str], read: Callable[[], Values]
+    ) -> Values | None:
+        """path's values, from read() when not held; None when path is not a file."""
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            status = None
+        if status is None or not stat.S_ISREG(status.st_mode):
+            self._files.pop(path, None)
+            return None
+        stamp = (status.st_ino, status.st_size, status.st_mtime_ns)
+        held = self._files.get(path)
+        if held is None or held[0] != stamp or held[1] != columns:
+            held = self._files[path] = (stamp, dict(columns), read())
+        return held[2]
+
 
 class MirrorSource(CachingSource):
-    """The mirror at directory; files are read on first use and kept for the source's life."""
+    """The mirror at directory; files are read on first use and kept for the source's life,
+    and in parsed, when given, for as long as they stay unchanged."""
 
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, parsed: ParsedFiles | None = None):
         super().__init__()
         self.directory = Path(directory)
+        self.parsed = parsed
+        self._names: dict[str, list[str]] = {}
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         # Names come from templates: only plain names may become a path.
         if not (is_plain_name(entity_type) and is_plain_name(name)):
             return None
         path = self.directory / entity_type / name
-        if not path.is_file():
-            return None
-        return mirror_values(
-            read_entity_file(path), {entity_type: self._table_columns(entity_type)}
-        )
+        columns = self._table_columns(entity_type)
+
+        def read() -> Values:
+            return mirror_values(read_entity_file(path), {entity_type: columns})
+
+        if self.parsed is not None:
+            return self.parsed.values(path, columns, read)
+        return read() if path.is_file() else None
 
     def _read_table_columns(self, entity_type: str) -> dict[str, str]:
         path = self.directory / VAR_DEFS_DIR / entity_type
@@ -37,10 +72,14 @@ class MirrorSource(CachingSource):
     def entity_names(self, entity_type: str) -> list[str]:
         if not is_plain_name(entity_type):
             return []
-        type_dir = self.directory / entity_type
-        if not type_dir.is_dir():
-            return []
-        return sorted(p.name for p in type_dir.iterdir() if not p.name.startswith("."))
+        if entity_type not in self._names:  # listed once: a template may search a type often
+            type_dir = self.directory / entity_type
+            self._names[entity_type] = (
+                sorted(p.name for p in type_dir.iterdir() if not p.name.startswith("."))
+                if type_dir.is_dir()
+                else []
+            )
+        return list(self._names[entity_type])
 
     def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
         found = set()
