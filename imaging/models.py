@@ -147,3 +147,30 @@ class BootDaemon(models.Model):
 
     def __str__(self) -> str:
         return f"{self.daemon} on {self.host}: {'running' if self.running else 'stopped'}"
+
+
+class IscsiState(models.Model):
+    """What a Windows 7 appserver's agent last reported of its iSCSI storage: each master
+    image volume (size, TimeStamp, sync state), each client's COW disk (created, bytes
+    written of cowLvSize), each target with its ACL's initiator and logged-in sessions."""
+
+    host = models.CharField(max_length=128, help_text="The appserver.")
+    vgroup = models.CharField(max_length=128, help_text="Its iscsi_image_vgroup.")
+    free_bytes = models.PositiveBigIntegerField(help_text="Free space for COW disks.")
+    masters = models.JSONField(default=list, help_text="One object per master volume.")
+    cows = models.JSONField(default=list, help_text="One object per COW disk.")
+    targets = models.JSONField(default=list, help_text="One object per iSCSI target.")
+    reported = models.DateTimeField()
+
+    class Meta:
+        ordering = ["host"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host"],
+                name="imaging_iscsistate_one_per_host",
+                violation_error_message="An appserver has one iSCSI state.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"iSCSI storage of {self.host}"

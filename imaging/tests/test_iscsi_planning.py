@@ -24,7 +24,9 @@ from imaging.host.iscsi.planning import (
     plan_cow,
     target_iqn,
 )
-from imaging.host.iscsi.storage import Export, Storage, StorageError, Target, Volume
+from imaging.host.iscsi.storage import Storage, StorageError, Volume
+
+from .iscsi_fakes import MemoryTargets, MemoryVolumes
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "mirror"
 GIB = 1 << 30
@@ -128,55 +130,6 @@ def test_sizes_read_as_lvm_reads_them(text, size):
 def test_a_bad_size_is_refused(text):
     with pytest.raises(Refused, match="cowLvSize .* is not a size"):
         parse_size(text, "cowLvSize")
-
-
-class MemoryVolumes:
-    def __init__(self, free: int):
-        self.free = free
-        self.held: dict[str, Volume] = {}
-
-    def volumes(self) -> list[Volume]:
-        return list(self.held.values())
-
-    def free_bytes(self) -> int:
-        return self.free
-
-    def create_master(self, name: str, size: int) -> Volume:
-        self.held[name] = Volume(name, size, reserved=size, path=f"/dev/vg2/{name}")
-        return self.held[name]
-
-    def resize_master(self, name: str, size: int) -> Volume:
-        self.held[name] = replace(self.held[name], size=size, reserved=size)
-        return self.held[name]
-
-    def create_cow(self, name: str, master: str, cow_size: int) -> Volume:
-        if name in self.held:
-            raise StorageError(f"volume {name} exists")
-        self.held[name] = Volume(
-            name, cow_size, origin=master, reserved=cow_size, path=f"/dev/vg2/{name}"
-        )
-        return self.held[name]
-
-    def remove(self, name: str) -> None:
-        del self.held[name]
-
-
-class MemoryTargets:
-    def __init__(self) -> None:
-        self.held: dict[str, Export] = {}
-        self.fail_after_creating = False
-
-    def targets(self) -> list[Target]:
-        return [Target(e.target_iqn, e.device, (e.initiator_iqn,), ()) for e in self.held.values()]
-
-    def export(self, export: Export) -> Target:
-        self.held[export.target_iqn] = export
-        if self.fail_after_creating:  # half made, as LIO may leave it
-            raise StorageError(f"target {export.target_iqn}: no portal")
-        return self.targets()[-1]
-
-    def remove(self, iqn: str) -> None:
-        del self.held[iqn]
 
 
 @pytest.fixture
