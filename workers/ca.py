@@ -171,10 +171,7 @@ class CertificateAuthority:
         )
         for serial, when in revoked:
             builder = builder.add_revoked_certificate(
-                x509.RevokedCertificateBuilder()
-                .serial_number(serial)
-                .revocation_date(when)
-                .build()
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
             )
         crl = builder.sign(self.key, hashes.SHA384())
         return crl.public_bytes(serialization.Encoding.PEM).decode()
@@ -196,4 +193,3 @@ def _key_usage(cert_sign: bool) -> x509.KeyUsage:
 
 def certificate_pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
-

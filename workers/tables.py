@@ -57,7 +57,7 @@ class CertificateTable(LabnetTable):
     """One row a certificate the CA issued; a revoke button for those who may."""
 
     host = tables.TemplateColumn(
-        '<a href="{% url \'workers:host\' value %}">{{ value }}</a>', verbose_name="Host"
+        "<a href=\"{% url 'workers:host' value %}\">{{ value }}</a>", verbose_name="Host"
     )
     subject = tables.Column(verbose_name="Subject")
     names = tables.TemplateColumn(
