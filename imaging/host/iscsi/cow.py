@@ -12,6 +12,7 @@ from ..bootclients import BootClient
 from .mirror import IscsiMirror
 from .planning import CowPlan, Occupancy, Refused, plan_cow
 from .storage import Export, Storage, StorageError, Target
+from .syncimage import storage_lock
 
 log = logging.getLogger("labnet.iscsi")
 
@@ -77,7 +78,8 @@ def maker(storage: Storage, mirror: IscsiMirror) -> Callable[[BootClient], None]
 
     def make(client: BootClient) -> None:
         try:
-            cow_for(storage, mirror, client.name)
+            with storage_lock(mirror.root):  # not between syncimage's or the upkeep's steps
+                cow_for(storage, mirror, client.name)
         except (Refused, StorageError) as exc:
             log.error("COW target refused: %s", exc)
 

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -123,7 +123,8 @@ def files_newer(root: Path, row: ImageRow) -> bool:
         stamp = datetime.strptime(row.timestamp, TIMESTAMP).timestamp()
     except ValueError:
         return True  # an unreadable TimeStamp is one to be rewritten
-    return max(_mtime(p) for p in files) > stamp
+    # TimeStamp has whole seconds: a file written in the second a sync began is its input.
+    return int(max(_mtime(p) for p in files)) > stamp
 
 
 def users_of(mirror: IscsiMirror, image: str) -> list[str]:
@@ -323,12 +324,23 @@ class Outcome:
 SYNCED, CURRENT, REFUSED, FAILED = "synced", "current", "refused", "failed"
 
 
+def _later(row: ImageRow, sent: str | None) -> ImageRow:
+    if sent and (row.timestamp == NEVER or sent > row.timestamp):
+        return replace(row, timestamp=sent)
+    return row
+
+
 def sync_images(
-    storage: Storage, mirror: IscsiMirror, root: Path, only: str | None = None
+    storage: Storage,
+    mirror: IscsiMirror,
+    root: Path,
+    only: str | None = None,
+    synced: dict[str, str] | None = None,
 ) -> list[Outcome]:
-    """Sync every row (or only image) whose files are newer than its TimeStamp."""
+    """Sync every row (or only image) whose files are newer than its TimeStamp. synced: the
+    TimeStamps this process already sent, which the mirror may not hold yet."""
     try:
-        rows = image_rows(mirror)
+        rows = [_later(row, (synced or {}).get(row.image)) for row in image_rows(mirror)]
     except Refused as exc:
         return [Outcome(only or "", REFUSED, str(exc))]
     if only is not None and only not in {r.image for r in rows}:

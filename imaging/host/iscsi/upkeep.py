@@ -216,6 +216,7 @@ class Upkeep:
     _storage: Storage | None = None
     _last_sanity: float | None = None
     _sync_states: dict[str, str] = field(default_factory=dict)
+    _sent: dict[str, str] = field(default_factory=dict)  # TimeStamps sent, by image
 
     def run(self) -> float:
         mirror = IscsiMirror(self.etc, self.host, self.root)
@@ -242,7 +243,7 @@ class Upkeep:
                 log.info("COW targets re-created for %s", ", ".join(restored))
             if removed:
                 log.info("COW disks removed (not booted lately): %s", ", ".join(removed))
-        for outcome in sync_images(storage, mirror, self.root):
+        for outcome in sync_images(storage, mirror, self.root, synced=self._sent):
             self._note(outcome)
         self.report(storage, mirror)
 
@@ -251,6 +252,7 @@ class Upkeep:
         if outcome.state == SYNCED and outcome.synced:
             log.info("%s", outcome.message)
             message = f"synced at {outcome.synced.timestamp}"
+            self._sent[outcome.image] = outcome.synced.timestamp
             report_synced(self.client, self.state_dir, self.host, outcome.synced)
         elif outcome.state == CURRENT:
             message = "up to date"
