@@ -6,9 +6,10 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 from workers.host.registry import register
 
 from . import blockimage, bootcommands, lnrsync, syncnow
+from .iscsi import syncimage
 
 register(
     __name__,
     syncnow.host_side,
-    commands=[*bootcommands.COMMANDS, *blockimage.COMMANDS, lnrsync.COMMAND],
+    commands=[*bootcommands.COMMANDS, *blockimage.COMMANDS, lnrsync.COMMAND, syncimage.COMMAND],
 )
