@@ -5,6 +5,7 @@ certificate and its revocation list as managed files every host installs."""
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import time
 from pathlib import Path
@@ -36,8 +37,10 @@ CRL_REPUBLISH = datetime.timedelta(days=7)  # before the CRL's 30 days run out
 
 
 def ca_directory() -> Path:
-    """LABNET_CA_DIR, else var/ca: the only place the CA's key is kept."""
-    return Path(getattr(settings, "LABNET_CA_DIR", None) or settings.VAR_DIR / "ca")
+    """The setting or environment variable LABNET_CA_DIR, else var/ca: the only place the
+    CA's key is kept."""
+    given = getattr(settings, "LABNET_CA_DIR", None) or os.environ.get("LABNET_CA_DIR")
+    return Path(given or settings.VAR_DIR / "ca")
 
 
 def certificate_authority() -> CertificateAuthority:
