@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import restore_views, views_rsync, views_syncnow
+from . import build_views, restore_views, views_rsync, views_syncnow
 
 app_name = "imaging"
 urlpatterns = [
+    path("builds/", build_views.BuildListView.as_view(), name="builds"),
+    path("builds/<int:pk>/", build_views.BuildReportView.as_view(), name="build"),
     path("restores/", restore_views.RestoreListView.as_view(), name="restores"),
     path("rsync/", views_rsync.ChooseView.as_view(), name="rsync"),
     path("rsync/image/<str:image>/", views_rsync.TreeView.as_view(), name="rsync-tree"),

@@ -217,6 +217,12 @@ MATRIX = [
     Row("POST", "/ldap/alice/modify/", LDAP_ADMIN, {"sn": "L", "kind": "person"}),
     Row("POST", "/ldap/alice/lock/", LDAP_ADMIN),
     Row("GET", "/imaging/restores/", ALL),
+    # buildserver: everyone reads the runs; only the server's own token writes its build.
+    Row("GET", "/imaging/builds/", ALL),
+    Row("GET", "/imaging/builds/999/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
+    Row("POST", "/api/v1/imaging/buildserver/odie/tables/", (401, 403, 403, 403, 400), {}),
+    Row("POST", "/api/v1/imaging/buildserver/nermal/tables/", (401, 403, 403, 403, 403), {}),
+    Row("POST", "/api/v1/imaging/buildserver/odie/reports/", (401, 403, 403, 403, 400), {}),
     # Monitoring.
     Row("GET", "/nms/", ALL),
     Row("GET", "/nms/host/odie/", ALL),

@@ -101,6 +101,13 @@ class Disk:
         return f"a {self.label} partition table ({'; '.join(parts) or 'no partitions'})"
 
 
+def machine_disks() -> list[str]:
+    """The names of this machine's disks (sda, vdb, nvme0n1), for a run whose tables and
+    command line name none."""
+    found = json.loads(run(["lsblk", "-J", "-d", "-o", "NAME,TYPE"]))["blockdevices"]
+    return [d["name"] for d in found if d["type"] == "disk"]
+
+
 def settle(device: str) -> None:
     """Make the kernel's partition devices match the table (this kernel does not rescan a
     loop device's table by itself) and wait for their nodes."""

@@ -246,7 +246,11 @@ class Build:
         self.say("Matching file systems with disk partitions")
         plan = self.plan
         known = {f.uuid for f in plan.filesystems if f.uuid}
-        for name, parts in plan.partitions.items():
+        # The disks --disks names too: a second run finds arrays and volumes on disks the
+        # tables no longer name once their UUIDs replaced the device names.
+        names = dict.fromkeys([*plan.partitions, *self.options.disks]) or disks.machine_disks()
+        for name in names:
+            parts = plan.partitions.get(name, [])
             device = self.options.device(name)
             if not os.path.exists(device):
                 if self.options.plan_only:
@@ -255,6 +259,8 @@ class Build:
                 raise Stop(f"disk {name}: {device} does not exist")
             disk = disks.scan(device)
             self.scanned[name] = disk
+            if not parts:
+                continue
             need = plan.minimum_size(name)
             if disk.size < need:
                 listed = ", ".join(f"{p.name} {_gib(p.size)}" for p in parts)
