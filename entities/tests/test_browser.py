@@ -234,10 +234,10 @@ def test_use_as_template_is_refused_a_unique_value_naming_its_holder(page, disco
     page.goto("/create/standalone/?template=discovery")
     page.fill("input[name=name]", "discovery2")
     page.click("button:has-text('Create Entity')")
+    # Beside its field, the message leaves out the entity and variable the row shows.
     error = page.locator("#var-ip_address .field-error")
     assert error.inner_text() == (
-        "standalone/discovery2: variable 'ip_address' value '192.0.2.10' is already held by "
-        "standalone/discovery; it is unique within its type"
+        "value '192.0.2.10' is already held by standalone/discovery; it is unique within its type"
     )
     assert "held by standalone/discovery" in page.inner_text("#var-mac_address .field-error")
     shot(page, "unique-1-use-as-template-refused")
