@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import build_views, restore_views, views_rsync, views_syncnow
+from . import boot_views, build_views, restore_views, views_rsync, views_syncnow
 
 app_name = "imaging"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("rsync/server/<str:server>/", views_rsync.ServerView.as_view(), name="rsync-server"),
     path("rsync/sync/", views_syncnow.SyncNowView.as_view(), name="sync-now"),
     path("rsync/runs/<int:pk>/", views_syncnow.SyncRunView.as_view(), name="sync-run"),
+    path("boot/<str:client>/", boot_views.BootClientView.as_view(), name="boot"),
 ]

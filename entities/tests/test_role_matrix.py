@@ -56,6 +56,7 @@ RESTORE = {
     "written_bytes": 4096,
     "seconds": 1.5,
 }
+BOOT_REPORT = {"daemons": [], "requests": []}
 MATRIX = [
     # The sign-in pages of django.contrib.auth, open to everyone.
     Row("GET", "/accounts/login/", (200, 200, 200, 200, 200)),
@@ -217,6 +218,8 @@ MATRIX = [
     Row("POST", "/ldap/alice/modify/", LDAP_ADMIN, {"sn": "L", "kind": "person"}),
     Row("POST", "/ldap/alice/lock/", LDAP_ADMIN),
     Row("GET", "/imaging/restores/", ALL),
+    # How a client or standalone boots (discovery has no server: the page says so).
+    Row("GET", "/imaging/boot/discovery/", ALL),
     # buildserver: everyone reads the runs; only the server's own token writes its build.
     Row("GET", "/imaging/builds/", ALL),
     Row("GET", "/imaging/builds/999/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
@@ -381,6 +384,9 @@ MATRIX = [
     # A client's restoreimage result: its own token only.
     Row("POST", "/api/v1/imaging/restores/odie/", (401, 403, 403, 403, 201), RESTORE),
     Row("POST", "/api/v1/imaging/restores/nermal/", (401, 403, 403, 403, 403), RESTORE),
+    # An appserver's boot daemons and the requests they saw: its own token only.
+    Row("POST", "/api/v1/imaging/boot/odie/", (401, 403, 403, 403, 201), BOOT_REPORT),
+    Row("POST", "/api/v1/imaging/boot/nermal/", (401, 403, 403, 403, 403), BOOT_REPORT),
 ]
 
 

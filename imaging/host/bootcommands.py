@@ -15,6 +15,8 @@ from workers.host.settings import add_host_arguments, local_from
 
 from .bootclients import ClientIndex
 from .bootfiles import boot_dir
+from .bootrequests import HTTP, TFTP, RequestLog
+from .procname import set_process_name
 
 log = logging.getLogger("labnet.boot")
 
@@ -50,6 +52,12 @@ def _arguments(default_port: int) -> Callable[[argparse.ArgumentParser], None]:
             default=("0.0.0.0", default_port),
             help=f"ADDR:PORT to serve on (0.0.0.0:{default_port})",
         )
+        parser.add_argument(
+            "--requests",
+            type=Path,
+            help="write the requests seen lately, per client, to this JSON file (the agent "
+            "reports them)",
+        )
 
     return add
 
@@ -58,15 +66,23 @@ def run_tftpd(args: argparse.Namespace) -> int:
     from .tftp.files import TftpFiles
     from .tftp.server import serve
 
+    set_process_name("lntftpd")
     local = local_from(args)
     directory = boot_dir(local.paths.root)
-    files = TftpFiles(local.host, local.paths.etc, directory, ClientIndex(local.paths.etc))
+    index = ClientIndex(local.paths.etc)
+    files = TftpFiles(local.host, local.paths.etc, directory, index)
+    recent = None
+    if args.requests:
+        recent = RequestLog(args.requests, index, TFTP)
+        recent.start()
 
     def started(bound: tuple[str, int]) -> None:
         log.info("lntftpd for %s serving %s on %s:%d", local.host, directory, *bound)
 
     try:
-        asyncio.run(serve(files, *args.listen, started=started))
+        asyncio.run(
+            serve(files, *args.listen, recent.record if recent else None, started=started)
+        )
     except KeyboardInterrupt:
         pass
     return 0
@@ -76,11 +92,16 @@ def run_menuserver(args: argparse.Namespace) -> int:
     from .logins import DirectoryAccess
     from .menuserver import MenuServer
 
+    set_process_name("menuserver")
     local = local_from(args)
     directory = DirectoryAccess(tuple(args.ldap_url), args.ldap_bind_dn, args.ldap_password_file)
     server = MenuServer(
         args.listen, local.host, local.paths.etc, boot_dir(local.paths.root), directory
     )
+    if args.requests:
+        recent = RequestLog(args.requests, server.index, HTTP)
+        server.on_request = recent.record
+        recent.start()
     log.info("menuserver for %s on %s:%d", local.host, *server.server_address[:2])
     try:
         server.serve_forever()

@@ -38,6 +38,9 @@ STATUS = {
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 CowMaker = Callable[[BootClient], None]
+# Called once per answered request: (peer address, path, client or None, error or None),
+# as lntftpd's RequestHook.
+RequestHook = Callable[[str, str, BootClient | None, str | None], None]
 _cow_maker: CowMaker | None = None
 
 
@@ -109,6 +112,7 @@ class MenuServer(ThreadingHTTPServer):
         self.directory = directory or DirectoryAccess()  # for /login (imaging.host.logins)
         self.index = ClientIndex(etc)
         self.cow_queue = CowQueue()
+        self.on_request: RequestHook | None = None
 
 
 class MenuHandler(BaseHTTPRequestHandler):
@@ -123,6 +127,8 @@ class MenuHandler(BaseHTTPRequestHandler):
 
     def _answer(self, body: bool) -> None:
         url = urlsplit(self.path)
+        self.boot_client: BootClient | None = None  # set by _ipxe, for on_request
+        self.problem: str | None = None  # set by _error
         try:
             if url.path == "/ipxe":
                 self._ipxe(parse_qs(url.query).get("mac", [""])[0], body)
@@ -137,6 +143,8 @@ class MenuHandler(BaseHTTPRequestHandler):
             self._error(STATUS[exc.kind], str(exc))
         except BrokenPipeError:
             pass
+        if self.server.on_request:
+            self.server.on_request(self.client_address[0], url.path, self.boot_client, self.problem)
 
     def _ipxe(self, mac: str, body: bool) -> None:
         if not mac:
@@ -149,6 +157,7 @@ class MenuHandler(BaseHTTPRequestHandler):
                 self._error(HTTPStatus.BAD_REQUEST, str(exc))
                 return
             raise
+        self.boot_client = client
         script = render_menu(
             self.server.index, self.server.boot_dir, self.server.host, client, "ipxe_menu"
         )
@@ -214,6 +223,7 @@ class MenuHandler(BaseHTTPRequestHandler):
 
     def _error(self, status: HTTPStatus, message: str) -> None:
         log.info("%s %s: %d %s", self.client_address[0], self.path[:120], status, message)
+        self.problem = message
         self._send(
             status, "text/plain; charset=utf-8", (message + "\n").encode(), self.command != "HEAD"
         )
