@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from django import forms
 from django.http import QueryDict
 
-from .choices import Widget
+from .choices import EnumerationKind, Widget
 from .kept_tables import keeper_of
 from .models import EntityType, VariableDefinition
 from .services import VARDEF_FIELDS
@@ -160,6 +160,15 @@ class EntityValuesForm:
         # Only an editor needs the drop-downs' choices; a read-only view skips their queries.
         validator = Validator()
         choices = (lambda d: choices_for(validator, d)) if editing else (lambda d: None)
+        if editing:  # every drop-down's entity names in one query
+            validator.read_names(
+                {d.reference_type_id for d in definitions if d.reference_type_id}
+                | {
+                    d.enum_type_id
+                    for d in definitions
+                    if d.enumeration == EnumerationKind.ENTITIES and d.enum_type_id
+                }
+            )
         self.is_bound = data is not None
         self.errors: list[str] = []
         self.fields: dict[str, VariableField | TableField] = {}
