@@ -3,8 +3,7 @@ the API out: nothing here imports Django or the ORM.
 
 The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
-from workers.host.agent import Agent
-from workers.host.registry import HostSide, register
+from workers.host.registry import Agent, HostSide, register  # HostSideFactory's Agent
 
 from . import blockimage, bootcommands, bootdaemons, lnrsync, syncnow
 from .iscsi import syncimage
