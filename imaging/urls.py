@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import boot_views, build_views, restore_views, views_rsync, views_syncnow
+from . import boot_views, build_views, iscsi_views, restore_views, views_rsync, views_syncnow
 
 app_name = "imaging"
 urlpatterns = [
     path("builds/", build_views.BuildListView.as_view(), name="builds"),
     path("builds/<int:pk>/", build_views.BuildReportView.as_view(), name="build"),
+    path("iscsi/", iscsi_views.IscsiListView.as_view(), name="iscsi"),
+    path("iscsi/<str:host>/", iscsi_views.IscsiHostView.as_view(), name="iscsi-host"),
     path("restores/", restore_views.RestoreListView.as_view(), name="restores"),
     path("rsync/", views_rsync.ChooseView.as_view(), name="rsync"),
     path("rsync/image/<str:image>/", views_rsync.TreeView.as_view(), name="rsync-tree"),

@@ -218,6 +218,13 @@ MATRIX = [
     Row("POST", "/ldap/alice/modify/", LDAP_ADMIN, {"sn": "L", "kind": "person"}),
     Row("POST", "/ldap/alice/lock/", LDAP_ADMIN),
     Row("GET", "/imaging/restores/", ALL),
+    # Windows 7 appservers' iSCSI storage: everyone reads; only the appserver's own token
+    # writes its state and its own WindowsImageTab TimeStamp (an empty body: 400).
+    Row("GET", "/imaging/iscsi/", ALL),
+    Row("GET", "/imaging/iscsi/odie/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
+    Row("POST", "/api/v1/imaging/iscsi/odie/synced/", (401, 403, 403, 403, 400), {}),
+    Row("POST", "/api/v1/imaging/iscsi/nermal/synced/", (401, 403, 403, 403, 403), {}),
+    Row("POST", "/api/v1/imaging/iscsi/odie/state/", (401, 403, 403, 403, 400), {}),
     # How a client or standalone boots (discovery has no server: the page says so).
     Row("GET", "/imaging/boot/discovery/", ALL),
     # buildserver: everyone reads the runs; only the server's own token writes its build.

@@ -6,12 +6,12 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 from workers.host.registry import Agent, HostSide, register  # HostSideFactory's Agent
 
 from . import blockimage, bootcommands, bootdaemons, lnrsync, syncnow
-from .iscsi import syncimage
+from .iscsi import syncimage, upkeep
 
 
 def host_side(agent: Agent) -> HostSide:
     """Every imaging module's tasks and jobs, as the agent takes one HostSide per plug-in."""
-    sides = [syncnow.host_side(agent), bootdaemons.host_side(agent)]
+    sides = [syncnow.host_side(agent), bootdaemons.host_side(agent), upkeep.host_side(agent)]
     return HostSide(
         tasks={name: task for side in sides for name, task in side.tasks.items()},
         jobs=[job for side in sides for job in side.jobs],
