@@ -34,6 +34,7 @@ from .choices import Level
 from .forecast import time_until_full
 from .forms import AcknowledgementForm, MaintenanceForm
 from .graphs import history_svg, timeline_svg
+from .host.collectors import categories as collector_categories
 from .levels import PERCENT, monitoring_settings
 from .models import Acknowledgement, Host, MaintenanceWindow, Sample
 from .muting import HOST_TYPES, acknowledged, host_values
@@ -124,8 +125,8 @@ class HostView(LabnetView, TemplateView):
 
 
 def _categories(row: Host, settings, start, now, acks) -> list[dict]:
-    """Per category: its levels and each status with its graph and, for diskspace, the
-    forecast."""
+    """Per category, every one of them: its levels and each status with its graph and, for
+    diskspace, the forecast."""
     history = defaultdict(list)
     for category, item, time, number, level, value in (
         Sample.objects.filter(host=row, time__gte=start)
@@ -164,9 +165,12 @@ def _categories(row: Host, settings, start, now, acks) -> list[dict]:
         status.forecast = forecasts.get(status.item) if status.category == "diskspace" else None
         status.acknowledged = acknowledged(acks, status.category, status.item)
         grouped[status.category].append(status)
+    # Every category the agents collect (and any with levels or readings), so a category the
+    # host reported nothing for shows as "no data" instead of being left out.
+    names = set(collector_categories()) | set(settings.levels) | set(grouped)
     return [
-        {"name": category, "levels": settings.levels_of(category), "statuses": statuses}
-        for category, statuses in sorted(grouped.items())
+        {"name": category, "levels": settings.levels_of(category), "statuses": grouped[category]}
+        for category in sorted(names)
     ]
 
 
