@@ -373,6 +373,7 @@ class Build:
             self.change(MDADM, array.row, "md_UUID", self._md_cell(array.row), uuid, array.device)
         present = raidlvm.physical_volumes()
         by_uuid = {pv["pv_uuid"]: name for name, pv in present.items()}
+        placed = []
         for volume in plan.volumes:
             if volume.uuid:
                 if volume.uuid not in by_uuid:
@@ -388,21 +389,17 @@ class Build:
             if not pv.get("vg_name"):
                 raidlvm.add_to_group(volume.vgroup, [device])
                 self.say(f"Physical volume {device} added to volume group {volume.vgroup}")
+            placed.append((volume, device))
+        # Read once in their groups: a volume's size is then counted in whole extents.
+        present = raidlvm.physical_volumes()
+        for volume, device in placed:
+            row = self.tables[PHYSICAL_VOLUMES][volume.row - 1]
+            pv = present[device]
             self.change(
-                PHYSICAL_VOLUMES,
-                volume.row,
-                "pv_uuid",
-                self.tables[PHYSICAL_VOLUMES][volume.row - 1]["pv_uuid"],
-                pv["pv_uuid"],
-                device,
+                PHYSICAL_VOLUMES, volume.row, "pv_uuid", row["pv_uuid"], pv["pv_uuid"], device
             )
             self.change(
-                PHYSICAL_VOLUMES,
-                volume.row,
-                "pv_size",
-                self.tables[PHYSICAL_VOLUMES][volume.row - 1]["pv_size"],
-                str(pv["pv_size"]),
-                device,
+                PHYSICAL_VOLUMES, volume.row, "pv_size", row["pv_size"], str(pv["pv_size"]), device
             )
         for group in plan.volume_groups():
             raidlvm.activate(group)
