@@ -5,7 +5,6 @@ only the XML mirror and the boot directory."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -64,7 +63,7 @@ def _arguments(default_port: int) -> Callable[[argparse.ArgumentParser], None]:
 
 def run_tftpd(args: argparse.Namespace) -> int:
     from .tftp.files import TftpFiles
-    from .tftp.server import serve
+    from .tftp.server import run, serve
 
     set_process_name("lntftpd")
     local = local_from(args)
@@ -80,7 +79,7 @@ def run_tftpd(args: argparse.Namespace) -> int:
         log.info("lntftpd for %s serving %s on %s:%d", local.host, directory, *bound)
 
     try:
-        asyncio.run(
+        run(
             serve(files, *args.listen, recent.record if recent else None, started=started)
         )
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 
 from ..bootclients import FAILED, NOT_FOUND, REFUSED, BootClient, BootError
 from . import packets
@@ -224,6 +224,17 @@ def _as_netascii(content: Content) -> Content:
     data = content.read(0, content.size)
     content.close()
     return in_memory(packets.netascii(data))
+
+
+def run(main: Coroutine[object, object, None]) -> None:
+    """Run lntftpd's loop: uvloop's when installed (requirements.txt pins it: its loop in C
+    costs a block less than asyncio's, docs/boot-services.md has the figures), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 async def serve(
