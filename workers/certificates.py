@@ -27,7 +27,8 @@ from filemgr.templating.sources.base import host_type
 from filemgr.templating.sources.database import DatabaseSource
 
 from .ca import CAError, CertificateAuthority, certificate_pem, read_csr
-from .host.identity import host_identity
+from .host.certs import CERT_PATH, KEY_PATH, certificate_request
+from .host.identity import Identity, host_identity
 from .models import HostCertificate
 
 # The managed files every host gets: the CA to trust, and the certificates it no longer trusts.
@@ -69,16 +70,21 @@ def do_init_ca(name: str = "Labnet CA", *, user: object = None) -> CertificateAu
     return ca
 
 
-def do_issue_certificate(host: str, csr_pem: str, *, revoke_previous: bool = False):
-    """Sign host's CSR when every name and address it asks for is the host's own in the
-    configuration; with revoke_previous, the host's certificates still valid are revoked
-    first (its key may be compromised)."""
+def configured_identity(host: str) -> Identity:
+    """The names and addresses host owns in the database's configuration."""
     source = DatabaseSource()
     try:
         values = source.entity_values(host_type(source, host), host)
     except UnknownHost:
         raise ValidationError(f"no host named {host!r} in the configuration") from None
-    identity = host_identity(host, values or {})
+    return host_identity(host, values or {})
+
+
+def do_issue_certificate(host: str, csr_pem: str, *, revoke_previous: bool = False):
+    """Sign host's CSR when every name and address it asks for is the host's own in the
+    configuration; with revoke_previous, the host's certificates still valid are revoked
+    first (its key may be compromised)."""
+    identity = configured_identity(host)
     try:
         requested = read_csr(csr_pem)
     except CAError as exc:
@@ -110,6 +116,19 @@ def do_issue_certificate(host: str, csr_pem: str, *, revoke_previous: bool = Fal
             not_after=certificate.not_valid_after_utc,
             pem=certificate_pem(certificate),
         )
+
+
+def do_issue_web_server_certificate(host: str, directory: Path) -> HostCertificate:
+    """The web server's own TLS certificate, for its host entity host, made on the web
+    server itself (where the CA is): a new key and CSR as its agent would make them, signed
+    like any host's, installed as directory/host.key and host.pem, the files that host's
+    agent keeps renewed from then on. The agents' https channel trusts it (docs/identity.md)."""
+    key_pem, csr = certificate_request(configured_identity(host))
+    issued = do_issue_certificate(host, csr)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomic(directory / Path(KEY_PATH).name, key_pem, mode=0o600)  # key first
+    write_atomic(directory / Path(CERT_PATH).name, issued.pem.encode(), mode=0o644)
+    return issued
 
 
 def do_revoke_certificate(certificate: HostCertificate, *, user: object) -> None:

@@ -19,7 +19,7 @@ from filemgr.resolution import FILE_TYPE
 from filemgr.templating import MirrorSource, ParsedFiles
 
 from .certs import CERT_CMD, CERT_PATH, check_certificate
-from .client import ApiClient, ApiError, ApiUnavailable
+from .client import ApiClient, ApiError, ApiUnavailable, installed_ca
 from .files import FilesRun, HostFiles, files_to_process
 from .functions import FUNCTIONS, FunctionContext, run_functions
 from .master import MasterCache
@@ -36,7 +36,9 @@ class Agent:
     def __init__(self, settings: AgentSettings):
         self.settings = settings
         self.paths = settings.paths
-        self.client = ApiClient(settings.server, settings.token)
+        self.client = ApiClient(
+            settings.server, settings.token, ca_file=installed_ca(settings.root)
+        )
         self.mirror = LocalMirror(settings.etc, self.paths.last_seq)
         # Kept across passes: a pass re-parses only the mirror files that changed.
         self.parsed = ParsedFiles()
