@@ -29,6 +29,7 @@ MANAGE_PRINTING = "printing.manage_printing"
 MANAGE_ACCOUNTS = "accounts.manage_accounts"
 BROWSE_ANY_BACKUP = "backups.browse_any_backup"
 MANAGE_CERTIFICATES = "workers.manage_certificates"
+RUN_WIMP = "wimp.run_wimp"
 
 # Entity types every change of which needs a permission beyond changing values: a fileMgr
 # entity names a file, its path and its script, which every agent installs and runs as root.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "printing",
     "backups",
     "accounts",
+    "wimp",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,7 @@ SPECTACULAR_SETTINGS = {
 
 # The git master store of managed file instances (filemgr.store).
 LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "master"))
+
 # Backups (docs/backups.md): where the web server sees each host's file systems ({host} is
 # the host's name; NFS or the automounter: /net/bumper/backup1/users, /net/carme/users/...),
 # and whose home directory is which, until accounts come from the directory:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("printing.api.urls")),
     path("api/v1/", include("backups.api.urls")),
     path("api/v1/", include("imaging.api.urls")),
+    path("api/v1/", include("wimp.api.urls")),
     path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -23,9 +24,10 @@ urlpatterns = [
     path("backups/", include("backups.urls")),
     path("files/", include("filemgr.urls")),
     path("agents/", include("workers.urls")),
-    path("imaging/", include("imaging.urls")),
+    path("printing/", include("printing.urls")),
     path("ldap/", include("accounts.urls")),
     path("imaging/", include("imaging.urls")),
+    path("wimp/", include("wimp.urls")),
     path("", include("entities.urls")),
 ]
 

@@ -14,7 +14,7 @@ POLL_INTERVAL = 60.0  # the guide's lnsysconfigd poll, kept as a safety net behi
 SANITY_INTERVAL = 24 * 3600.0
 # The apps' host sides the agent loads (workers.host.registry), by module name: the agent
 # imports no app itself.
-PLUG_INS = ("nms.host", "imaging.host", "printing.host", "backups.host")
+PLUG_INS = ("nms.host", "imaging.host", "printing.host", "backups.host", "wimp.host")
 
 
 @dataclass(frozen=True)
