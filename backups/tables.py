@@ -45,6 +45,12 @@ class DirectoryTable(LabnetTable):
         orderable=False,
         empty_values=(),
     )
+    now = tables.TemplateColumn(
+        template_name="backups/now_form.html",
+        verbose_name="Back up now",
+        orderable=False,
+        empty_values=(),
+    )
 
 
 class DiskTable(LabnetTable):
@@ -60,3 +66,25 @@ class DiskTable(LabnetTable):
         template_name="backups/holds_cell.html", verbose_name="Holds", orderable=False
     )
     reported = tables.Column(verbose_name="Reported")
+
+
+class PartitionTable(LabnetTable):
+    """A server's partitions as monitoring last read them (diskspace, core.readings)."""
+
+    item = tables.Column(verbose_name="Partition")
+    state = tables.TemplateColumn(STATE, verbose_name="Status", orderable=False)
+    number = tables.TemplateColumn(
+        "{{ value|floatformat:1 }} %", verbose_name="Used", attrs=NUM, orderable=False
+    )
+    free = tables.Column(
+        accessor="number", verbose_name="Free", attrs=NUM, orderable=False, empty_values=()
+    )
+    detail = tables.Column(verbose_name="Device, size", orderable=False)
+    reported = tables.Column(verbose_name="Read", orderable=False)
+
+    class Meta(LabnetTable.Meta):
+        empty_text = "Monitoring has no disk space reading of this server."
+
+    def render_free(self, value: float | None) -> str:
+        # diskspace's percentage is used / (used + available): what is left to users.
+        return "" if value is None else f"{100 - value:.1f} %"

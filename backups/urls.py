@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import retrieve, status
+from .views import backup_now, retrieve, status
 
 app_name = "backups"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", status.StatusView.as_view(), name="status"),
     path("server/<str:name>/", status.ServerView.as_view(), name="server"),
     path("backup-server/<str:name>/", status.BackupServerView.as_view(), name="backup_server"),
+    path("now/", backup_now.BackupNowView.as_view(), name="now"),
+    path("now/<int:pk>/", backup_now.BackupNowRunView.as_view(), name="now-run"),
     path("retrieve/", retrieve.RetrieveView.as_view(), name="retrieve"),
     path("retrieve/find/", retrieve.FindView.as_view(), name="find"),
     path("retrieve/<str:date>/", retrieve.BrowseView.as_view(), name="browse"),

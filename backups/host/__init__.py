@@ -1,10 +1,11 @@
-"""Backups on a backup server: backupsync and bkupclean (guide 4.5). Plain data in, the API
-out: nothing here imports Django or the ORM.
+"""Backups on a backup server: backupsync and bkupclean (guide 4.5), and the web tool's
+"back up now" task. Plain data in, the API out: nothing here imports Django or the ORM.
 
 The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
+from . import backupnow
 from .commands import COMMANDS
 
-register(__name__, commands=COMMANDS)
+register(__name__, backupnow.host_side, commands=COMMANDS)

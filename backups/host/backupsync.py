@@ -22,10 +22,11 @@ from workers.host.paths import AgentPaths
 
 from .dates import PARTIAL, complete_dates, partial_dates
 from .disks import DiskBusy, disk_lock, disk_use
-from .rsync import run_rsync
+from .rsync import Progress, run_rsync
 from .table import BackupRow
 
 VERIFY_SAMPLE = 200  # files of the newest backup that --verify re-reads against the source
+Watch = Callable[[BackupRow, Progress], None]  # told of each progress line of a row's rsync
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,16 @@ def _publish(target: Path, partial: Path, date: str) -> None:
 
 
 def back_up(
-    row: BackupRow, target: Path, date: str, rules: list[str], rsh: str, dry_run: bool
+    row: BackupRow,
+    target: Path,
+    date: str,
+    rules: list[str],
+    rsh: str,
+    dry_run: bool,
+    watch: Watch | None = None,
 ) -> Result:
-    """One row: rsync its source directory into target/<date>."""
+    """One row: rsync its source directory into target/<date>. rsync's progress goes to our
+    standard output, or to watch when given."""
     started = time.monotonic()
     target.mkdir(exist_ok=True)
     previous = complete_dates(target)
@@ -101,7 +109,10 @@ def back_up(
         destination = _take_partial(target, date)
         arguments.append("--info=progress2")
     source = f"{row.source}:{row.directory.rstrip('/')}/"
-    transfer = run_rsync([*arguments, source, f"{destination}/"], stream=True)
+    told = None if watch is None or dry_run else (lambda progress: watch(row, progress))
+    transfer = run_rsync(
+        [*arguments, source, f"{destination}/"], stream=watch is None, progress=told
+    )
     if transfer.ok and not dry_run:
         _publish(target, destination, date)
     return Result(
@@ -170,9 +181,11 @@ def backupsync(
     dry_run: bool = False,
     check: bool = False,
     say: Callable[[str], None] = print,
+    watch: Watch | None = None,
 ) -> list[Result]:
     """Back up rows (the rows this host handles), disk by disk under that disk's lock; each
-    row's failure is its own result and the others go on."""
+    row's failure is its own result and the others go on. watch is told of each row's
+    rsync progress (the web tool's "back up now")."""
     results: list[Result] = []
     by_disk: dict[int, list[tuple[BackupRow, Path]]] = {}
     for row in rows:
@@ -186,7 +199,9 @@ def backupsync(
         try:
             with disk_lock(paths.state, on_disk[0][1].parent, "backupsync"):
                 for row, target in on_disk:
-                    results.append(_one(row, target, date, rsh, rules_of, dry_run, check, say))
+                    results.append(
+                        _one(row, target, date, rsh, rules_of, dry_run, check, say, watch)
+                    )
         except DiskBusy as busy:
             results += [
                 Result(r.source, r.directory, date, False, message=str(busy)) for r, _ in on_disk
@@ -194,20 +209,21 @@ def backupsync(
     return results
 
 
-def _one(row, target, date, rsh, rules_of, dry_run, check, say) -> Result:
+def _one(row, target, date, rsh, rules_of, dry_run, check, say, watch) -> Result:
     say(f"backupsync: {row.source}:{row.directory} -> {target}/{date}")
     try:
         rules = rules_of(row.filter)
     except ValueError as problem:
         return Result(row.source, row.directory, date, False, message=str(problem))
-    result = back_up(row, target, date, rules, rsh, dry_run)
+    result = back_up(row, target, date, rules, rsh, dry_run, watch)
     if check and result.ok and not dry_run:
         result = Result(**{**asdict(result), "differences": verify(row, target, rules, rsh)})
-    say(f"backupsync: {row.source}:{row.directory}: " + _outcome(result))
+    say(f"backupsync: {row.source}:{row.directory}: " + outcome(result))
     return result
 
 
-def _outcome(result: Result) -> str:
+def outcome(result: Result) -> str:
+    """What became of one row, in a line."""
     if not result.ok:
         return f"FAILED (rsync exit {result.exit_code}): {result.message}"
     text = f"done, {result.files} files, {result.bytes} bytes in {result.seconds:.1f} s"

@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from backups import services
+from backups.backup_now import do_request_backup
+from nms.ingest import ingest_report
 from testing import hosts
 from testing.clients import signed_in
 from testing.views import PageTestCase, assert_queries_do_not_grow
@@ -66,6 +68,11 @@ def page_data(db):
         },
     )
     add_servers(0, 2)
+    ingest_report(
+        "carme",
+        {"diskspace": [{"item": "/users", "value": "42.5", "detail": "/dev/md1, 999.9 GB"}]},
+    )
+    return {"run": do_request_backup("carme", user="tests").pk}
 
 
 class TestStatus(PageTestCase):
@@ -76,14 +83,49 @@ class TestStatus(PageTestCase):
 
 class TestServer(PageTestCase):
     url = "/backups/server/carme/"
-    contains = ["/users/labnet2/fs1", '<span class="badge ok">ok</span>', "badge off", "bumper"]
-    max_queries = 8
+    contains = [
+        "/users/labnet2/fs1",
+        '<span class="badge ok">ok</span>',
+        "badge off",
+        "bumper",
+        # its partitions, as monitoring read them: used, then free
+        "42.5 %",
+        "57.5 %",
+        "/dev/md1, 999.9 GB",
+    ]
+    max_queries = 9  # 8, and one for its partitions (core.readings)
+
+
+class TestServerOffersBackUpNow(PageTestCase):
+    url = "/backups/server/carme/"
+    status = {"editor": 200, "admin": 200}
+    contains = ['name="directory" value="/var"', "Back up now</button>"]
+    form = {"server": "carme", "directory": "/var"}
+    post_url = "/backups/now/"
+    post_status = {"viewer": 403, "editor": 302, "admin": 302}
+
+
+def test_a_viewer_is_offered_no_back_up_now(page_data):
+    page = signed_in("viewer").get("/backups/server/carme/").content.decode()
+    assert "back up now" not in page.lower()
+    page = signed_in("viewer").get("/backups/backup-server/bumper/").content.decode()
+    assert "back up now" not in page.lower()
+
+
+class TestBackUpNowRun(PageTestCase):
+    url = "/backups/now/{run}/"
+    contains = [
+        "Back up now: carme, every directory",
+        "Under way: 0 of 2 directories done.",
+        'data-directory="/var" data-state="queued"',
+    ]
+    max_queries = 7
 
 
 class TestFailedRun(PageTestCase):
     url = "/backups/server/files0/"
     contains = ["failed", "partial transfer", "2.0\xa0KB"]
-    max_queries = 8
+    max_queries = 9  # the server page, with its partitions
 
 
 class TestBackupServer(PageTestCase):

@@ -6,12 +6,21 @@ from __future__ import annotations
 from django.http import Http404
 from django.views.generic import TemplateView
 
-from core.permissions import LabnetView
+from core.permissions import CHANGE_VALUES, LabnetView, allowed
+from core.readings import host_readings
 from core.tables import configure
 
 from ..models import BackupDisk
 from ..status import directory_statuses, server_statuses, worst
-from ..tables import DirectoryTable, DiskTable, ServerTable
+from ..tables import DirectoryTable, DiskTable, PartitionTable, ServerTable
+
+DISKSPACE = "diskspace"  # monitoring's category of the partitions' use
+
+
+def directory_table(statuses, request) -> DirectoryTable:
+    """The directories, with a "Back up now" button for those who may start one."""
+    exclude = () if allowed(request.user, CHANGE_VALUES) else ("now",)
+    return configure(DirectoryTable(statuses, exclude=exclude), request)
 
 
 class StatusView(LabnetView, TemplateView):
@@ -25,7 +34,8 @@ class StatusView(LabnetView, TemplateView):
 
 
 class ServerView(LabnetView, TemplateView):
-    """One server's directories: bk_directory, bk_server, last date, size, last run."""
+    """One server's directories: bk_directory, bk_server, last date, size, last run; its
+    partitions' space as monitoring reads it; its backup servers' disks."""
 
     template_name = "backups/server.html"
 
@@ -35,11 +45,15 @@ class ServerView(LabnetView, TemplateView):
             raise Http404(f"{name} has no BackupTable rows")
         servers = {s.row.bk_server for s in statuses}
         disks = BackupDisk.objects.filter(bk_server__in=servers)
+        partitions = host_readings(DISKSPACE, [name])
         return super().get_context_data(
             name=name,
             state=worst(s.state for s in statuses),
-            table=configure(DirectoryTable(statuses), self.request),
+            table=directory_table(statuses, self.request),
+            partitions=configure(PartitionTable(partitions, prefix="part-"), self.request),
             disks=configure(DiskTable(disks, prefix="disk-"), self.request),
+            may_back_up=allowed(self.request.user, CHANGE_VALUES),
+            any_on=any(s.row.on for s in statuses),
             **kwargs,
         )
 
@@ -57,6 +71,6 @@ class BackupServerView(LabnetView, TemplateView):
         return super().get_context_data(
             name=name,
             disks=configure(DiskTable(disks, prefix="disk-"), self.request),
-            table=configure(DirectoryTable(statuses), self.request),
+            table=directory_table(statuses, self.request),
             **kwargs,
         )

@@ -1,0 +1,127 @@
+"""Back up now: an editor asks, on a server's backup status page, for one of its directories
+or all of them to be backed up at once. Each directory is a step sent to its backup server
+(task backups.back_up_now on host.<bk_server>, one message per backup server); that server's
+agent runs backupsync for its steps and reports each one's progress with its token."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.params import MAX_BIGINT
+from entities.services import username
+
+from .choices import UNDER_WAY, StepState
+from .configuration import backup_table
+from .host.backupnow import BACK_UP_NOW_TASK
+from .models import BackupNow, BackupNowStep
+
+log = logging.getLogger("labnet.backups")
+KEPT_RUNS = 100
+BROKER_DOWN = "the message broker is not reachable: nothing was sent"
+
+
+def _same(a: str, b: str) -> bool:
+    return (a.rstrip("/") or "/") == (b.rstrip("/") or "/")
+
+
+def do_request_backup(server: str, directory: str = "", *, user: object) -> BackupNow:
+    """Back up server's BackupTable row for directory now, or with no directory every row
+    of it switched on. Refused when there is no such row or it is switched off."""
+    rows = backup_table([server])
+    if not rows:
+        raise ValidationError(f"{server} has no BackupTable rows")
+    if directory:
+        rows = [r for r in rows if _same(r.directory, directory)]
+        if not rows:
+            raise ValidationError(f"{server} has no BackupTable row for {directory}")
+        if not rows[0].on:
+            raise ValidationError(
+                f"{server}'s backup of {directory} has bk_on off: switch it on first"
+            )
+    else:
+        rows = [r for r in rows if r.on]
+        if not rows:
+            raise ValidationError(f"every BackupTable row of {server} has bk_on off")
+    now = timezone.now()
+    with transaction.atomic():
+        run = BackupNow.objects.create(
+            server=server, directory=directory, requested_by=username(user), requested=now
+        )
+        steps = [
+            BackupNowStep.objects.create(
+                run=run, row=r.indx, directory=r.directory, bk_server=r.bk_server, updated=now
+            )
+            for r in rows
+        ]
+        old = BackupNow.objects.values_list("pk", flat=True)[KEPT_RUNS:]
+        BackupNow.objects.filter(pk__in=list(old)).delete()
+        by_server: dict[str, list[BackupNowStep]] = {}
+        for step in steps:
+            by_server.setdefault(step.bk_server, []).append(step)
+        transaction.on_commit(lambda: [send_steps(s, found) for s, found in by_server.items()])
+    log.info("%s asked to back up %s now", run.requested_by, f"{server}:{directory or '*'}")
+    return run
+
+
+def send_steps(bk_server: str, steps: Iterable[BackupNowStep]) -> bool:
+    """One message to bk_server's agent naming the directories it is to back up now. False,
+    and the steps failed, when the broker cannot take it."""
+    from labnet_site.celery import app
+
+    steps = list(steps)
+    payload = [{"step": s.pk, "source": s.run.server, "directory": s.directory} for s in steps]
+    try:
+        app.send_task(
+            BACK_UP_NOW_TASK, kwargs={"steps": payload}, queue=f"host.{bk_server}", retry=False
+        )
+    except Exception as exc:  # kombu raises transport-specific errors
+        log.warning("back up now: could not reach %s's agent: %s", bk_server, exc)
+        for step in steps:
+            _finish(step, StepState.FAILED, BROKER_DOWN, step.progress)
+        return False
+    return True
+
+
+def do_record_step(
+    host: str, step_id: int, state: str, message: str, progress: str = ""
+) -> BackupNowStep:
+    """What host's agent reports of a directory it backs up now: running (with rsync's
+    progress line), then done or failed."""
+    if state not in StepState.values or state == StepState.QUEUED:
+        raise ValidationError(f"{state!r} is not a state a backup server reports")
+    with transaction.atomic():
+        step = None
+        if 1 <= step_id <= MAX_BIGINT:
+            step = (
+                BackupNowStep.objects.select_for_update()
+                .select_related("run")
+                .filter(pk=step_id, bk_server=host)
+                .first()
+            )
+        if step is None:
+            raise ValidationError(f"{host} backs up no step {step_id} of a back up now")
+        if step.state not in UNDER_WAY:
+            raise ValidationError(f"step {step_id} is {step.state} already")
+        if state == StepState.RUNNING:
+            step.state, step.message, step.updated = state, message, timezone.now()
+            step.progress = progress or step.progress
+            step.save(update_fields=["state", "message", "progress", "updated"])
+            return step
+        _finish(step, state, message, progress or step.progress)
+    return step
+
+
+def _finish(step: BackupNowStep, state: str, message: str, progress: str) -> None:
+    """Step ends in state; the run ends when no step is under way."""
+    now = timezone.now()
+    step.state, step.message, step.progress, step.updated = state, message, progress, now
+    step.save(update_fields=["state", "message", "progress", "updated"])
+    run = step.run
+    if not run.steps.filter(state__in=UNDER_WAY).exists():
+        run.finished = now
+        run.save(update_fields=["finished"])

@@ -1,0 +1,58 @@
+"""Back up now from the backup status pages: an editor starts it for one of a server's
+directories or all of them; the run's page shows each directory's state and rsync's
+progress line, reloaded with htmx until every directory is done."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from core.permissions import CHANGE_VALUES, LabnetView, PermissionView
+from core.refusals import refusal_text
+
+from ..backup_now import do_request_backup
+from ..choices import UNDER_WAY
+from ..models import BackupNow
+
+MAX_NAME = 128  # a server's name
+MAX_PATH = 4095  # bk_directory
+REFRESH_SECONDS = 2
+
+
+class BackupNowView(PermissionView, View):
+    """POST server and, for one directory, directory: start it, then show its progress."""
+
+    permission_required = CHANGE_VALUES
+
+    def post(self, request):
+        server = request.POST.get("server", "")[:MAX_NAME]
+        directory = request.POST.get("directory", "")[:MAX_PATH]
+        try:
+            run = do_request_backup(server, directory, user=request.user)
+        except ValidationError as refused:
+            messages.error(request, refusal_text(refused))
+            return redirect("backups:server", server) if server else redirect("backups:status")
+        return redirect("backups:now-run", run.pk)
+
+
+class BackupNowRunView(LabnetView, TemplateView):
+    """One back up now: each directory, its backup server, its state, its last message and
+    progress line. While any is under way the body reloads itself every few seconds."""
+
+    template_name = "backups/now_run.html"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:
+            return ["backups/now_run_body.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        run = get_object_or_404(BackupNow, pk=self.kwargs["pk"])
+        steps = list(run.steps.all())
+        done = sum(1 for s in steps if s.state not in UNDER_WAY)
+        return super().get_context_data(
+            run=run, steps=steps, done=done, refresh=REFRESH_SECONDS, **kwargs
+        )
