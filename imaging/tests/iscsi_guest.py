@@ -2,7 +2,8 @@
 imaging.host.iscsi behind menuserver's COW queue, checked with iscsiadm and libiscsi.
 
 Writes OUT/result.json: {"checks": {name: [ok, detail]}, "figures": {name: seconds}}.
-Data disks: /dev/vdb (a thin pool) and /dev/vdc (classic snapshots)."""
+Data disks: /dev/vdb (a thin pool) and /dev/vdc (classic snapshots). OUT/images holds the
+files of the image syncimage builds (test_iscsi_guest.py makes them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import json
 import mmap
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -370,6 +372,115 @@ def classic_checks(etc: Path, root: Path) -> None:
         )
 
 
+def sync_checks(etc: Path, root: Path) -> None:
+    """syncimage with the real lvm2 (the thin pool of vg2): lab_sync's master from the files
+    test_iscsi_guest.py made (a raw bootpart, the system partition as a block image restored
+    through a loop device), the command's TimeStamp kept for the web server, then a client
+    booting from it, a restart's empty LIO refilled and the clean-up of an unbooted COW."""
+    from datetime import UTC, datetime, timedelta
+
+    from imaging.host.iscsi.syncimage import REFUSED, sync_images
+    from imaging.host.iscsi.upkeep import clean_up, restore_targets
+
+    shutil.copytree(OUT / "images", root / "images")
+    images = root / "images" / "cs"
+    for suffix in (".bootsect", ".bootpart"):  # cs_lab's files are new too
+        shutil.copy(images / f"lab_sync{suffix}", images / f"cs_lab{suffix}")
+    shutil.copytree(images / "lab_sync", images / "cs_lab", dirs_exist_ok=True)
+    expected = json.loads((OUT / "expected.json").read_text())
+    write_entity(
+        etc, entity("server", "megatron", domain=DOMAIN, iscsi_image_vgroup="vg2",
+                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", "none"])
+    )  # fmt: skip
+    write_entity(
+        etc, entity("windowsImage", "lab_sync", imageLvSize="24M", cowLvSize="8M", dept="cs")
+    )
+    lvm = Lvm("vg2")
+    storage = Storage(lvm, Lio())
+    mirror = IscsiMirror(etc, "megatron", root)
+    [refused] = sync_images(storage, mirror, root, "cs_lab")
+    record(
+        "syncimage refuses an image a client has",
+        refused.state == REFUSED and "clients finch, hawk, jay, rook, wren" in refused.message,
+        refused.message,
+    )
+    began = time.monotonic()
+    done = sh(
+        "python3", "-m", "workers.host", "syncimage", "megatron", "lab_sync", "--etc", str(etc),
+        "--root", str(root), "--server", "http://127.0.0.1:9", "--token", "guest", check=False,
+    )  # fmt: skip
+    figures["syncimage of a 24 MiB master"] = time.monotonic() - began
+    record("syncimage builds lab_sync's master", done.returncode == 0, done.stdout + done.stderr)
+    master = "/dev/vg2/lab_sync_m"
+    record(
+        "the master starts with the bootsect",
+        read_at(master, 0, 4096)[:512] == (images / "lab_sync.bootsect").read_bytes(),
+    )
+    record(
+        "the boot partition is the raw bootpart",
+        read_at(master, MIB, 4 * MIB) == (images / "lab_sync.bootpart").read_bytes(),
+    )
+    loop = sh("losetup", "--find", "--show", "--offset", str(5 * MIB), "--sizelimit",
+              str(16 * MIB), "--read-only", master).stdout.strip()  # fmt: skip
+    try:
+        fsck = sh("e2fsck", "-fn", loop, check=False)
+        record("the system partition is the restored block image (e2fsck)", fsck.returncode == 0,
+               fsck.stdout + fsck.stderr)  # fmt: skip
+        cat = subprocess.run(["debugfs", "-R", "cat /hello.bin", loop], capture_output=True,
+                             timeout=60, check=False)  # fmt: skip
+        record(
+            "the restored file reads back",
+            hashlib.sha256(cat.stdout).hexdigest() == expected["hello.bin"],
+            cat.stderr[-300:],
+        )
+    finally:
+        sh("losetup", "-d", loop, check=False)
+    kept = [json.loads(p.read_text()) for p in etc.glob(".agent/iscsi-synced/*.json")]
+    record(
+        "syncimage keeps the TimeStamp for the web server",
+        [k["image"] for k in kept] == ["lab_sync"],
+        kept,
+    )
+    stamp = kept[0]["timestamp"] if kept else "none"
+    write_entity(
+        etc, entity("server", "megatron", domain=DOMAIN, iscsi_image_vgroup="vg2",
+                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", stamp])
+    )  # fmt: skip
+    [again] = sync_images(storage, mirror, root, "lab_sync")
+    record("a second syncimage finds lab_sync up to date", again.state == "current", again)
+
+    write_entity(
+        etc, entity("client", "robin", server="megatron", domain=DOMAIN,
+                    windowsImage="lab_sync", iscsi_password="Robinpasswrd")
+    )  # fmt: skip
+    cow_for(storage, mirror, "robin")
+    target = f"{PREFIX}.edu.example.cs.megatron:lab-sync:robin"
+    login = iscsi_inq(initiator_of("robin"), initiator_of("robin"), "Robinpasswrd", target)
+    record("robin boots from the synced master", login.returncode == 0, login.stderr)
+
+    for each in storage.targets.targets():  # an appserver restart: LIO comes back empty
+        storage.targets.remove(each.iqn)
+    now = datetime.now(UTC)
+    restored = restore_targets(storage, mirror, now)
+    record("a restart's empty LIO gets robin's target back", "robin" in restored, restored)
+    login = iscsi_inq(initiator_of("robin"), initiator_of("robin"), "Robinpasswrd", target)
+    record("robin logs in after the restart", login.returncode == 0, login.stderr)
+    removed = clean_up(storage, mirror, now + timedelta(days=2))
+    left = [v.name for v in lvm.volumes() if v.name == "robin_c"]
+    left += [t.iqn for t in storage.targets.targets() if t.iqn == target]
+    record(
+        "the clean-up removes robin's unbooted COW and target",
+        "robin" in removed and left == [],
+        (removed, left),
+    )
+
+
+def write_entity(etc: Path, one: MirrorEntity) -> None:
+    folder = etc / one.entity_type
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / one.name).write_bytes(entity_xml(one))
+
+
 def main() -> None:
     work = Path("/tmp/labnet-iscsi")
     etc, root = work / "etc", work / "root"
@@ -378,6 +489,7 @@ def main() -> None:
         write_mirror(etc, "vg2")
         thin_checks(etc, root)
         classic_checks(etc, root)
+        sync_checks(etc, root)
     except Exception:
         record("the guest script ran to its end", False, traceback.format_exc())
         raise

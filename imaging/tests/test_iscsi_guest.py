@@ -2,16 +2,27 @@
 device-mapper nor LIO): a master built, 5 clients booted through menuserver's COW queue,
 each logging in with iscsiadm and libiscsi with its CHAP and no other, writes landing in the
 COW and never in the master, a reboot's fresh COW, a failed target step leaving nothing, and
-the guide's classic snapshots. One guest boot, about a minute under TCG once the image is
-cached (scripts/guest-image)."""
+the guide's classic snapshots; then syncimage building a master from a raw boot partition
+and a block image of an ext4 made here, a client booting from it, an appserver restart's
+empty LIO refilled and the clean-up of an unbooted COW. One guest boot, about two minutes
+under TCG once the image is cached (scripts/guest-image)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
+from imaging.host.blockimage.make import make_image
+from imaging.tests.filesystems import make, need
 from imaging.tests.guest import run_in_guest
+
+MIB = 1 << 20
 
 EXPECTED = [
     "master has a partition table",
@@ -38,13 +49,52 @@ EXPECTED = [
     "bytes written of the COW are reported",
     "classic master untouched",
     "a COW larger than the free space is refused",
+    "syncimage refuses an image a client has",
+    "syncimage builds lab_sync's master",
+    "the master starts with the bootsect",
+    "the boot partition is the raw bootpart",
+    "the system partition is the restored block image (e2fsck)",
+    "the restored file reads back",
+    "syncimage keeps the TimeStamp for the web server",
+    "a second syncimage finds lab_sync up to date",
+    "robin boots from the synced master",
+    "a restart's empty LIO gets robin's target back",
+    "robin logs in after the restart",
+    "the clean-up removes robin's unbooted COW and target",
     "the guest script ran to its end",
 ]
+
+
+def make_sync_files(images: Path, expected: Path) -> None:
+    """lab_sync's files for syncimage in the guest: a bootsect with two partitions (4 MiB at
+    1 MiB, 16 MiB at 5 MiB), a raw bootpart and the system partition as a block image of an
+    ext4 (made here: the guest has no partclone)."""
+    need("ext4")
+    images.mkdir(parents=True)
+    with open(images / "lab_sync.bootsect", "wb") as disk:
+        disk.truncate(24 * MIB)  # sfdisk wants the partitions inside the file
+    subprocess.run(
+        ["sfdisk", "-q", str(images / "lab_sync.bootsect")],
+        input="label: dos\nstart=2048,size=8192,type=7,bootable\nstart=10240,size=32768,type=7\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    with open(images / "lab_sync.bootsect", "r+b") as disk:
+        disk.truncate(512)
+    (images / "lab_sync.bootpart").write_bytes(os.urandom(4 * MIB))
+    content = os.urandom(300_000)
+    with tempfile.TemporaryDirectory() as work:
+        system = Path(work) / "system.ext4"
+        make("ext4", system, 16, {"hello.bin": content})
+        make_image(str(system), str(images / "lab_sync"))
+    expected.write_text(json.dumps({"hello.bin": hashlib.sha256(content).hexdigest()}))
 
 
 @pytest.fixture(scope="module")
 def guest_result(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("iscsi-guest") / "out"
+    make_sync_files(out / "images" / "cs", out / "expected.json")
     status = run_in_guest(
         "python3 /labnet/imaging/tests/iscsi_guest.py /out", out, disks_mib=[1536, 512]
     )

@@ -170,3 +170,18 @@ def test_a_pass_syncs_changed_files_and_reports(tmp_path, storage, mirror):
     assert [path for path, _ in client.sent] == ["imaging/iscsi/megatron/state/"]
     not_appserver = Upkeep("odie", mirror.etc, mirror.root, tmp_path / "s", client, lambda vg: disk)
     assert not_appserver.run() == IDLE
+
+
+def test_a_target_naming_its_device_otherwise_is_still_the_cows(tmp_path, mirror):
+    """LIO reports /dev/dm-N where lvm says /dev/vg2/rook_c: the same device."""
+    (tmp_path / "vg2").mkdir()
+    disk = memory_storage(free=64 * MIB, directory=tmp_path / "vg2")
+    disk.volumes.create_master("cs_lab_m", 8 * MIB)
+    booted(disk, "rook", 1)
+    restore_targets(disk, mirror, NOW)
+    [export] = disk.targets.held.values()
+    (tmp_path / "dm-3").symlink_to(export.device)
+    disk.targets.held[export.target_iqn] = replace(export, device=str(tmp_path / "dm-3"))
+    assert restore_targets(disk, mirror, NOW) == []
+    assert clean_up(disk, mirror, NOW + timedelta(days=1)) == ["rook"]
+    assert (sorted(disk.volumes.held), disk.targets.held) == (["cs_lab_m"], {})

@@ -250,7 +250,7 @@ def _remove_cows_of(storage: Storage, master: str) -> None:
     for volume in storage.volumes.volumes():
         if volume.origin == master:
             for target in targets:
-                if target.device == volume.path:
+                if os.path.realpath(target.device) == os.path.realpath(volume.path):
                     storage.targets.remove(target.iqn)
             storage.volumes.remove(volume.name)
 

@@ -10,6 +10,7 @@ Nothing here imports Django: the mirror in, the API out."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,11 @@ def max_age(mirror: IscsiMirror) -> timedelta:
     return timedelta(hours=hours)
 
 
+def same_device(one: str, other: str) -> bool:
+    """LIO names a target's device by its /dev/dm-N, lvm by /dev/<vg>/<lv>."""
+    return os.path.realpath(one) == os.path.realpath(other)
+
+
 def _client_of(volume: Volume) -> str:
     return volume.name[: -len(COW_SUFFIX)]
 
@@ -88,12 +94,16 @@ def clean_up(storage: Storage, mirror: IscsiMirror, now: datetime) -> list[str]:
         created = _created(cow)
         if created is None or created >= oldest:
             continue
-        held = [t for t in targets if t.device == cow.path]
+        held = [t for t in targets if same_device(t.device, cow.path)]
         if any(t.sessions for t in held):
             continue
-        for target in held:
-            storage.targets.remove(target.iqn)
-        storage.volumes.remove(cow.name)
+        try:
+            for target in held:
+                storage.targets.remove(target.iqn)
+            storage.volumes.remove(cow.name)
+        except StorageError as exc:  # one stuck COW must not keep the others
+            log.error("COW disk %s not removed: %s", cow.name, exc)
+            continue
         removed.append(_client_of(cow))
     return removed
 
@@ -103,11 +113,11 @@ def restore_targets(storage: Storage, mirror: IscsiMirror, now: datetime) -> lis
     young COW of a client still assigned its image again, with its ACL and CHAP."""
     server = mirror.appserver()
     oldest = now - max_age(mirror)
-    exported = {t.device for t in storage.targets.targets()}
+    exported = {os.path.realpath(t.device) for t in storage.targets.targets()}
     restored = []
     for cow in _cows(storage.volumes.volumes()):
         created = _created(cow)
-        if cow.path in exported or created is None or created < oldest:
+        if os.path.realpath(cow.path) in exported or created is None or created < oldest:
             continue
         name = _client_of(cow)
         try:
