@@ -266,6 +266,10 @@ def do_step_done(image: str, step: str, *, user: object, choice: str = "") -> Se
     session = sessions.get(image)
     if step != session.stage:
         raise ValidationError(f"the session of {image} is at {session.stage}, not at {step}")
+    if step == "finalize" and session.mode != Mode.DELETE:
+        sessions.record(image, "image accepted for distribution: session finished", user)
+        sessions.do_close(image, user=user)
+        return session
     if step in ("start", "imaging", "restore", "finalize"):
         raise ValidationError(f"the {step} step ends with the agent's work, not a button")
     if step == "select_type":

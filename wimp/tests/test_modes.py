@@ -1,0 +1,172 @@
+"""Update, Clone, Delete and the local disk modes through the pages, with each host's side
+run on the mirror as its agent runs it (recording backend for lvm2/LIO, real makeimage,
+restoreimage and rsync); the broker is a list of the tasks sent."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from entities import services as entity_services
+from entities.models import Entity
+from entities.reading import entity_contents
+from imaging.tests import filesystems
+from testing.clients import signed_in
+from wimp import sessions
+from wimp.host.tasks import WimpTasks
+
+from . import recording
+from .conftest import Agent
+from .test_install import need, run_sent
+
+pytestmark = pytest.mark.usefixtures("guide_campus")
+
+
+@contextmanager
+def device(path: Path) -> Iterator[str]:
+    """A loop device over an image file: the client's partition."""
+    loop = subprocess.run(
+        ["losetup", "--find", "--show", str(path)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    try:
+        yield loop
+    finally:
+        subprocess.run(["losetup", "-d", loop], check=False)
+
+
+@pytest.fixture
+def site(broker, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+    """The signed-in administrator, megatron's storage holding cs_lab's master, and a
+    function running the last task sent on the host it was sent to."""
+    monkeypatch.setenv("LABNET_PEER_ROOTS", str(tmp_path / "peers"))
+    storage = recording.storage("vg2", tmp_path / "vg2")
+    storage.volumes.create_master("cs_lab_m", 8 << 20)
+    Path(storage.volumes.volumes()[0].path).write_bytes(b"cs_lab's Windows" * 100)
+    etc = tmp_path / "etc"
+
+    def run(host: str) -> None:
+        tasks = WimpTasks(host, etc, tmp_path / host, Agent(host), lambda vgroup: storage)
+        run_sent(broker, tasks, etc, django_capture_on_commit_callbacks)
+
+    def post(url: str, data: dict | None = None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return admin.post(url, data or {})
+
+    admin = signed_in("admin", "wimpadmin")
+    return admin, post, run, storage, tmp_path
+
+
+def test_update_is_refused_with_the_clients_and_a_batch_edit_link(site):
+    admin, post, run, storage, tmp = site
+    page = post("/wimp/new/update/?server=megatron", {"client": "bunting", "image": "cs_lab"})
+    text = page.content.decode()
+    assert "image cs_lab cannot be updated while clients boot it: finch" in text
+    assert "/search/client/?c-windowsImage=cs_lab&amp;show=windowsImage&amp;search=1" in text
+    assert sessions.find("cs_lab") is None
+
+
+def test_update_of_an_unused_image_exports_its_synced_master(site):
+    admin, post, run, storage, tmp = site
+    finch = Entity.objects.get(entity_type__name="client", name="finch")
+    entity_services.do_set_values(finch, {"windowsImage": []}, user="tests")
+    post("/wimp/new/update/?server=megatron", {"client": "bunting", "image": "cs_lab"})
+    run("megatron")
+    assert [c["call"] for c in storage.volumes.calls()] == ["create_master", "export"]
+    assert sessions.get("cs_lab").stage == "software"  # an update starts at the programs
+
+
+def test_clone_copies_the_master_into_a_new_image(site):
+    admin, post, run, storage, tmp = site
+    form = {"client": "heron", "source": "cs_lab", "image": "cs_lab3", "image_size": "16M"}
+    assert post("/wimp/new/clone/?server=megatron", form).status_code == 302
+    run("megatron")
+    clone = {v.name: v for v in storage.volumes.volumes()}["cs_lab3_m"]
+    assert clone.size == 16 << 20
+    assert Path(clone.path).read_bytes()[:1600] == b"cs_lab's Windows" * 100
+    image = entity_contents(Entity.objects.get(entity_type__name="windowsImage", name="cs_lab3"))
+    assert image.values["imageLvSize"] == ["16M"] and image.values["cowLvSize"] == ["2G"]
+    assert sessions.get("cs_lab3").stage == "software"
+
+
+def test_delete_removes_master_entity_row_and_after_a_second_confirmation_the_files(site):
+    admin, post, run, storage, tmp = site
+    refused = post("/wimp/new/delete/?server=megatron", {"image": "cs_lab"}).content.decode()
+    assert "cannot be deleted while clients boot it: finch" in refused
+    finch = Entity.objects.get(entity_type__name="client", name="finch")
+    entity_services.do_set_values(finch, {"windowsImage": []}, user="tests")
+    files = tmp / "pooky/mnt/images/cs"
+    files.mkdir(parents=True)
+    for name in ("cs_lab", "cs_lab.bootsect", "cs_lab.bootpart", "csi5"):
+        (files / name).write_text(name)
+
+    assert post("/wimp/new/delete/?server=megatron", {"image": "cs_lab"}).status_code == 302
+    run("megatron")
+    assert storage.volumes.volumes() == []
+    assert not Entity.objects.filter(entity_type__name="windowsImage", name="cs_lab").exists()
+    server = entity_contents(Entity.objects.get(entity_type__name="server", name="megatron"))
+    assert server.tables.get("WindowsImageTab", []) == []
+    page = admin.get("/wimp/session/cs_lab/").content.decode()
+    assert 'data-step="finalize" data-state="current"' in page
+    assert "The archived files are still on the master image server" in page
+    confirm = admin.get("/wimp/session/cs_lab/archive/").content.decode()
+    assert "This cannot be undone" in confirm
+    post("/wimp/session/cs_lab/archive/", {"archive": "remove"})
+    run("pooky")
+    assert sorted(p.name for p in files.iterdir()) == ["csi5"]
+    assert sessions.find("cs_lab") is None
+
+
+def test_local_image_then_restore_on_the_clients_own_agent(site):
+    need("losetup", "partclone.extfs")
+    admin, post, run, storage, tmp = site
+    partition = tmp / "sda1"
+    filesystems.make("ext4", partition, 8, {"win.txt": b"Windows XP\n"})
+    original = partition.read_bytes()
+    with device(partition) as sda1:
+        form = {"client": "heron", "image": "xp_lab", "partition": sda1,
+                "archive_dir": "/images/local"}  # fmt: skip
+        assert post("/wimp/new/local_image/", form).status_code == 302
+        post("/wimp/session/xp_lab/done/image_prep/")
+        post("/wimp/session/xp_lab/imaging/")
+        run("heron")
+        assert (tmp / "heron/images/local/xp_lab/manifest.json").is_file()
+        assert sessions.find("xp_lab") is None
+
+        filesystems.put("ext4", partition, "win.txt", b"broken by a student\n")
+        assert partition.read_bytes() != original
+        assert post("/wimp/new/local_restore/", form).status_code == 302
+        page = admin.get("/wimp/session/xp_lab/").content.decode()
+        assert "Restore the partition" in page
+        post("/wimp/session/xp_lab/imaging/")
+        run("heron")
+    assert partition.read_bytes() == original
+    assert sessions.find("xp_lab") is None
+
+
+def test_xp_wimp_walks_its_ten_steps(site):
+    need("losetup", "partclone.extfs")
+    admin, post, run, storage, tmp = site
+    form = {"client": "heron", "image": "xp_lab", "partition": "/dev/sda1",
+            "archive_dir": "/images/local"}  # fmt: skip
+    assert post("/wimp/new/xp/", form).status_code == 302
+    assert sessions.get("xp_lab").stage == "select_type"
+    post("/wimp/session/xp_lab/done/select_type/", {"choice": "create"})
+    for step in ("xp_install", "domain_setup", "labnet_setup", "software", "image_prep"):
+        assert sessions.get("xp_lab").stage == step
+        post(f"/wimp/session/xp_lab/done/{step}/")
+    page = admin.get("/wimp/session/xp_lab/").content.decode()
+    assert 'data-step="imaging" data-state="current"' in page and "Image the partition" in page
+    partition = tmp / "sda1"
+    filesystems.make("ext4", partition, 8, {"win.txt": b"Windows XP\n"})
+    with device(partition) as sda1:
+        sessions.do_set(sessions.get("xp_lab"), {"partition": sda1}, user="tests")
+        post("/wimp/session/xp_lab/imaging/")
+        run("heron")
+    assert sessions.get("xp_lab").stage == "testing"
+    post("/wimp/session/xp_lab/done/testing/")
+    post("/wimp/session/xp_lab/done/finalize/")
+    assert sessions.find("xp_lab") is None
