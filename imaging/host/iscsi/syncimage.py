@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 
 from entities.mirror import MirrorError, read_entity_file
+from workers.host.client import ApiClient
+from workers.host.outbox import deliver
 from workers.host.registry import Command
 from workers.host.settings import add_agent_arguments, settings_from
 
@@ -367,16 +369,30 @@ def sync_images(
     return outcomes
 
 
+def real_storage(vgroup: str) -> Storage:
+    """lvm2 and LIO on this appserver."""
+    from .lio import Lio
+    from .lvm import Lvm
+
+    return Storage(Lvm(vgroup), Lio())
+
+
+def report_synced(client: ApiClient, state_dir: Path, host: str, synced: Synced) -> None:
+    """TimeStamp of the row becomes the moment the sync began (kept until delivered)."""
+    deliver(
+        client,
+        state_dir / "iscsi-synced",
+        f"imaging/iscsi/{host}/synced/",
+        {"image": synced.image, "timestamp": synced.timestamp},
+    )
+
+
 def _arguments(parser: argparse.ArgumentParser) -> None:
     add_agent_arguments(parser)
     parser.add_argument("image", nargs="?", help="only this windowsImage (default: every row)")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from workers.host.client import ApiClient
-
-    from .upkeep import real_storage, report_synced
-
     settings = settings_from(args)
     mirror = IscsiMirror(settings.etc, settings.host, settings.root)
     try:

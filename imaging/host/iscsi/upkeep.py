@@ -38,8 +38,9 @@ from .syncimage import (
     CURRENT,
     SYNCED,
     Outcome,
-    Synced,
     image_rows,
+    real_storage,
+    report_synced,
     storage_lock,
     sync_images,
 )
@@ -202,16 +203,6 @@ def readings(state: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
-def report_synced(client: ApiClient, state_dir: Path, host: str, synced: Synced) -> None:
-    """TimeStamp of the row becomes the moment the sync began (kept until delivered)."""
-    deliver(
-        client,
-        state_dir / "iscsi-synced",
-        f"imaging/iscsi/{host}/synced/",
-        {"image": synced.image, "timestamp": synced.timestamp},
-    )
-
-
 @dataclass
 class Upkeep:
     """One appserver's upkeep; run() is the Job, returning the seconds to the next pass."""
@@ -281,14 +272,6 @@ class Upkeep:
             nms = {"time": datetime.now(UTC).isoformat(), "reports": {CATEGORY: found}}
             endpoint = f"nms/hosts/{self.host}/reports/"
             deliver(self.client, self.state_dir / "iscsi-readings", endpoint, nms, KEEP)
-
-
-def real_storage(vgroup: str) -> Storage:
-    """lvm2 and LIO on this appserver."""
-    from .lio import Lio
-    from .lvm import Lvm
-
-    return Storage(Lvm(vgroup), Lio())
 
 
 def host_side(agent: Agent) -> HostSide:
