@@ -266,6 +266,10 @@ MATRIX = [
         (SIGN_IN, 404, 404, 404, SIGN_IN),
         {"path": "a", "new_name": "b"},
     ),
+    # Back up now: editors start it (odie has no BackupTable: refused, back with the
+    # reason); all read a run.
+    Row("POST", "/backups/now/", (SIGN_IN, 403, 302, 302, SIGN_IN), {"server": "odie"}),
+    Row("GET", "/backups/now/999/", (SIGN_IN, 404, 404, 404, SIGN_IN)),
     # The API: 401 without credentials; people read; a host's token reads and writes only
     # under its own /agents/<host>/.
     Row("GET", "/api/v1/", (401, 200, 200, 200, 200)),
@@ -388,6 +392,10 @@ MATRIX = [
     # A backup server's report: its own token only (odie backs nothing up: nothing to set).
     Row("POST", "/api/v1/backups/odie/report/", (401, 403, 403, 403, 200), {"disks": []}),
     Row("POST", "/api/v1/backups/nermal/report/", (401, 403, 403, 403, 403), {"disks": []}),
+    # A back up now's progress: only the token of the backup server running the step (odie
+    # runs none).
+    Row("POST", "/api/v1/backups/odie/steps/1/", (401, 403, 403, 403, 400), {"state": "done"}),
+    Row("POST", "/api/v1/backups/nermal/steps/1/", (401, 403, 403, 403, 403), {"state": "done"}),
     # A client's restoreimage result: its own token only.
     Row("POST", "/api/v1/imaging/restores/odie/", (401, 403, 403, 403, 201), RESTORE),
     Row("POST", "/api/v1/imaging/restores/nermal/", (401, 403, 403, 403, 403), RESTORE),
