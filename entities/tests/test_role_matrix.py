@@ -47,6 +47,8 @@ NMS_REPORT = {"reports": {"mdstat": [{"item": "/dev/md0", "value": "active"}]}}
 SIGN_IN = 302
 ALL = (SIGN_IN, 200, 200, 200, SIGN_IN)
 LDAP_ADMIN = (SIGN_IN, 403, 403, 503, SIGN_IN)
+ADMINS = (SIGN_IN, 403, 403, 200, SIGN_IN)
+WIMP_POST = (SIGN_IN, 403, 403, 302, SIGN_IN)  # a refusal comes back as a message
 RESTORE = {
     "partition": "/dev/sda2",
     "image": "/images/xp",
@@ -233,6 +235,21 @@ MATRIX = [
     Row("POST", "/api/v1/imaging/buildserver/odie/tables/", (401, 403, 403, 403, 400), {}),
     Row("POST", "/api/v1/imaging/buildserver/nermal/tables/", (401, 403, 403, 403, 403), {}),
     Row("POST", "/api/v1/imaging/buildserver/odie/reports/", (401, 403, 403, 403, 400), {}),
+    # WIMPng: administrators only; no session of image x exists here.
+    Row("GET", "/wimp/", ADMINS),
+    Row("GET", "/wimp/new/new/", ADMINS),
+    Row("GET", "/wimp/new/new/?server=odie", ADMINS),
+    Row("POST", "/wimp/new/xp/", ADMINS, {}),
+    Row("GET", "/wimp/session/x/", (SIGN_IN, 403, 403, 404, SIGN_IN)),
+    Row("POST", "/wimp/session/x/done/software/", WIMP_POST),
+    Row("POST", "/wimp/session/x/imaging/", WIMP_POST),
+    Row("POST", "/wimp/session/x/retry/", WIMP_POST),
+    Row("GET", "/wimp/session/x/abandon/", (SIGN_IN, 403, 403, 404, SIGN_IN)),
+    Row("POST", "/wimp/session/x/abandon/", WIMP_POST),
+    Row("GET", "/wimp/session/x/archive/", (SIGN_IN, 403, 403, 404, SIGN_IN)),
+    Row("POST", "/wimp/session/x/archive/", WIMP_POST, {"archive": "keep"}),
+    Row("POST", "/api/v1/wimp/tasks/odie/1/", (401, 403, 403, 403, 400), {"state": "done"}),
+    Row("POST", "/api/v1/wimp/tasks/nermal/1/", (401, 403, 403, 403, 403), {"state": "done"}),
     # Monitoring.
     Row("GET", "/nms/", ALL),
     Row("GET", "/nms/host/odie/", ALL),
