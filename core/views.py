@@ -34,7 +34,11 @@ class ChooseView(View):
             [chosen] = form.cleaned_data.values()
             return redirect(self.next_url, str(chosen))
         context = {"form": form, "title": self.title, "button": self.button}
-        return render(request, self.template_name, context)
+        return render(request, self.template_name, {**context, **self.extra_context()})
+
+    def extra_context(self) -> dict:
+        """What a page adds below the choice (its template extends core/choose.html)."""
+        return {}
 
 
 class TableListView(SingleTableMixin, TemplateView):

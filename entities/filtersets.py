@@ -1,4 +1,5 @@
-"""Entity Search and Table Search: which entities, or which table rows, match the criteria.
+"""Entity Search and Table Search: which entities, or which table rows, match the criteria;
+and the Change Log's filters.
 
 Each variable (or table column) takes a criterion of one or several values, any of which
 matches; `*` in a value matches any text. The criteria combine with AND (the guide's only
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 
+from django import forms
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 
-from .models import Entity, EntityType, Value, VariableDefinition
+from .models import Change, Entity, EntityType, Value, VariableDefinition
 from .wildcards import WILDCARD, wildcard
 
 
@@ -127,3 +131,36 @@ class TableSearch(Criteria):
             for (entity_id, indx), cells in rows.items()
         ]
         return sorted(found_rows, key=lambda row: (row[0].name, row[1]))
+
+
+def start_of(day: date) -> datetime:
+    """Midnight of day in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ChangeFilter(forms.Form):
+    """The Change Log's filters: who, which type, which entity (`*` matches any text), from
+    which day to which day (both included, in the site's time zone)."""
+
+    user = forms.CharField(required=False, max_length=150)
+    type = forms.CharField(required=False, max_length=64, label="Entity type")
+    entity = forms.CharField(required=False, max_length=128, help_text="* matches any text")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+    def filter(self, changes: QuerySet[Change]) -> QuerySet[Change]:
+        """changes narrowed by every filter that is given and valid."""
+        self.is_valid()
+        data = self.cleaned_data
+        if user := data.get("user", "").strip():
+            changes = changes.filter(user=user)
+        if type_name := data.get("type", "").strip():
+            changes = changes.filter(entity_type=type_name)
+        if entity := data.get("entity", "").strip():
+            exact = WILDCARD not in entity
+            changes = changes.filter(Q(entity=entity) if exact else wildcard("entity", entity))
+        if since := data.get("since"):
+            changes = changes.filter(timestamp__gte=start_of(since))
+        if until := data.get("until"):
+            changes = changes.filter(timestamp__lt=start_of(until + timedelta(days=1)))
+        return changes

@@ -1,4 +1,5 @@
-"""The tables of the webtool's list pages (Entity Type and Variable Maintenance)."""
+"""The tables of the webtool's list pages (Entity Type and Variable Maintenance, the entities
+of a type)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import django_tables2 as tables
 
 from core.tables import NUM, LabnetTable
 
-from .models import EntityType, VariableDefinition
+from .models import Entity, EntityType, VariableDefinition
 
 
 class EntityTypeTable(LabnetTable):
     name = tables.TemplateColumn("<strong>{{ value }}</strong>", verbose_name="entity type")
     description = tables.Column(verbose_name="description", attrs={"td": {"class": "muted"}})
-    entity_count = tables.Column(verbose_name="entities", attrs=NUM)
+    entity_count = tables.TemplateColumn(
+        "<a href=\"{% url 'entities:type_entities' record.name %}\">{{ value }}</a>",
+        verbose_name="entities",
+        attrs=NUM,
+    )
     variable_count = tables.Column(verbose_name="variables", attrs=NUM)
     actions = tables.TemplateColumn(
         template_name="entities/type_actions.html",
@@ -54,3 +59,27 @@ class VariableTable(LabnetTable):
         fields = []
         attrs = {"class": "data definitions"}
         empty_text = "No variables yet."
+
+
+class EntityTable(LabnetTable):
+    """The entities of one type; the view adds a column per variable it shows (`v0`, `v1`,
+    ...: the variable's first value)."""
+
+    name = tables.TemplateColumn(
+        '<a href="{{ record.get_absolute_url }}">{{ value }}</a>', verbose_name="entity"
+    )
+    active = tables.TemplateColumn(
+        '{% if value %}<span class="badge ok">active</span>'
+        '{% else %}<span class="badge warn">inactive</span>{% endif %}',
+        verbose_name="state",
+    )
+
+    class Meta(LabnetTable.Meta):
+        model = Entity
+        fields = ["name", "active"]
+        empty_text = "No entities of this type yet."
+
+    @staticmethod
+    def value_column(n: int, definition: VariableDefinition) -> tuple[str, tables.Column]:
+        # Numbered: a variable's name may hold '.', which a column accessor would follow.
+        return f"v{n}", tables.Column(verbose_name=definition.name, attrs={"td": {"class": "wrap"}})

@@ -50,8 +50,10 @@ urlpatterns = [
         name="variable_delete",
     ),
     path("types/", views.EntityTypeListView.as_view(), name="types"),
+    path("types/<str:type>/", views.EntityListView.as_view(), name="type_entities"),
     path("types/<str:type>/delete/", views.EntityTypeDeleteView.as_view(), name="type_delete"),
     path("changes/", views.ChangeLogView.as_view(), name="changes"),
+    path("find/", views.QuickSearchView.as_view(), name="quick_search"),
     path("changes/<int:seq>/revert/", views.RevertView.as_view(), name="revert_change"),
     path("batches/<uuid:batch>/revert/", views.RevertView.as_view(), name="revert_batch"),
 ]

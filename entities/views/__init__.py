@@ -9,6 +9,7 @@ from .entity import (
 )
 from .history import ChangeLogView, EntityHistoryView, RevertView
 from .home import EntityMaintenanceView, MainMenuView, NameAutocompleteView, ValueAutocompleteView
+from .lists import EntityListView
 from .maintenance import (
     EntityTypeDeleteView,
     EntityTypeListView,
@@ -17,6 +18,7 @@ from .maintenance import (
     VariableEditView,
     VariableListView,
 )
+from .quick_search import QuickSearchView
 from .search import (
     BatchEditView,
     EntitySearchView,
@@ -32,6 +34,7 @@ __all__ = [
     "EntityCreateView",
     "EntityDeleteView",
     "EntityHistoryView",
+    "EntityListView",
     "EntityMaintenanceView",
     "EntityModifyView",
     "EntitySearchView",
@@ -40,6 +43,7 @@ __all__ = [
     "EntityView",
     "MainMenuView",
     "NameAutocompleteView",
+    "QuickSearchView",
     "RevertView",
     "SearchChooseView",
     "TableBatchEditView",

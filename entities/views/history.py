@@ -15,9 +15,11 @@ from django.views import View
 from core.permissions import CHANGE_VALUES, VIEW_SECRETS, LabnetView, PermissionView
 from core.refusals import refusal_text
 
+from ..filtersets import ChangeFilter
 from ..history import do_revert, revert_steps
 from ..models import Change
 from .base import EntityMixin
+from .search import query_without_page
 
 PAGE_SIZE = 50
 
@@ -44,12 +46,12 @@ class EntityHistoryView(LabnetView, EntityMixin, View):
 
 
 class ChangeLogView(LabnetView, View):
-    """Every change of the configuration database, newest first."""
+    """Every change of the configuration database, newest first, filtered by user, type,
+    entity and dates (and `?variable=`, `?batch=` from links)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        changes = Change.objects.all()
-        if user := request.GET.get("user"):
-            changes = changes.filter(user=user)
+        filters = ChangeFilter(request.GET)
+        changes = filters.filter(Change.objects.all())
         if variable := request.GET.get("variable"):
             changes = changes.filter(variable=variable)  # e.g. ssh_key: host key changes
         if batch := request.GET.get("batch"):
@@ -62,8 +64,11 @@ class ChangeLogView(LabnetView, View):
             "entities/history.html",
             {
                 "page": page_of(request, changes),
+                "page_query": query_without_page(request),
+                "filters": filters,
                 "show_secrets": request.user.has_perm(VIEW_SECRETS),
             },
+            status=400 if filters.errors else 200,
         )
 
 

@@ -35,6 +35,17 @@ class SearchChooseView(LabnetView, TypeChooseView):
     title = "Entity Search"
     button = "Variable Search"
     next_url = "entities:search"
+    template_name = "entities/search_choose.html"
+
+    def extra_context(self) -> dict:
+        """Every type's tables, for Table Search straight from here."""
+        tables = (
+            VariableDefinition.objects.exclude(table="")
+            .order_by("entity_type__name", "table")
+            .values_list("entity_type__name", "table")
+            .distinct()
+        )
+        return {"tables": list(tables)}
 
 
 # Each result row posts its check box, and Django refuses a form of over 1,000 fields; a
