@@ -18,6 +18,10 @@ from backups.models import BackupNowStep, BackupRun
 from labnet_site.celery import app
 from testing import hosts
 from testing.clients import signed_in
+from workers.host.agent import Agent
+from workers.host.registry import host_sides
+from workers.host.settings import PLUG_INS, AgentSettings
+from workers.host.worker import make_app
 from workers.services import do_make_host_token
 
 from .campus import campus, row
@@ -240,3 +244,21 @@ def test_rsync_progress_lines_are_read_as_bytes_and_files_so_far():
     growing = parse_progress(b"  71   1%    0.00kB/s    0:00:00 (xfr#1, ir-chk=1000/1001)")
     assert growing.line.startswith("71 bytes, 1 files copied, 1 of 1,001+ checked")
     assert parse_progress(b"sending incremental file list") is None
+
+
+def test_the_backup_servers_agent_consumes_back_up_now(tmp_path, caplog):
+    settings = AgentSettings(
+        host="bumper",
+        server="http://127.0.0.1:1",
+        token="t",
+        broker="redis://127.0.0.1:1/0",
+        root=tmp_path / "root",
+        etc=tmp_path / "etc",
+    )
+    agent = Agent(settings)
+    assert "backups.host" in PLUG_INS
+    (backups,) = host_sides(["backups.host"], agent)
+    task = make_app(settings, agent, [backups]).tasks[BACK_UP_NOW_TASK]
+    task(steps=[{"step": 7, "source": "carme", "directory": "/var"}])
+    # The web server is away: the step's failure is logged, and the agent goes on.
+    assert "back up now: step 7 (failed) not reported" in caplog.text
