@@ -24,6 +24,7 @@ from .resolution import (
     TEMPLATE,
     BadManagedFile,
     hosts_getting,
+    resolve,
 )
 from .services import (
     do_add_to_group,
@@ -54,6 +55,41 @@ def instance_entity(file: str, instance: str) -> Entity:
     if not is_instance_name(instance):
         raise Http404("not an instance name")
     return file_entity(file)
+
+
+def instance_warning(entity: Entity, instance: str, host: str) -> str:
+    """What to tell a user previewing instance for a host that gets another instance of the
+    file (or none); "" when the host gets this one or is not a known host."""
+    facts = next((h for h in all_host_facts() if h.name == host), None)
+    if facts is None:
+        return ""
+    try:
+        gets = resolve(entity_managed_file(entity), facts)
+    except BadManagedFile:
+        return ""
+    if gets is None:
+        return f"{host} does not get {instance}: it gets no instance of {entity.name}."
+    if gets.name != instance:
+        return f"{host} does not get {instance}: it gets {gets.name}."
+    return ""
+
+
+def diff_lines(diff: str) -> list[tuple[str, str]]:
+    """Each line of a diff with its class: "add", "del", "hunk" or "" (context, headers)."""
+    lines = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            kind = ""
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        else:
+            kind = ""
+        lines.append((kind, line))
+    return lines
 
 
 def preview(
@@ -159,16 +195,8 @@ class InstanceView(LabnetView, View):
         data = form.cleaned_data
         store = MasterStore()
         content = as_file(data["content"], store.read(file, instance))
-        output = error = ""
         if "preview" in request.POST:
-            output, error = preview(
-                content.decode(),
-                data["template"],
-                data["preview_host"].strip(),
-                instance,
-                request.user.has_perm(VIEW_SECRETS),
-            )
-            return self.show(request, entity, instance, form, store, output, error)
+            return self.show(request, entity, instance, form, store, content)
         require(request.user, MANAGE_FILES)
         try:
             commit = do_commit_instance(
@@ -182,7 +210,8 @@ class InstanceView(LabnetView, View):
             )
         except ValidationError as refusal:
             add_to_forms(refusal, form)
-            return self.show(request, entity, instance, form, store)
+            # The preview the user had stays beside the refusal.
+            return self.show(request, entity, instance, form, store, content)
         messages.success(request, f"{file} {instance} committed as {commit[:10]}.")
         return redirect("filemgr:instance", file, instance)
 
@@ -190,21 +219,40 @@ class InstanceView(LabnetView, View):
     def row(entity: Entity, instance: str) -> dict[str, str] | None:
         return next((r for r in file_table(entity) if r.get(INSTANCE) == instance), None)
 
-    def show(self, request, entity, instance, form, store, output="", error="") -> HttpResponse:
-        return render(
-            request,
-            "filemgr/instance.html",
-            {
-                "entity": entity,
-                "instance": instance,
-                "row": self.row(entity, instance),
-                "form": form,
-                "history": store.history(entity.name, instance),
-                "output": output,
-                "error": error,
-                "hosts": sorted(h.name for h in all_host_facts()),
-            },
-        )
+    def show(self, request, entity, instance, form, store, content=None) -> HttpResponse:
+        """The editor; with content (bytes), its preview for the form's preview host."""
+        context = {
+            "entity": entity,
+            "instance": instance,
+            "row": self.row(entity, instance),
+            "form": form,
+            "history": store.history(entity.name, instance),
+            "hosts": sorted(h.name for h in all_host_facts()),
+        }
+        host = form.cleaned_data["preview_host"].strip() if content is not None else ""
+        if host:
+            context["output"], context["error"] = preview(
+                content.decode(),
+                form.cleaned_data["template"],
+                host,
+                instance,
+                request.user.has_perm(VIEW_SECRETS),
+            )
+            context["warning"] = instance_warning(entity, instance, host)
+        return render(request, "filemgr/instance.html", context)
+
+
+class InstanceHistoryView(LabnetView, View):
+    """The commits of one instance, newest first, each with its diff."""
+
+    def get(self, request: HttpRequest, file: str, instance: str) -> HttpResponse:
+        entity = instance_entity(file, instance)
+        context = {
+            "entity": entity,
+            "instance": instance,
+            "history": MasterStore().history(file, instance),
+        }
+        return render(request, "filemgr/history.html", context)
 
 
 class InstanceDiffView(LabnetView, View):
@@ -217,5 +265,5 @@ class InstanceDiffView(LabnetView, View):
         return render(
             request,
             "filemgr/diff.html",
-            {"entity": entity, "instance": instance, "commit": commit, "diff": diff},
+            {"entity": entity, "instance": instance, "commit": commit, "lines": diff_lines(diff)},
         )
