@@ -18,12 +18,12 @@ atftpd (scripts/setup installs it). Everything lives in a temporary folder.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import http.client
+import os
 import shutil
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -33,13 +33,12 @@ from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
+import _tftpload  # noqa: E402
+
 from imaging.host.bootclients import ClientIndex, render_menu  # noqa: E402
 
 DEMO = BASE / "demo"
 PXELINUX = bytes(range(256)) * 160
-BLKSIZE = 1432
-RETRY = 1.0
-STALL = 8.0
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
@@ -81,109 +80,22 @@ def static_tree(base: Path, etc: Path, root: Path, macs: list[str]) -> Path:
     return static
 
 
-class TftpRead(asyncio.DatagramProtocol):
-    """One TFTP read with blksize, acknowledging each block, resending on silence, from the
-    first server port that answers (RFC 1350's transfer ID), as PXE clients do."""
-
-    def __init__(self, server: tuple[str, int], name: str):
-        self.server, self.name = server, name
-        self.data = bytearray()
-        self.block = 0
-        self.peer: tuple[str, int] | None = None
-        self.done = asyncio.get_running_loop().create_future()
-        self.last = b""
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        request = b"\0\1" + self.name.encode() + b"\0octet\0blksize\0" + str(BLKSIZE).encode()
-        self._send(request + b"\0", self.server)
-
-    def _send(self, packet: bytes, to: tuple[str, int]) -> None:
-        self.last, self.to = packet, to
-        self.transport.sendto(packet, to)
-        self.timer = asyncio.get_running_loop().call_later(RETRY, self._resend)
-
-    def _resend(self) -> None:
-        if not self.done.done() and not self.transport.is_closing():
-            self.transport.sendto(self.last, self.to)
-            self.timer = asyncio.get_running_loop().call_later(RETRY, self._resend)
-
-    def datagram_received(self, packet: bytes, addr: tuple[str, int]) -> None:
-        opcode, number = struct.unpack("!HH", packet[:4])
-        # We ask for blksize, so our transfer starts with an OACK, or an error from the port
-        # we asked: any other first packet is a straggler of an earlier transfer whose port
-        # the kernel has given to this socket again.
-        first = opcode == 6 or (opcode == 5 and addr == self.server)
-        if (self.peer is None and not first) or self.peer not in (None, addr):
-            return
-        self.timer.cancel()
-        if opcode == 5:
-            self.done.set_exception(RuntimeError(f"{self.name}: {packet[4:-1].decode()}"))
-            return
-        self.peer = addr
-        if opcode == 6:  # OACK
-            self._send(struct.pack("!HH", 4, 0), addr)
-            return
-        if number == (self.block + 1) & 0xFFFF:
-            self.block += 1
-            self.data += packet[4:]
-        self._send(struct.pack("!HH", 4, number), addr)
-        if len(packet) - 4 < BLKSIZE and not self.done.done():
-            self.timer.cancel()
-            self.done.set_result(bytes(self.data))
-
-
-RESTARTS: list[int] = []
-
-
-async def read(port: int, name: str, sockets: list) -> bytes:
-    """One read from a port of its own, kept open until the storm ends: clients are separate
-    machines, and a port used again would take an earlier transfer's late packets. A read
-    that stalls starts again from a new port after STALL seconds, as a PXE ROM does."""
-    loop = asyncio.get_running_loop()
-    for _ in range(5):
-        transport, reader = await loop.create_datagram_endpoint(
-            lambda: TftpRead(("127.0.0.1", port), name), local_addr=("127.0.0.1", 0)
-        )
-        sockets.append(transport)
-        try:
-            return await asyncio.wait_for(asyncio.shield(reader.done), STALL)
-        except TimeoutError:
-            RESTARTS.append(1)
-            reader.timer.cancel()
-    raise RuntimeError(f"{name}: no answer after 5 tries")
-
-
-async def storm(port: int, macs: list[str]) -> tuple[float, list[float | None]]:
-    sockets: list = []
-
-    async def one_client(mac: str) -> float | None:
-        started = time.perf_counter()
-        try:
-            menu = await read(port, f"pxelinux.cfg/01-{mac.replace(':', '-')}", sockets)
-            pxelinux = await read(port, "pxelinux.0", sockets)
-        except RuntimeError:
-            return None  # counted as a client that did not boot
-        assert menu.startswith(b"DEFAULT ") and pxelinux == PXELINUX, menu[:80]
-        return time.perf_counter() - started
-
-    started = time.perf_counter()
-    try:
-        times = await asyncio.gather(*(one_client(m) for m in macs))
-    finally:
-        for transport in sockets:
-            transport.close()
-    return time.perf_counter() - started, list(times)
+def server_cpu(pid: int) -> float:
+    """User + system seconds of a process and all its threads so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_udp(port: int) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            asyncio.run(asyncio.wait_for(read(port, "pxelinux.0", []), 2))
-            return
-        except (TimeoutError, RuntimeError, OSError):
-            time.sleep(0.2)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.5)
+            s.sendto(b"\0\1pxelinux.cfg/none\0octet\0", ("127.0.0.1", port))
+            with contextlib.suppress(OSError):
+                if s.recvfrom(1000)[0][:2] in (b"\0\3", b"\0\5"):
+                    return
+        time.sleep(0.2)
     raise SystemExit(f"no TFTP server on port {port}")
 
 
@@ -193,64 +105,120 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1]
 
 
-def tftp_figures(base: Path, etc: Path, root: Path, macs: list[str]) -> None:
+def lntftpd(etc: Path, root: Path, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "workers.host",
+        "tftpd",
+        "odie",
+        "--etc",
+        str(etc),
+        "--root",
+        str(root),
+        "--listen",
+        f"127.0.0.1:{port}",
+    ]
+
+
+def atftpd(static: Path, port: int, clients: int) -> list[str]:
+    return [
+        "atftpd",
+        "--daemon",
+        "--no-fork",
+        "--port",
+        str(port),
+        "--bind-address",
+        "127.0.0.1",
+        "--maxthread",
+        str(clients * 2 + 10),
+        "--logfile",
+        "/dev/null",
+        "--user",
+        "root",
+        "--group",
+        "root",
+        str(static),
+    ]
+
+
+def baseline_tree(base: Path, revision: str) -> Path:
+    """The project at a git revision (git archive), to run its lntftpd beside this one's."""
+    tree = base / f"rev-{revision}"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(BASE), "archive", revision], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def tftp_figures(
+    base: Path, etc: Path, root: Path, macs: list[str], args: argparse.Namespace
+) -> None:
     static = static_tree(base, etc, root, macs)
-    ours_port, atftpd_port = free_port(), free_port()
-    servers = {
-        "lntftpd (rendered menus)": (
-            [
-                sys.executable,
-                "-m",
-                "workers.host",
-                "tftpd",
-                "odie",
-                "--etc",
-                str(etc),
-                "--root",
-                str(root),
-                "--listen",
-                f"127.0.0.1:{ours_port}",
-            ],
-            ours_port,
-        ),
-        "atftpd (static files)": (
-            [
-                "atftpd",
-                "--daemon",
-                "--no-fork",
-                "--port",
-                str(atftpd_port),
-                "--bind-address",
-                "127.0.0.1",
-                "--maxthread",
-                str(len(macs) * 2 + 10),
-                "--logfile",
-                "/dev/null",
-                "--user",
-                "root",
-                "--group",
-                "root",
-                str(static),
-            ],
-            atftpd_port,
-        ),
-    }
-    print(f"TFTP boot storm: {len(macs)} clients, each a menu and a 40 KB pxelinux.0")
-    for label, (command, port) in servers.items():
-        process = subprocess.Popen(command, cwd=BASE, stderr=subprocess.DEVNULL)
-        try:
+    servers: dict[str, tuple[list[str], Path, int]] = {}
+    port = free_port()
+    servers["lntftpd (rendered menus)"] = (lntftpd(etc, root, port), BASE, port)
+    if args.baseline_rev:
+        tree, port = baseline_tree(base, args.baseline_rev), free_port()
+        servers[f"lntftpd at {args.baseline_rev}"] = (lntftpd(etc, root, port), tree, port)
+    port = free_port()
+    servers["atftpd (static files)"] = (atftpd(static, port, len(macs)), BASE, port)
+    clients = [[f"pxelinux.cfg/01-{m.replace(':', '-')}", "pxelinux.0"] for m in macs]
+    print(
+        f"TFTP boot storm: {len(macs)} clients, each a menu and a 40 KB pxelinux.0, "
+        f"{args.rounds} interleaved rounds, client in {args.processes} process(es)"
+    )
+    print(f"  load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    figures: dict[str, list[tuple[float, float]]] = {label: [] for label in servers}
+    processes = {}
+    try:
+        for label, (command, cwd, _) in servers.items():
+            processes[label] = subprocess.Popen(command, cwd=cwd, stderr=subprocess.DEVNULL)
+        for _, _, port in servers.values():
             wait_udp(port)
-            RESTARTS.clear()
-            wall, all_times = asyncio.run(storm(port, macs))
-        finally:
+        time.sleep(args.settle)  # a server that renders ahead has done so
+        for number in range(1, args.rounds + 1):
+            for label, (_, _, port) in servers.items():
+                pid = processes[label].pid
+                cpu = server_cpu(pid)
+                results = _tftpload.storm(port, clients, args.processes)
+                cpu = server_cpu(pid) - cpu
+                figures[label].append(round_line(number, label, results, cpu))
+    finally:
+        for process in processes.values():
             process.terminate()
             process.wait(10)
-        times = [t for t in all_times if t is not None]
+    print(f"  load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("  median (min-max) over the rounds:")
+    for label, rounds in figures.items():
+        rates, p95s = [r for r, _ in rounds], [q for _, q in rounds]
         print(
-            f"  {label:26} {len(times) / wall:8.0f} menus/s   wall {wall:6.2f} s   "
-            f"per client p50 {p(times, 50) * 1000:6.0f} ms  p95 {p(times, 95) * 1000:6.0f} ms"
-            f"   reads restarted {len(RESTARTS)}, clients failed {len(all_times) - len(times)}"
+            f"  {label:26} {statistics.median(rates):6.0f} ({min(rates):.0f}-{max(rates):.0f})"
+            f" menus/s   p95 {statistics.median(p95s):5.0f} ({min(p95s):.0f}-{max(p95s):.0f}) ms"
         )
+
+
+def round_line(
+    number: int, label: str, results: list[_tftpload.StormResult], server_cpu: float
+) -> tuple[float, float]:
+    """Print one storm's figures; (menus per second, p95 ms)."""
+    all_times = [t for r in results for t in r.times]
+    times = [t for t in all_times if t is not None]
+    wall = max(r.ended for r in results) - min(r.started for r in results)
+    for result in results:
+        if result.contents:
+            menu, binary = result.contents.values()
+            assert menu.startswith(b"DEFAULT ") and binary == PXELINUX, menu[:80]
+    rate, p95 = len(times) / wall, p(times, 95) * 1000
+    print(
+        f"  {number}. {label:26} {rate:6.0f} menus/s  wall {wall:5.2f} s  p50 "
+        f"{p(times, 50) * 1000:5.0f} ms  p95 {p95:5.0f} ms  restarted "
+        f"{sum(r.restarts for r in results)}  failed {len(all_times) - len(times)}  "
+        f"CPU s: server {server_cpu:4.2f} client {sum(r.cpu for r in results):4.2f}"
+    )
+    return rate, p95
 
 
 def http_figures(etc: Path, root: Path, macs: list[str]) -> None:
@@ -305,13 +273,23 @@ def http_figures(etc: Path, root: Path, macs: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5, help="storms per server, interleaved")
+    parser.add_argument("--processes", type=int, default=1, help="client processes")
+    parser.add_argument(
+        "--baseline-rev", help="also run lntftpd as it was at this git revision, interleaved"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=3.0, help="seconds between start and the first storm"
+    )
+    parser.add_argument("--no-http", action="store_true", help="skip menuserver's figures")
     args = parser.parse_args()
     if shutil.which("atftpd") is None:
         raise SystemExit("atftpd is not installed (scripts/setup installs it)")
     with tempfile.TemporaryDirectory() as tmp:
         etc, root, macs = make_tree(Path(tmp), args.clients)
-        tftp_figures(Path(tmp), etc, root, macs)
-        http_figures(etc, root, macs)
+        tftp_figures(Path(tmp), etc, root, macs, args)
+        if not args.no_http:
+            http_figures(etc, root, macs)
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ class ClientIndex:
     def _refresh(self) -> None:
         # A folder's mtime moves when a file is renamed into it, but only by the clock's
         # coarse tick: a folder changed within the last RECENT seconds is listed every time.
-        dirs = tuple(_stamp(self.etc / t) for t in BOOT_TYPES)
+        dirs = tuple(file_stamp(self.etc / t) for t in BOOT_TYPES)
         settled = all(d is None or time.time_ns() - d[1] > RECENT_NS for d in dirs)
         if settled and dirs == self._dirs:
             return
@@ -204,7 +204,10 @@ class ClientIndex:
         return client
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+Stamp = tuple[int, int, int] | None  # (inode, mtime ns, size) of a file, None when missing
+
+
+def file_stamp(path: Path) -> Stamp:
     try:
         st = path.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -219,8 +222,13 @@ class _ParsedFiles:
         self._lock = threading.Lock()
         self._parsed: dict[tuple, tuple[tuple, object]] = {}
 
-    def get(self, key: tuple, paths: tuple[Path, ...], parse: Callable[[], T]) -> T:
-        stamp = tuple(_stamp(p) for p in paths)
+    def get(
+        self, key: tuple, paths: tuple[Path, ...], parse: Callable[[], T], seen: dict[Path, Stamp]
+    ) -> T:
+        """key's value parsed from paths, parsed again when one of them changed; seen gets
+        each path's stamp (taken before a parse, so a change during it is seen next time)."""
+        stamp = tuple(file_stamp(p) for p in paths)
+        seen.update(zip(paths, stamp, strict=True))
         with self._lock:
             found = self._parsed.get(key)
         if found and found[0] == stamp:
@@ -239,6 +247,17 @@ class RequestSource(MirrorSource):
     def __init__(self, directory: Path, parsed: _ParsedFiles):
         super().__init__(directory)
         self._parsed = parsed
+        # Every file and folder this request's render read, with its stamp when read: a
+        # menu kept in memory is good while they all still have these (MenuCache).
+        self.files: dict[Path, Stamp] = {}
+
+    def entity_names(self, entity_type: str) -> list[str]:
+        self.files[self.directory / entity_type] = file_stamp(self.directory / entity_type)
+        return super().entity_names(entity_type)
+
+    def entity_types(self) -> list[str]:
+        self.files[self.directory] = file_stamp(self.directory)
+        return super().entity_types()
 
     def _read(self, entity_type: str, name: str):  # noqa: ANN202 (CachingSource's)
         paths = (self.directory / entity_type / name, self.directory / VAR_DEFS_DIR / entity_type)
@@ -246,6 +265,7 @@ class RequestSource(MirrorSource):
             ("entity", entity_type, name),
             paths,
             lambda: super(RequestSource, self)._read(entity_type, name),
+            self.files,
         )
 
     def _read_table_columns(self, entity_type: str) -> dict[str, str]:
@@ -254,6 +274,7 @@ class RequestSource(MirrorSource):
             ("tables", entity_type),
             (path,),
             lambda: super(RequestSource, self)._read_table_columns(entity_type),
+            self.files,
         )
 
 
@@ -274,20 +295,21 @@ def render_menu(
     client: BootClient,
     variable: str,
     template: str = "",
+    source: RequestSource | None = None,
 ) -> bytes:
     """The template the client's variable (menu_template or ipxe_menu) names, or the one
-    given, rendered for the client from the mirror; BootError naming the client and template
-    otherwise."""
+    given, rendered for the client from the mirror (through source, when given, which then
+    holds the mirror files it read); BootError naming the client and template otherwise."""
     if not client.served_by(host):
         raise BootError(f"client {client.name} is not served by {host}")
-    name = template or (client.menu_template if variable == "menu_template" else client.ipxe_menu)
+    name = template_name(client, variable, template)
     if not name:
         raise BootError(f"client {client.name} has no {variable}", kind=NOT_FOUND)
     text = read_template(boot_dir, name)
     filename = f"{TEMPLATE_DIR}/{name}"
     try:
         menu = compile_template(text, filename).render(
-            index.source(), client.name, client.entity_type, filename
+            source or index.source(), client.name, client.entity_type, filename
         )
     except TemplateError as exc:
         log.error("menu of client %s: template error %s", client.name, exc)
@@ -298,6 +320,11 @@ def render_menu(
             f"menu of client {client.name} failed: unreadable mirror file", FAILED
         ) from None
     return menu.encode()
+
+
+def template_name(client: BootClient, variable: str, template: str = "") -> str:
+    """The template a menu is rendered from: the one given, or the client's variable's."""
+    return template or (client.menu_template if variable == "menu_template" else client.ipxe_menu)
 
 
 def read_template(boot_dir: Path, name: str) -> bytes:

@@ -1,14 +1,19 @@
-"""lntftpd: one asyncio loop serves every transfer (docs/boot-services.md says why).
+"""lntftpd: one loop serves every transfer (docs/boot-services.md says why).
 
 The listening socket only takes requests; each read gets its own UDP socket on a new port
-(RFC 1350's transfer ID), a retransmission timer and nothing else, so a thousand clients
-booting at once cost a thousand sockets and no thread or process each. A bad request, a
-client that vanishes or a menu that fails ends that transfer alone."""
+(RFC 1350's transfer ID) and nothing else: the loop calls it when a packet is waiting, and
+one timer for all transfers resends a block not acknowledged in time. A thousand clients
+booting at once cost a thousand sockets, no thread or process each, and no timer or future
+per block. A bad request, a client that vanishes or a menu that fails ends that transfer
+alone."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
+import time
 from collections.abc import Callable, Coroutine
 
 from ..bootclients import FAILED, NOT_FOUND, REFUSED, BootClient, BootError
@@ -20,6 +25,13 @@ DEFAULT_TIMEOUT = 1.0  # seconds before a block is sent again, unless the client
 RETRIES = 5
 MAX_TRANSFERS = 4096  # past this a request is refused at once, never queued
 MAX_NETASCII = 16 << 20  # netascii is converted in memory
+TICK = 0.1  # how often the one timer looks for blocks to send again
+# The listening socket's buffers: a storm's thousand requests arrive at once, and the
+# kernel's default (208 KB, about 270 requests) would drop the rest for a 1 s client retry.
+SOCKET_BUFFER = 4 << 20
+# Loops serving the port, each in a thread (docs/boot-services.md has the figures).
+LOOPS = 1
+RECHECK = 2.0  # seconds between looks at the mirror for menus to render ahead
 ERROR_CODES = {
     NOT_FOUND: packets.NOT_FOUND,
     REFUSED: packets.ACCESS_VIOLATION,
@@ -30,37 +42,53 @@ ERROR_CODES = {
 RequestHook = Callable[[str, str, BootClient | None, str | None], None]
 
 
-class Transfer(asyncio.DatagramProtocol):
+class Transfer:
     """One read: OACK or DATA 1, then the next block on each ACK, until a short block."""
+
+    __slots__ = (
+        "server", "sock", "peer", "content", "options", "block", "last", "tries", "due",
+        "timeout",
+    )  # fmt: skip
 
     def __init__(
         self,
         server: TftpServer,
+        sock: socket.socket,
         peer: tuple[str, int],
         content: Content,
         options: packets.Options,
-        mode: str,
     ):
-        self.server, self.peer, self.content = server, peer, content
-        self.options, self.mode = options, mode
+        self.server, self.sock, self.peer, self.content = server, sock, peer, content
+        self.options = options
+        self.timeout = options.timeout or DEFAULT_TIMEOUT
         self.block = 0  # the block last sent, counted from 1 without wrapping
         self.last: bytes = b""
         self.tries = 0
-        self.timer: asyncio.TimerHandle | None = None
-        self.transport: asyncio.DatagramTransport | None = None
-        self.done = asyncio.get_running_loop().create_future()
+        self.due = 0.0  # when the last packet is sent again
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    def start(self) -> None:
         oack = self.options.oack(self.content.size)
         if oack is None:
             self._send_block(1)
         else:
             self._send(oack)
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+    def readable(self) -> None:
+        """One packet waiting on the transfer's socket: a client has one in flight, and the
+        loop calls again while more wait (a second recvfrom would mostly find none)."""
+        try:
+            data, addr = self.sock.recvfrom(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            log.info("%s unreachable: %s", self.peer[0], exc)
+            self.finish()
+            return
+        self._received(data, addr)
+
+    def _received(self, data: bytes, addr: tuple[str, int]) -> None:
         if addr[:2] != self.peer[:2]:
-            self.transport.sendto(packets.error(packets.UNKNOWN_TID, "unknown transfer ID"), addr)
+            self._sendto(packets.error(packets.UNKNOWN_TID, "unknown transfer ID"), addr)
             return
         try:
             opcode, number = packets.parse_reply(data)
@@ -69,21 +97,14 @@ class Transfer(asyncio.DatagramProtocol):
             return
         if opcode == packets.ERROR:
             log.info("%s ended the transfer: error %d", self.peer[0], number)
-            self._finish()
+            self.finish()
             return
         if number != self.block & 0xFFFF:
             return  # a duplicate ACK: the timer resends, never the ACK (Sorcerer's Apprentice)
-        if self.block and self._sent_last():
-            self._finish()
+        if self.block and len(self.last) - 4 < self.options.block_size:
+            self.finish()  # the last block is acknowledged
         else:
             self._send_block(self.block + 1)
-
-    def error_received(self, exc: Exception) -> None:
-        log.info("%s unreachable: %s", self.peer[0], exc)
-        self._finish()
-
-    def _sent_last(self) -> bool:
-        return len(self.last) - 4 < self.options.block_size
 
     def _send_block(self, block: int) -> None:
         size = self.options.block_size
@@ -97,67 +118,85 @@ class Transfer(asyncio.DatagramProtocol):
 
     def _send(self, packet: bytes) -> None:
         self.last, self.tries = packet, 0
-        self._transmit()
+        self._transmit(time.monotonic())
 
-    def _transmit(self) -> None:
-        if self.timer:
-            self.timer.cancel()  # one timer per transfer: the previous packet's is void
-        self.transport.sendto(self.last, self.peer)
-        timeout = self.options.timeout or DEFAULT_TIMEOUT
-        self.timer = asyncio.get_running_loop().call_later(timeout, self._timed_out)
+    def _transmit(self, now: float) -> None:
+        self.due = now + self.timeout
+        self._sendto(self.last, self.peer)
 
-    def _timed_out(self) -> None:
+    def _sendto(self, packet: bytes, addr: tuple[str, int]) -> None:
+        try:
+            self.sock.sendto(packet, addr)
+        except (BlockingIOError, InterruptedError):
+            pass  # the socket's buffer is full: the timer sends it again
+        except OSError as exc:
+            log.info("%s unreachable: %s", self.peer[0], exc)
+            self.finish()
+
+    def tick(self, now: float) -> None:
+        """Send the last packet again if it is due; end the transfer after RETRIES."""
+        if now < self.due:
+            return
         self.tries += 1
         if self.tries > RETRIES:
             log.info("%s stopped answering at block %d", self.peer[0], self.block)
-            self._finish()
-            return
-        self._transmit()
+            self.finish()
+        else:
+            self._transmit(now)
 
     def _fail(self, code: int, message: str) -> None:
-        self.transport.sendto(packets.error(code, message), self.peer)
-        self._finish()
+        self._sendto(packets.error(code, message), self.peer)
+        self.finish()
 
-    def _finish(self) -> None:
-        if self.timer:
-            self.timer.cancel()
+    def finish(self) -> None:
+        if self.sock.fileno() < 0:
+            return
+        self.server.ended(self)
         self.content.close()
-        if self.transport:
-            self.transport.close()
-        if not self.done.done():
-            self.done.set_result(None)
+        self.sock.close()
 
 
-class TftpServer(asyncio.DatagramProtocol):
+class TftpServer:
     """The listening socket: parse each request, start its transfer on a new port."""
 
     def __init__(self, files: TftpFiles, on_request: RequestHook | None = None):
         self.files = files
         self.on_request = on_request
-        self.transfers: set[asyncio.Task] = set()
-        self.peers: set[tuple[str, int]] = set()  # those with a request being answered
-        self.transport: asyncio.DatagramTransport | None = None
+        self.transfers: dict[tuple[str, int], Transfer] = {}  # by peer: one at a time each
+        self.sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    def start(self, sock: socket.socket) -> None:
+        self.sock, self._loop = sock, asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._readable)
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        if addr in self.peers:
+    def close(self) -> None:
+        for transfer in list(self.transfers.values()):
+            transfer.finish()
+        if self.sock is not None and self._loop is not None:
+            self._loop.remove_reader(self.sock.fileno())
+            self.sock.close()
+
+    def _readable(self) -> None:
+        while True:
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue  # an ICMP error for an earlier answer: nothing to do
+            self._request(data, addr)
+
+    def _request(self, data: bytes, peer: tuple[str, int]) -> None:
+        if peer in self.transfers:
             # The client sent its request again before our answer reached it: the transfer
             # under way answers it (and resends), a second one would double the storm.
             return
         if len(self.transfers) >= MAX_TRANSFERS:
-            self.transport.sendto(packets.error(packets.NOT_DEFINED, "server busy"), addr)
+            self._sendto(packets.error(packets.NOT_DEFINED, "server busy"), peer)
             return
-        task = asyncio.get_running_loop().create_task(self._serve(data, addr))
-        self.transfers.add(task)
-        self.peers.add(addr)
-        task.add_done_callback(self.transfers.discard)
-        task.add_done_callback(lambda _: self.peers.discard(addr))
-
-    async def _serve(self, data: bytes, peer: tuple[str, int]) -> None:
-        content, client, options, mode = None, None, packets.Options(), "octet"
-        name = ""
+        content, client, name = None, None, ""
         try:
             request = packets.parse_request(data)
             name, mode = request.filename, request.mode
@@ -179,23 +218,37 @@ class TftpServer(asyncio.DatagramProtocol):
             return
         self._report(peer, name, client, None)
         try:
-            await self._transfer(peer, content, options, mode)
+            sock = socket.socket(self.sock.family, socket.SOCK_DGRAM)
         except OSError as exc:
-            log.error("no socket for a transfer to %s: %s", peer[0], exc)
-
-    async def _transfer(
-        self, peer: tuple[str, int], content: Content, options: packets.Options, mode: str
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        local = self.transport.get_extra_info("sockname")[0]
-        try:
-            _, transfer = await loop.create_datagram_endpoint(
-                lambda: Transfer(self, peer, content, options, mode), local_addr=(local, 0)
-            )
-        except OSError:
             content.close()
-            raise
-        await transfer.done
+            log.error("no socket for a transfer to %s: %s", peer[0], exc)
+            return
+        try:
+            sock.setblocking(False)
+            sock.bind((self.sock.getsockname()[0], 0))
+        except OSError as exc:
+            sock.close()
+            content.close()
+            log.error("no socket for a transfer to %s: %s", peer[0], exc)
+            return
+        transfer = Transfer(self, sock, peer, content, options)
+        self.transfers[peer] = transfer
+        self._loop.add_reader(sock.fileno(), transfer.readable)
+        if self._timer is None:
+            self._timer = self._loop.call_later(TICK, self._tick)
+        transfer.start()
+
+    def ended(self, transfer: Transfer) -> None:
+        """A transfer's end, before its socket closes."""
+        self._loop.remove_reader(transfer.sock.fileno())
+        if self.transfers.get(transfer.peer) is transfer:
+            del self.transfers[transfer.peer]
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        for transfer in list(self.transfers.values()):
+            transfer.tick(now)
+        self._timer = self._loop.call_later(TICK, self._tick) if self.transfers else None
 
     def _refuse(
         self,
@@ -208,7 +261,13 @@ class TftpServer(asyncio.DatagramProtocol):
         log.info("refused %r from %s: %s", name[:80], peer[0], message)
         self._report(peer, name, client, message)
         # The error goes from the listening port: no transfer ID was given yet.
-        self.transport.sendto(packets.error(code, message), peer)
+        self._sendto(packets.error(code, message), peer)
+
+    def _sendto(self, packet: bytes, peer: tuple[str, int]) -> None:
+        try:
+            self.sock.sendto(packet, peer)
+        except OSError as exc:  # a full buffer or an unreachable peer: the client asks again
+            log.info("no answer sent to %s: %s", peer[0], exc)
 
     def _report(
         self, peer: tuple[str, int], name: str, client: BootClient | None, problem: str | None
@@ -226,15 +285,62 @@ def _as_netascii(content: Content) -> Content:
     return in_memory(packets.netascii(data))
 
 
-def run(main: Coroutine[object, object, None]) -> None:
-    """Run lntftpd's loop: uvloop's when installed (requirements.txt pins it: its loop in C
-    costs a block less than asyncio's, docs/boot-services.md has the figures), else asyncio's."""
+def new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when installed (requirements.txt pins it: its loop in C costs a block
+    less than asyncio's, docs/boot-services.md has the figures), else asyncio's."""
     try:
         import uvloop
     except ImportError:
-        asyncio.run(main)
-        return
-    uvloop.run(main)
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def run(main: Coroutine[object, object, None]) -> None:
+    """Run lntftpd's main loop (new_loop's)."""
+    with asyncio.Runner(loop_factory=new_loop) as runner:
+        runner.run(main)
+
+
+def listening_sockets(address: str, port: int, count: int) -> list[socket.socket]:
+    """count non-blocking UDP sockets bound to address:port (SO_REUSEPORT: the kernel
+    gives each request to one of them, a client's repeats always to the same one), with
+    buffers for a storm; port 0 picks a free port for all."""
+    family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_DGRAM)[0]
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            socks.append(_listening_socket(family, kind, proto, where, f"{address}:{port}"))
+            where = socks[0].getsockname()
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
+def _listening_socket(family: int, kind: int, proto: int, where: tuple, name: str) -> socket.socket:
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)  # the kernel may cap it
+        sock.bind(where)
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot bind {name}: {exc.strerror}") from None
+    return sock
+
+
+async def render_ahead(files: TftpFiles) -> None:
+    """Keep every served client's menu rendered: at the start and after each change to the
+    mirror's client folders, variable definitions or templates, one menu at a time between
+    requests (a request checks its menu's files itself, so this only saves it the render)."""
+    while True:
+        if files.menus.mirror_changed():
+            for _ in files.menus.render_ahead():
+                await asyncio.sleep(0)
+        await asyncio.sleep(RECHECK)
 
 
 async def serve(
@@ -243,17 +349,45 @@ async def serve(
     port: int,
     on_request: RequestHook | None = None,
     started: Callable[[tuple[str, int]], None] | None = None,
+    loops: int = LOOPS,
 ) -> None:
-    """Serve until cancelled; started gets the bound address (port 0 picks one)."""
-    loop = asyncio.get_running_loop()
-    transport, server = await loop.create_datagram_endpoint(
-        lambda: TftpServer(files, on_request), local_addr=(address, port)
-    )
+    """Serve until cancelled; started gets the bound address (port 0 picks one). loops
+    loops share the port, this one and each other in a thread of its own."""
+    first, *others = listening_sockets(address, port, loops)
+    helpers = [_Helper(files, sock, on_request) for sock in others]
+    server = TftpServer(files, on_request)
+    server.start(first)
     if started:
-        started(transport.get_extra_info("sockname")[:2])
+        started(first.getsockname()[:2])
     try:
-        await asyncio.Future()
+        await render_ahead(files)
     finally:
-        transport.close()
-        for task in list(server.transfers):
-            task.cancel()
+        server.close()
+        for helper in helpers:
+            helper.stop()
+
+
+class _Helper:
+    """One more loop serving a listening socket, in a thread of its own: the kernel's
+    time in sendto and recvfrom, most of a block's cost, runs beside the other loops'
+    (the GIL is released in it), and a storm's transfers are shared between them."""
+
+    def __init__(self, files: TftpFiles, sock: socket.socket, on_request: RequestHook | None):
+        self.loop = new_loop()
+        self.server = TftpServer(files, on_request)
+        self.stopped = self.loop.create_future()
+        self.thread = threading.Thread(target=self._run, args=(sock,), name="lntftpd", daemon=True)
+        self.thread.start()
+
+    def _run(self, sock: socket.socket) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self.server.start, sock)
+        try:
+            self.loop.run_until_complete(self.stopped)
+        finally:
+            self.server.close()
+            self.loop.close()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.stopped.set_result, None)
+        self.thread.join(10)
