@@ -23,6 +23,9 @@ class ServerTable(LabnetTable):
     failed = tables.Column(verbose_name="Last run failed", attrs=NUM, orderable=False)
     backup_servers = tables.Column(verbose_name="Backed up by", orderable=False)
 
+    class Meta(LabnetTable.Meta):
+        pass
+
 
 class DirectoryTable(LabnetTable):
     """One server's BackupTable rows with what backupsync last did."""
@@ -52,6 +55,9 @@ class DirectoryTable(LabnetTable):
         empty_values=(),
     )
 
+    class Meta(LabnetTable.Meta):
+        pass
+
 
 class DiskTable(LabnetTable):
     """A backup server's disks as it last reported them."""
@@ -66,6 +72,9 @@ class DiskTable(LabnetTable):
         template_name="backups/holds_cell.html", verbose_name="Holds", orderable=False
     )
     reported = tables.Column(verbose_name="Reported")
+
+    class Meta(LabnetTable.Meta):
+        empty_text = "No backup disk has been reported yet."
 
 
 class PartitionTable(LabnetTable):

@@ -77,7 +77,13 @@ def page_data(db):
 
 class TestStatus(PageTestCase):
     url = "/backups/"
-    contains = ["carme", "files0", '<span class="badge warning">warning</span>', "/backup1"]
+    contains = [
+        "carme",
+        "files0",
+        '<span class="badge warning">warning</span>',
+        "/backup1",
+        '<table class="data">',  # the site's look
+    ]
     max_queries = 8
 
 
@@ -130,7 +136,7 @@ class TestFailedRun(PageTestCase):
 
 class TestBackupServer(PageTestCase):
     url = "/backups/backup-server/bumper/"
-    contains = ["/backup1/users/x", "3 dates", "90.0 %"]
+    contains = ["/backup1/users/x", "3 dates", "90.0 %", '<table class="data">']
     max_queries = 8
 
 
