@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.permissions import RUN_WIMP, PermissionView
 from core.refusals import add_to_forms, refusal_text
@@ -71,7 +72,8 @@ class NewSessionView(WimpView, View):
         return FORMS[mode](server, data)
 
     def show(self, form, **extra) -> HttpResponse:
-        context = {"mode": self.mode(), "form": form, **extra}
+        choosing = isinstance(form, forms.ServerForm)
+        context = {"mode": self.mode(), "form": form, "choosing": choosing, **extra}
         return render(self.request, "wimp/new.html", context)
 
     def get(self, request: HttpRequest, mode: str) -> HttpResponse:
@@ -137,6 +139,8 @@ class SessionView(WimpView, View):
             ]  # fmt: skip
             context["select_type"] = forms.SelectTypeForm()
         if request.htmx:
+            if not context["live"]:  # the work is over: the steps moved on, show them
+                return HttpResponseClientRefresh()
             return render(request, "wimp/live.html", context)
         return render(request, "wimp/session.html", context)
 

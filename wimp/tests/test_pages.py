@@ -76,7 +76,7 @@ def test_the_pages_query_counts_do_not_grow(admin, page_data):
     n = iter(range(100))
 
     def grow():
-        for _ in range(5):
+        for _ in range(2):
             i = next(n)
             hosts.host("client", f"c{i}", server="megatron", appserver="megatron",
                        iscsi_password=PASSWORD, graphics_card="intel_hd")  # fmt: skip
