@@ -160,9 +160,9 @@ def tftp_figures(
     servers: dict[str, tuple[list[str], Path, int]] = {}
     port = free_port()
     servers["lntftpd (rendered menus)"] = (lntftpd(etc, root, port), BASE, port)
-    if args.baseline_rev:
-        tree, port = baseline_tree(base, args.baseline_rev), free_port()
-        servers[f"lntftpd at {args.baseline_rev}"] = (lntftpd(etc, root, port), tree, port)
+    for revision in args.baseline_rev:
+        tree, port = baseline_tree(base, revision), free_port()
+        servers[f"lntftpd at {revision}"] = (lntftpd(etc, root, port), tree, port)
     port = free_port()
     servers["atftpd (static files)"] = (atftpd(static, port, len(macs)), BASE, port)
     clients = [[f"pxelinux.cfg/01-{m.replace(':', '-')}", "pxelinux.0"] for m in macs]
@@ -276,7 +276,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="storms per server, interleaved")
     parser.add_argument("--processes", type=int, default=1, help="client processes")
     parser.add_argument(
-        "--baseline-rev", help="also run lntftpd as it was at this git revision, interleaved"
+        "--baseline-rev",
+        action="append",
+        default=[],
+        help="also run lntftpd as it was at this git revision, interleaved (repeatable)",
     )
     parser.add_argument(
         "--settle", type=float, default=3.0, help="seconds between start and the first storm"

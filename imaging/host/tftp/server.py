@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Coroutine
 
@@ -29,8 +28,6 @@ TICK = 0.1  # how often the one timer looks for blocks to send again
 # The listening socket's buffers: a storm's thousand requests arrive at once, and the
 # kernel's default (208 KB, about 270 requests) would drop the rest for a 1 s client retry.
 SOCKET_BUFFER = 4 << 20
-# Loops serving the port, each in a thread (docs/boot-services.md has the figures).
-LOOPS = 1
 RECHECK = 2.0  # seconds between looks at the mirror for menus to render ahead
 ERROR_CODES = {
     NOT_FOUND: packets.NOT_FOUND,
@@ -301,34 +298,18 @@ def run(main: Coroutine[object, object, None]) -> None:
         runner.run(main)
 
 
-def listening_sockets(address: str, port: int, count: int) -> list[socket.socket]:
-    """count non-blocking UDP sockets bound to address:port (SO_REUSEPORT: the kernel
-    gives each request to one of them, a client's repeats always to the same one), with
-    buffers for a storm; port 0 picks a free port for all."""
+def listening_socket(address: str, port: int) -> socket.socket:
+    """A non-blocking UDP socket bound to address:port, with buffers for a storm."""
     family, kind, proto, _, where = socket.getaddrinfo(address, port, type=socket.SOCK_DGRAM)[0]
-    socks: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            socks.append(_listening_socket(family, kind, proto, where, f"{address}:{port}"))
-            where = socks[0].getsockname()
-    except OSError:
-        for sock in socks:
-            sock.close()
-        raise
-    return socks
-
-
-def _listening_socket(family: int, kind: int, proto: int, where: tuple, name: str) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setblocking(False)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
             sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)  # the kernel may cap it
         sock.bind(where)
     except OSError as exc:
         sock.close()
-        raise OSError(exc.errno, f"cannot bind {name}: {exc.strerror}") from None
+        raise OSError(exc.errno, f"cannot bind {address}:{port}: {exc.strerror}") from None
     return sock
 
 
@@ -349,45 +330,13 @@ async def serve(
     port: int,
     on_request: RequestHook | None = None,
     started: Callable[[tuple[str, int]], None] | None = None,
-    loops: int = LOOPS,
 ) -> None:
-    """Serve until cancelled; started gets the bound address (port 0 picks one). loops
-    loops share the port, this one and each other in a thread of its own."""
-    first, *others = listening_sockets(address, port, loops)
-    helpers = [_Helper(files, sock, on_request) for sock in others]
+    """Serve until cancelled; started gets the bound address (port 0 picks one)."""
     server = TftpServer(files, on_request)
-    server.start(first)
+    server.start(listening_socket(address, port))
     if started:
-        started(first.getsockname()[:2])
+        started(server.sock.getsockname()[:2])
     try:
         await render_ahead(files)
     finally:
         server.close()
-        for helper in helpers:
-            helper.stop()
-
-
-class _Helper:
-    """One more loop serving a listening socket, in a thread of its own: the kernel's
-    time in sendto and recvfrom, most of a block's cost, runs beside the other loops'
-    (the GIL is released in it), and a storm's transfers are shared between them."""
-
-    def __init__(self, files: TftpFiles, sock: socket.socket, on_request: RequestHook | None):
-        self.loop = new_loop()
-        self.server = TftpServer(files, on_request)
-        self.stopped = self.loop.create_future()
-        self.thread = threading.Thread(target=self._run, args=(sock,), name="lntftpd", daemon=True)
-        self.thread.start()
-
-    def _run(self, sock: socket.socket) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(self.server.start, sock)
-        try:
-            self.loop.run_until_complete(self.stopped)
-        finally:
-            self.server.close()
-            self.loop.close()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.stopped.set_result, None)
-        self.thread.join(10)
