@@ -29,6 +29,7 @@ from .mirror import MirrorValue
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
 from .reading import latest_seq
 from .validation import Validator, check_name, check_regex
+from .value_checks import plan_checks
 
 # Sent once a batch has committed, with changes=[Change, ...] in sequence order.
 changes_committed = Signal()
@@ -347,6 +348,7 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
         for definition, wanted in per_entity.items()
         if definition.unique
     )
+    _refuse_plan_checks(plan)
     for start in range(0, len(to_delete), 1000):
         Value.objects.filter(pk__in=to_delete[start : start + 1000]).delete()
     for text, ids in to_update.items():
@@ -396,6 +398,28 @@ def _refuse_duplicates(
                 f"of {names}; it is unique within its type"
             )
     _raise(errors)
+
+
+def _refuse_plan_checks(plan: Plan) -> None:
+    """What the checks apps registered over a whole action (entities.value_checks
+    register_plan_check) find, beside the variable or table at fault."""
+    for variables, check in plan_checks():
+        planned = {
+            entity: {
+                definition.name: [wanted[i] for i in sorted(wanted)]
+                for definition, wanted in per_entity.items()
+                if definition.name in variables
+            }
+            for entity, per_entity in plan.items()
+        }
+        planned = {entity: values for entity, values in planned.items() if values}
+        if not planned:
+            continue
+        tables = {d.name: d.table for per_entity in plan.values() for d in per_entity if d.table}
+        errors: dict[str, list[str]] = defaultdict(list)
+        for variable, message in check(planned):
+            errors[tables.get(variable, variable)].append(message)
+        _raise(errors)
 
 
 class ChangedSince(ValidationError):

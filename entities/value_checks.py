@@ -9,7 +9,11 @@ so the definition's checks still name what is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Entity
 
 # A value's problem as a phrase that follows "<entity>: variable '<name>'", or None when the
 # value is acceptable; it may quote the value.
@@ -59,3 +63,25 @@ def normalised(entity_type: str, variable: str, value: str) -> str:
     """value as the registered normaliser stores it (unchanged without one)."""
     normaliser = _normalisers.get((entity_type, variable))
     return value if normaliser is None else normaliser(value)
+
+
+# What one action (an edit, a creation, a batch edit, a revert) would leave in some entities,
+# for a check that needs more than one value: for each entity written, the variables the check
+# was registered for that the action sets, with their values in indx order. It returns the
+# problems as (variable, sentence naming the entity and the other one at fault).
+PlanCheck = Callable[[Mapping["Entity", Mapping[str, list[str]]]], list[tuple[str, str]]]
+
+_plan_checks: list[tuple[frozenset[str], PlanCheck]] = []
+
+
+def register_plan_check(variables: Iterable[str], check: PlanCheck) -> None:
+    """Run check on every action that sets one of variables (by name, of any type), before
+    anything is written; a problem refuses the whole action (a clash between two hosts'
+    names or addresses, workers.clashes)."""
+    entry = (frozenset(variables), check)
+    if entry not in _plan_checks:
+        _plan_checks.append(entry)
+
+
+def plan_checks() -> list[tuple[frozenset[str], PlanCheck]]:
+    return _plan_checks

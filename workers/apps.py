@@ -12,6 +12,12 @@ class WorkersConfig(AppConfig):
 
         changes_committed.connect(on_changes_committed, dispatch_uid="workers.fanout")
 
+        from entities.value_checks import register_plan_check
+
+        from .clashes import IDENTITY_VARIABLES, identity_clashes
+
+        register_plan_check(IDENTITY_VARIABLES, identity_clashes)
+
         from labnet_site.celery import app
 
         from .tasks import REPUBLISH_CRL_SECONDS, REPUBLISH_CRL_TASK

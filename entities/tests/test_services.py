@@ -200,7 +200,10 @@ def test_a_unique_variable_refuses_a_value_another_entity_holds(standalone):
     b = factories.entity(standalone, "b", domain="cs.example.edu", ip_address="192.0.2.12")
     with pytest.raises(ValidationError, match="held by more than one of"):
         services.do_batch_edit([a, b], {"ip_address": ["192.0.2.13"]})
-    # An entity keeps its own value, and another type may hold the same one.
+    # An entity keeps its own value, and another type may hold the same one (a MAC address:
+    # an IP address is the host's own across types, workers.clashes).
     assert services.do_set_values(a, {"ip_address": ["192.0.2.11"], "room": ["EN1"]}) == 1
-    other = factories.entity_type("printer", ip_address={"unique": True})
-    factories.entity(other, "lp1", ip_address="192.0.2.10")
+    services.do_save_variable(standalone, "mac_address", unique=True)
+    services.do_set_values(a, {"mac_address": ["00:1a:2b:3c:4d:5e"]})
+    other = factories.entity_type("printer", mac_address={"unique": True})
+    factories.entity(other, "lp1", mac_address="00:1a:2b:3c:4d:5e")
