@@ -3,8 +3,12 @@
 1. TFTP: CLIENTS simulated PXE clients at once, each reading its menu
    (pxelinux.cfg/01-<mac>) and a 40 KB pxelinux.0 (blksize 1432, as iPXE asks), from
    - lntftpd (`python -m workers.host tftpd`), which renders each menu from the mirror, and
-   - atftpd, the baseline, serving the same menus pre-rendered as static files.
-   Menus per second over the storm, and each client's p50/p95 time for both files.
+   - atftpd, the baseline, serving the same menus pre-rendered as static files,
+   - and lntftpd as it was at each --baseline-rev, to measure a change before and after.
+   All run at once; the storms are interleaved rounds (ROUNDS each), from the light epoll
+   client of _tftpload.py in PROCESSES processes. Menus per second over each storm, each
+   client's p50/p95 time for both files, the server's and the client's CPU seconds, and
+   the median (min-max) over the rounds, with the load average before and after.
 2. menuserver: CLIENTS iPXE scripts (`GET /ipxe?mac=`, rendered) by 32 concurrent
    connections, beside the same number of static files (`GET /boot/<file>`) from the same
    server: scripts per second and p95.
@@ -12,7 +16,8 @@
 The mirror is the demo's with CLIENTS clones of the client hogwarts served by odie. Needs
 atftpd (scripts/setup installs it). Everything lives in a temporary folder.
 
-    .venv/bin/python bench/bench_boot.py [--clients 1000]
+    LABNET_PLUG_INS=nms.host,imaging.host .venv/bin/python bench/bench_boot.py [--clients 1000]
+        [--rounds 5] [--processes 2] [--baseline-rev REV]... [--no-http]
 """
 
 from __future__ import annotations
