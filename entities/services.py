@@ -28,7 +28,7 @@ from .kept_tables import keeper_of
 from .mirror import MirrorValue
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
 from .reading import latest_seq
-from .validation import Validator, check_name, check_regex
+from .validation import Validator, check_name, check_regex, quoted
 from .value_checks import plan_checks
 
 # Sent once a batch has committed, with changes=[Change, ...] in sequence order.
@@ -386,15 +386,17 @@ def _refuse_duplicates(
                 .distinct()
             ):
                 entity = holders[definition, value][0]
+                shown = quoted(definition, value)
                 errors[definition.name].append(
-                    f"{entity}: variable {definition.name!r} value {value!r} is already held "
+                    f"{entity}: variable {definition.name!r} value {shown} is already held "
                     f"by {entity.entity_type.name}/{holder}; it is unique within its type"
                 )
     for (definition, value), entities in holders.items():
         if len(entities) > 1:
             names = ", ".join(sorted(e.name for e in entities))
+            shown = quoted(definition, value)
             errors[definition.name].append(
-                f"variable {definition.name!r} value {value!r} would be held by more than one "
+                f"variable {definition.name!r} value {shown} would be held by more than one "
                 f"of {names}; it is unique within its type"
             )
     _raise(errors)

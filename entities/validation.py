@@ -34,6 +34,12 @@ def expected(definition: VariableDefinition) -> str:
     return f"{words} ({definition.tooltip})" if definition.tooltip else words
 
 
+def quoted(definition: VariableDefinition, value: str) -> str:
+    """value as a message quotes it: a secret variable's value never appears in a message,
+    which may reach a page, a log or an import's report."""
+    return "(secret)" if definition.secret else repr(value)
+
+
 def beside_field(message: str, variable: str) -> str:
     """A message of `Validator.check` without the entity and variable it starts with, for
     the row of the form that already names them; other messages unchanged."""
@@ -149,7 +155,7 @@ class Validator:
         """Messages for every value of `values` that `definition` refuses; empty when valid.
 
         Each message names the entity (label), the variable and the value, except that a value
-        too long is not quoted."""
+        too long or secret is not quoted."""
         where = f"{label}: variable {definition.name!r}"
         # A character takes at most 4 bytes: only a longer string needs encoding to know.
         sizes = (
@@ -163,24 +169,26 @@ class Validator:
         ]:
             return oversized
         if len(values) > 1 and not definition.is_multi:
-            return [f"{where} takes one value, not {len(values)}: {values!r}"]
+            shown = "(secret)" if definition.secret else repr(values)
+            return [f"{where} takes one value, not {len(values)}: {shown}"]
         errors = []
         enforced = definition.widget != Widget.SELECT
         enumerates = self._enumerates(definition) if enforced and values else None
         for value in values:
+            value_text = quoted(definition, value)
             if "\x00" in value:
-                errors.append(f"{where} value {value!r} contains a NUL character")
+                errors.append(f"{where} value {value_text} contains a NUL character")
             elif definition.regex and not _compiled(definition.regex).fullmatch(value):
-                errors.append(f"{where} value {value!r} is not {expected(definition)}")
+                errors.append(f"{where} value {value_text} is not {expected(definition)}")
             elif problem := self.app_problem(definition, value):
                 errors.append(f"{where} {problem}")
             elif enumerates is not None and not enumerates(value):
-                errors.append(f"{where} value {value!r} is not one of its enumerated values")
+                errors.append(f"{where} value {value_text} is not one of its enumerated values")
             elif definition.reference_type_id and not self.is_name(
                 definition.reference_type_id, value
             ):
                 errors.append(
-                    f"{where} value {value!r} is not the name of a "
+                    f"{where} value {value_text} is not the name of a "
                     f"{definition.reference_type.name} entity"
                 )
         return errors

@@ -207,3 +207,26 @@ def test_a_unique_variable_refuses_a_value_another_entity_holds(standalone):
     services.do_set_values(a, {"mac_address": ["00:1a:2b:3c:4d:5e"]})
     other = factories.entity_type("printer", mac_address={"unique": True})
     factories.entity(other, "lp1", mac_address="00:1a:2b:3c:4d:5e")
+
+
+def test_a_refused_secret_value_is_never_quoted(standalone):
+    """A refusal reaches pages, the API, logs and importxml's report: a secret stays out."""
+    services.do_save_variable(
+        standalone, "iscsi_password", secret=True, unique=True, regex=r"[a-z]+"
+    )
+    discovery = factories.entity(standalone, "discovery", domain="cs.example.edu")
+    with pytest.raises(ValidationError) as refused:
+        services.do_set_values(discovery, {"iscsi_password": ["Hunter2!"]})
+    [message] = refused.value.messages
+    assert message.startswith(
+        "standalone/discovery: variable 'iscsi_password' value (secret) is not"
+    )
+    assert "Hunter2" not in message
+    services.do_set_values(discovery, {"iscsi_password": ["hunter"]})
+    other = factories.entity(standalone, "other", domain="cs.example.edu")
+    with pytest.raises(ValidationError) as refused:
+        services.do_set_values(other, {"iscsi_password": ["hunter"]})
+    assert refused.value.messages == [
+        "standalone/other: variable 'iscsi_password' value (secret) is already held by "
+        "standalone/discovery; it is unique within its type"
+    ]
