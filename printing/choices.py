@@ -2,6 +2,8 @@ from django.db import models
 
 
 class JobStatus(models.TextChoices):
+    HELD = "held", "Held: over the page limit, release it to print"
+    RELEASED = "released", "Released, waiting for the print server"
     CHARGED = "charged", "Charged, printing"
     PRINTED = "printed", "Printed"
     FAILED = "failed", "Failed, refunded"

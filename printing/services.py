@@ -40,6 +40,17 @@ def printer_values(printer: str) -> dict[str, list[str]] | None:
     return values or None
 
 
+def page_limit(printer: str, values: dict[str, list[str]]) -> int | None:
+    """The printer's page_limit: a job of more impressions (pages x copies) is held until its
+    user releases it; None when the printer has none."""
+    text = (values.get("page_limit") or [""])[0].strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 0 < int(text) <= 1_000_000:
+        raise ValidationError(f"printer {printer}: page_limit {text[:40]!r} is not a page count")
+    return int(text)
+
+
 def balance(account: PrintAccount | None) -> Decimal:
     if account is None:
         return Decimal("0.00")
@@ -74,45 +85,56 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
         )
     except BadPrice as exc:
         raise ValidationError(str(exc)) from None
+    limit = page_limit(printer, values)
     with transaction.atomic():
         account = _locked_account(job["user"])
-        again = PrintJob.objects.filter(
-            account=account,
-            host=host,
-            printer=printer,
-            cups_job=job["job_id"],
-            status=JobStatus.CHARGED,
-        ).first()
+        on_server = PrintJob.objects.filter(
+            account=account, host=host, printer=printer, cups_job=job["job_id"]
+        )
+        again = on_server.filter(status=JobStatus.CHARGED).first()
         if again is not None:
             return again, balance(account)
         left = balance(account)
-        if cost > left:
+        waiting = on_server.filter(status__in=[JobStatus.HELD, JobStatus.RELEASED]).first()
+        released = waiting is not None and waiting.status == JobStatus.RELEASED
+        held = limit is not None and job["pages"] * job["copies"] > limit and not released
+        if not held and cost > left:
             raise InsufficientCredit(
                 f"{job['user']}: this job costs ${cost:.2f} and your print balance is "
                 f"${left:.2f}; add credit and print again."
             )
-        charged = PrintJob.objects.create(
-            account=account,
-            host=host,
-            printer=printer,
-            department=(values.get("dept") or [""])[0],
-            cups_job=job["job_id"],
-            title=job["title"],
-            pages=job["pages"],
-            copies=job["copies"],
-            color=job["color"],
-            duplex=job["duplex"],
-            width_mm=job["width_mm"],
-            height_mm=job["height_mm"],
-            cost=cost,
-            status=JobStatus.CHARGED,
-            submitted=timezone.now(),
-        )
+        fields = {
+            "department": (values.get("dept") or [""])[0],
+            "title": job["title"],
+            **{k: job[k] for k in ("pages", "copies", "color", "duplex", "width_mm", "height_mm")},
+            "cost": cost,
+            "status": JobStatus.HELD if held else JobStatus.CHARGED,
+            "submitted": timezone.now(),
+        }
+        if waiting is None:
+            charged = PrintJob.objects.create(
+                account=account, host=host, printer=printer, cups_job=job["job_id"], **fields
+            )
+        else:
+            charged = waiting
+            for name, value in fields.items():
+                setattr(charged, name, value)
+            charged.save(update_fields=list(fields))
+        if held:
+            return charged, left
         if cost:
             LedgerEntry.objects.create(
                 account=account, kind=EntryKind.CHARGE, amount=-cost, job=charged, by=host
             )
     return charged, left - cost
+
+
+def held_message(job: PrintJob) -> str:
+    """Why the print server holds a job, as its user reads it in lpstat."""
+    return (
+        f"{job.account.username}: this job has {job.impressions} pages, over {job.printer}'s "
+        f"limit; it costs ${job.cost:.2f}. Release it on My printing to print it."
+    )
 
 
 def _refund(job: PrintJob, by: str, note: str) -> None:

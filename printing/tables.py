@@ -15,10 +15,14 @@ class JobTable(LabnetTable):
     color = tables.BooleanColumn(verbose_name="Colour")
     cost = tables.Column(attrs=NUM)
     status = tables.Column()
+    release = tables.TemplateColumn(
+        template_name="printing/release_cell.html", verbose_name="", orderable=False
+    )
 
     class Meta(LabnetTable.Meta):
         model = PrintJob
-        fields = ("submitted", "printer", "title", "impressions", "color", "cost", "status")
+        fields = ("submitted", "printer", "title", "impressions", "color", "cost", "status",
+                  "release")  # fmt: skip
 
 
 class AllJobsTable(JobTable):
@@ -30,3 +34,4 @@ class AllJobsTable(JobTable):
     class Meta(JobTable.Meta):
         fields = ("submitted", "account", "printer", "title", "impressions", "color", "cost",
                   "status", "refund")  # fmt: skip
+        exclude = ("release",)

@@ -5,6 +5,7 @@ from . import views
 app_name = "printing"
 urlpatterns = [
     path("", views.MyPrintingView.as_view(), name="mine"),
+    path("mine/<int:pk>/release/", views.ReleaseView.as_view(), name="release"),
     path("jobs/", views.JobsView.as_view(), name="jobs"),
     path("jobs/<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
     path("report/", views.ReportView.as_view(), name="report"),

@@ -13,7 +13,7 @@ from core.permissions import MANAGE_PRINTING, LabnetView, PermissionView
 from core.refusals import add_to_forms, refusal_text
 from core.views import TableListView
 
-from . import reports, services
+from . import release, reports, services
 from .forms import CreditForm, RefundForm
 from .models import PrintAccount, PrintJob
 from .tables import AllJobsTable, JobTable
@@ -31,6 +31,22 @@ class MyPrintingView(LabnetView, TableListView):
     def get_context_data(self, **kwargs):
         account = PrintAccount.objects.filter(username=self.request.user.username).first()
         return super().get_context_data(balance=services.balance(account), **kwargs)
+
+
+class ReleaseView(LabnetView, View):
+    """Release your own job held over its printer's page limit: it prints and is charged."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        job = get_object_or_404(PrintJob, pk=pk, account__username=request.user.username)
+        try:
+            release.do_release_job(job, user=request.user)
+        except ValidationError as refusal:
+            messages.error(request, refusal_text(refusal))
+        else:
+            messages.success(request, f"{job.title or 'The job'} is released to {job.printer}.")
+        return redirect("printing:mine")
 
 
 class JobsView(PermissionView, TableListView):

@@ -25,6 +25,8 @@ class ChargeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     cost = serializers.DecimalField(max_digits=12, decimal_places=2)
     balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    held = serializers.BooleanField(default=False)
+    detail = serializers.CharField(required=False)
 
 
 class FinishSerializer(serializers.Serializer):

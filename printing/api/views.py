@@ -12,6 +12,7 @@ from core.params import MAX_INTEGER
 from core.refusals import refusal_text
 
 from .. import services
+from ..choices import JobStatus
 from .serializers import (
     ChargeRequestSerializer,
     ChargeSerializer,
@@ -21,13 +22,14 @@ from .serializers import (
 
 
 class ChargeJob(GenericAPIView):
-    """201 with the charge; 402 with the reason when the user's balance is short, 400 for
-    a printer this host does not serve."""
+    """201 with the charge; 202 with held true and the reason for a job over the printer's
+    page_limit (not charged: its user releases it on the web page); 402 with the reason when
+    the user's balance is short, 400 for a printer this host does not serve."""
 
     serializer_class = ChargeRequestSerializer
     permission_classes = [IsTheHostAgent]
 
-    @extend_schema(responses={201: ChargeSerializer})
+    @extend_schema(responses={201: ChargeSerializer, 202: ChargeSerializer})
     def post(self, request, host: str):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -39,6 +41,12 @@ class ChargeJob(GenericAPIView):
             )
         except ValidationError as refusal:
             return Response({"detail": refusal_text(refusal)}, status=status.HTTP_400_BAD_REQUEST)
+        if job.status == JobStatus.HELD:
+            answer = ChargeSerializer(
+                {"id": job.pk, "cost": job.cost, "balance": left, "held": True,
+                 "detail": services.held_message(job)}
+            )  # fmt: skip
+            return Response(answer.data, status=status.HTTP_202_ACCEPTED)
         answer = ChargeSerializer({"id": job.pk, "cost": job.cost, "balance": left})
         return Response(answer.data, status=status.HTTP_201_CREATED)
 

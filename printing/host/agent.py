@@ -34,6 +34,7 @@ from .queues import ACCOUNTING_SCHEME, printer_queues
 
 log = logging.getLogger("labnet.printing")
 QUEUES_TASK = "printing.queues"
+RELEASE_TASK = "printing.release"  # a job its user released on the web page
 SYNC_INTERVAL = 60.0
 KEPT_COUNTS = 10_000  # counts waiting for the web server while it is away
 PROJECT = Path(__file__).resolve().parents[2]
@@ -144,6 +145,13 @@ class PrintServer:
             deliver(client, outbox, endpoint, report, KEPT_COUNTS)
         return len(totals)
 
+    def release(self, printer: str, job_id: int) -> None:
+        """Resume a job the backend held (over its printer's page_limit) once its user
+        released it on the web page: only a job of a queue this pass made."""
+        if printer not in self._load_state():
+            raise CupsError(f"{printer} is not a Labnet queue of {self.host}")
+        self.cups.release(printer, int(job_id))
+
     def _load_state(self) -> dict[str, Any]:
         try:
             return json.loads(self.state_file.read_text())
@@ -189,8 +197,12 @@ def scheduled(agent: Agent) -> float:
 
 
 def host_side(agent: Agent) -> HostSide:
-    """Printing on a host: the queue pass on the agent's clock and on demand."""
+    """Printing on a host: the queue pass on the agent's clock and on demand, and the
+    release of a held job."""
     return HostSide(
-        tasks={QUEUES_TASK: lambda: print_server(agent).sync()},
+        tasks={
+            QUEUES_TASK: lambda: print_server(agent).sync(),
+            RELEASE_TASK: lambda printer, job_id: print_server(agent).release(printer, job_id),
+        },
         jobs=[Job("printing-queues", lambda: scheduled(agent))],
     )

@@ -125,6 +125,11 @@ def run(settings_file: str, arguments: list[str]) -> int:
         except ApiError as exc:
             message(refusal(exc))
             return CANCEL
+        if charged.get("held"):
+            # Over the printer's page_limit: CUPS holds the job (job-hold-until=indefinite)
+            # until its user releases it on the web page, and runs this backend again.
+            message(charged["detail"])
+            return HOLD
         print(f"INFO: Labnet printing: charged {charged['cost']}", file=sys.stderr, flush=True)
         status = print_to_device(uri, arguments, data)
         outcome = {"status": "printed" if status == OK else "failed"}

@@ -52,3 +52,7 @@ class Cups:
 
     def remove(self, name: str) -> None:
         self._run("lpadmin", "-x", name)
+
+    def release(self, queue: str, job_id: int) -> None:
+        """Resume a held job (job-hold-until=indefinite) of the queue."""
+        self._run("lp", "-i", f"{queue}-{job_id}", "-H", "resume")
