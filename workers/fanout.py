@@ -10,12 +10,15 @@ Changes of types and definitions affect every host. Only hosts with an agent get
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from kombu.utils.json import dumps
 
 from core.hosts import CLIENT, HOST_TYPES
 from entities.choices import ChangeAction
@@ -37,9 +40,17 @@ from filemgr.resolution import (
 
 from .models import AgentHost, HostRead
 
+if TYPE_CHECKING:
+    from celery import Celery
+    from kombu import Producer
+
 log = logging.getLogger("labnet.fanout")
 SYNC_TASK = "workers.sync"
 FANOUT_TASK = "workers.fanout"
+# Redis: sync messages sent per pipeline round trip.
+PIPELINE_CHUNK = 2000
+# Stand-ins for what differs between two hosts' messages, replaced in the serialized text.
+_TASK_ID, _TAG, _QUEUE = "labnet-task-id-0", "labnet-delivery-tag-0", "labnet-queue-0"
 SCHEMA_ACTIONS = {
     ChangeAction.CREATE_TYPE,
     ChangeAction.DELETE_TYPE,
@@ -172,25 +183,75 @@ def appservers_of(hosts: set[str]) -> set[str]:
 
 def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
     """One sync message per host, published on the default exchange straight to the queue
-    host.<name>: no per-queue declaration, so ten thousand hosts cost one publish each. A
-    broker that is down costs a log line (the agents' poll catches up)."""
+    host.<name>: no per-queue declaration. On Redis the messages go through one pipeline
+    (a round trip per PIPELINE_CHUNK hosts, not per host); other brokers (the embedded
+    filesystem one, RabbitMQ, whose publishes need no answer) get one publish each. A broker
+    that is down costs a log line (the agents' poll catches up)."""
     from labnet_site.celery import app
 
+    names = sorted(hosts)
     sent = 0
     try:
         with app.producer_or_acquire() as producer:
-            for host in sorted(hosts):
-                message = app.amqp.as_task_v2(uuid.uuid4().hex, SYNC_TASK, args=[seq])
-                producer.publish(
-                    message.body,
-                    exchange="",
-                    routing_key=f"host.{host}",
-                    headers=message.headers,
-                    serializer="json",
-                    retry=False,
-                    **message.properties,
-                )
-                sent += 1
+            if producer.connection.transport.driver_type == "redis":
+                for start in range(0, len(names), PIPELINE_CHUNK):
+                    chunk = names[start : start + PIPELINE_CHUNK]
+                    _push_redis(producer, app, chunk, seq)
+                    sent += len(chunk)
+            else:
+                for host in names:
+                    message = app.amqp.as_task_v2(uuid.uuid4().hex, SYNC_TASK, args=[seq])
+                    producer.publish(
+                        message.body,
+                        exchange="",
+                        routing_key=f"host.{host}",
+                        headers=message.headers,
+                        serializer="json",
+                        retry=False,
+                        **message.properties,
+                    )
+                    sent += 1
     except Exception as exc:  # kombu raises transport-specific errors
         log.warning("fan-out of change %s stopped after %s hosts: %s", seq, sent, exc)
     return sent
+
+
+def _push_redis(producer: Producer, app: Celery, hosts: Sequence[str], seq: int) -> None:
+    """LPUSH each host's sync message, as kombu's Redis transport stores it, through one
+    pipeline. The message is made once by Producer.publish itself, its final step (the
+    channel's _put, one LPUSH) caught, with stand-in task id, delivery tag and queue; each
+    host's copy differs from it only in those (test_fanout checks it against a plain
+    publish). A plain publish costs a Redis round trip and ~0.2 ms of Python per host."""
+    channel = producer.channel
+    caught: dict = {}
+    channel._put = lambda queue, message, **_: caught.update(message=message)
+    try:
+        task = app.amqp.as_task_v2(_TASK_ID, SYNC_TASK, args=[seq])
+        producer.publish(
+            task.body,
+            exchange="",
+            routing_key=_QUEUE,
+            headers=task.headers,
+            serializer="json",
+            retry=False,
+            **task.properties,
+        )
+    finally:
+        del channel._put
+    message = caught["message"]
+    message["properties"]["delivery_tag"] = _TAG
+    template = dumps(message)
+    priority = channel._get_message_priority(message, reverse=False)
+    with channel.conn_or_acquire() as client:
+        pipe = client.pipeline(transaction=False)
+        for host in hosts:
+            queue = f"host.{host}"
+            # One uuid is both ids: unique per message is all either needs.
+            task_id = uuid.uuid4()
+            pipe.lpush(
+                channel._q_for_pri(queue, priority),
+                template.replace(_TASK_ID, task_id.hex)
+                .replace(_TAG, str(task_id))
+                .replace(_QUEUE, json.dumps(queue)[1:-1]),
+            )
+        pipe.execute()
