@@ -9,6 +9,7 @@ run as the host programs they are (`python -m workers.host ...`)."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -133,7 +134,7 @@ def _peer(host: str, remote: str) -> tuple[str, list[str]]:
     ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
     if os.environ.get(SSH_CONFIG_ENV):
         ssh += ["-F", os.environ[SSH_CONFIG_ENV]]
-    return f"{host}:{remote.rstrip('/')}/", ["-e", " ".join(ssh)]
+    return f"{host}:{remote.rstrip('/')}/", ["-e", shlex.join(ssh)]  # rsync splits -e as sh
 
 
 def copy_verified(directory: Path, image: str, host: str, remote: str) -> str:
