@@ -14,3 +14,9 @@ class CreditForm(forms.Form):
 
 class RefundForm(forms.Form):
     note = forms.CharField(max_length=255, required=False)
+
+
+class TopUpForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV from the cashier: reference, username, amount and an optional note."
+    )

@@ -89,6 +89,11 @@ class LedgerEntry(models.Model):
     )
     by = models.CharField(max_length=150, help_text="Who made it: a user or a print server.")
     note = models.CharField(max_length=255, blank=True)
+    reference = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="A top-up's reference in the cashier's system: each is imported once.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,6 +104,12 @@ class LedgerEntry(models.Model):
                 condition=Q(job__isnull=False),
                 name="one_entry_of_a_kind_per_job",
                 violation_error_message="This job was already charged or refunded.",
+            ),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="one_entry_per_topup_reference",
+                violation_error_message="This top-up reference was already imported.",
             ),
             models.CheckConstraint(
                 condition=~Q(amount=Decimal("0")),

@@ -58,7 +58,7 @@ def balance(account: PrintAccount | None) -> Decimal:
     return total or Decimal("0.00")
 
 
-def _locked_account(username: str) -> PrintAccount:
+def locked_account(username: str) -> PrintAccount:
     """The user's account, made on first use, locked for the rest of the transaction so two
     jobs of one user are checked and debited one after the other."""
     PrintAccount.objects.get_or_create(username=username)
@@ -87,7 +87,7 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
         raise ValidationError(str(exc)) from None
     limit = page_limit(printer, values)
     with transaction.atomic():
-        account = _locked_account(job["user"])
+        account = locked_account(job["user"])
         on_server = PrintJob.objects.filter(
             account=account, host=host, printer=printer, cups_job=job["job_id"]
         )
@@ -231,7 +231,7 @@ def do_add_credit(username: str, amount: Decimal, note: str, *, user: object) ->
             {"amount": f"Give an amount from -{MAX_CREDIT} to {MAX_CREDIT}, not 0."}
         )
     with transaction.atomic():
-        account = _locked_account(username)
+        account = locked_account(username)
         if amount < 0 and balance(account) + amount < 0:
             raise ValidationError({"amount": f"{username}'s balance would fall below $0.00."})
         return LedgerEntry.objects.create(

@@ -8,5 +8,6 @@ urlpatterns = [
     path("mine/<int:pk>/release/", views.ReleaseView.as_view(), name="release"),
     path("jobs/", views.JobsView.as_view(), name="jobs"),
     path("jobs/<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
+    path("topups/", views.TopUpView.as_view(), name="topups"),
     path("report/", views.ReportView.as_view(), name="report"),
 ]

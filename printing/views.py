@@ -13,8 +13,8 @@ from core.permissions import MANAGE_PRINTING, LabnetView, PermissionView
 from core.refusals import add_to_forms, refusal_text
 from core.views import TableListView
 
-from . import release, reports, services
-from .forms import CreditForm, RefundForm
+from . import release, reports, services, topups
+from .forms import CreditForm, RefundForm, TopUpForm
 from .models import PrintAccount, PrintJob
 from .tables import AllJobsTable, JobTable
 
@@ -75,6 +75,32 @@ class JobsView(PermissionView, TableListView):
                 messages.success(request, f"${data['amount']} added to {data['username']}.")
                 return redirect("printing:jobs")
         return self.render_to_response(self.get_context_data(form=form))
+
+
+class TopUpView(PermissionView, View):
+    """The cashier's top-ups: a CSV taken whole or not at all, each bad line named."""
+
+    permission_required = MANAGE_PRINTING
+
+    def get(self, request):
+        return render(request, "printing/topups.html", {"form": TopUpForm()})
+
+    def post(self, request):
+        form = TopUpForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                # One byte over the limit is enough to refuse it.
+                entries = topups.do_import_topups(
+                    upload.read(topups.MAX_BYTES + 1), user=request.user
+                )
+            except ValidationError as refusal:
+                form.add_error("file", refusal)
+            else:
+                total = sum(e.amount for e in entries)
+                messages.success(request, f"{len(entries)} top-ups imported, ${total} credited.")
+                return redirect("printing:jobs")
+        return render(request, "printing/topups.html", {"form": form}, status=400)
 
 
 class RefundView(PermissionView, View):

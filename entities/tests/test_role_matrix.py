@@ -379,6 +379,8 @@ MATRIX = [
     Row("POST", "/printing/jobs/999/refund/", (SIGN_IN, 403, 403, 404, SIGN_IN), {}),
     Row("POST", "/printing/mine/999/release/", (SIGN_IN, 404, 404, 404, SIGN_IN), {}),
     Row("GET", "/printing/report/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    Row("GET", "/printing/topups/", (SIGN_IN, 403, 403, 200, SIGN_IN)),
+    Row("POST", "/printing/topups/", (SIGN_IN, 403, 403, 400, SIGN_IN), {}),
     Row("POST", "/api/v1/printing/hosts/odie/jobs/", (401, 403, 403, 403, 400), {}),
     Row("POST", "/api/v1/printing/hosts/nermal/jobs/", (401, 403, 403, 403, 403), {}),
     Row("POST", "/api/v1/printing/hosts/odie/jobs/1/finish/", (401, 403, 403, 403, 400), {}),
