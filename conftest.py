@@ -9,6 +9,26 @@ from testing.clients import signed_in
 # The browser tests' fixtures (browser, page).
 pytest_plugins = ["testing.browser"]
 
+TRANSACTIONAL = {"transactional_db", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that commits for real must put the roles and content types back: the flush at
+    its end empties every table, and the tests after it (in any app) need the rows the data
+    migrations made. Refuse one that does not ask for serialized_rollback."""
+    unsafe = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = TRANSACTIONAL & set(getattr(item, "fixturenames", ())) or (
+            marker and marker.kwargs.get("transaction")
+        )
+        if transactional and not (marker and marker.kwargs.get("serialized_rollback")):
+            unsafe.append(item.nodeid)
+    if unsafe:
+        raise pytest.UsageError(
+            "transactional tests without django_db(serialized_rollback=True): " + ", ".join(unsafe)
+        )
+
 
 @pytest.fixture
 def standalone(db):

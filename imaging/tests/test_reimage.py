@@ -55,7 +55,7 @@ def partition(tmp_path):
     return source, tmp_path / "image", target
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_client_re_imaged_at_logout_reports_to_the_page_and_monitoring(
     partition, tmp_path, live_server, viewer
 ):
@@ -93,7 +93,7 @@ def test_a_client_re_imaged_at_logout_reports_to_the_page_and_monitoring(
     assert ImageRestore.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_re_imaging_is_reported_with_its_reason(partition, tmp_path, live_server):
     source, image, target = partition
     etc = tmp_path / "etc"

@@ -26,7 +26,10 @@ from .conftest import campus
 from .test_install import need
 
 BROKER = "redis://127.0.0.1:6379/12"
-pytestmark = [pytest.mark.browser]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @contextmanager
