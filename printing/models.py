@@ -18,7 +18,14 @@ class PrintAccount(models.Model):
     """The print account of one user, by the user name CUPS gives the job (the Labnet
     account name, the same as the web tool's)."""
 
-    username = models.CharField(max_length=150, help_text="The user's account name.")
+    username = models.CharField(
+        max_length=150, help_text="The user's account name; dept:<name> for a department's."
+    )
+    charge_to = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="The department whose account pays this user's jobs; empty: the user's own.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,6 +64,20 @@ class PrintJob(models.Model):
     status = models.CharField(max_length=8, choices=JobStatus.choices, db_index=True)
     submitted = models.DateTimeField(db_index=True)
     finished = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        PrintAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="paid_jobs",
+        help_text="The department's account that paid it; empty: the user's own.",
+    )
+    free = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="The part of the cost the free quota paid."
+    )
+    free_from = models.CharField(
+        max_length=128, blank=True, help_text="Whose free quota: a department, or * for all."
+    )
     counted = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -76,6 +97,16 @@ class PrintJob(models.Model):
     @property
     def impressions(self) -> int:
         return self.pages * self.copies
+
+    @property
+    def payer(self) -> PrintAccount:
+        """The account its ledger entries are on."""
+        return self.paid_by or self.account
+
+    @property
+    def charged(self) -> Decimal:
+        """What the ledger was charged: the cost less what the free quota paid."""
+        return self.cost - self.free
 
 
 class LedgerEntry(models.Model):
@@ -120,3 +151,45 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.kind} {self.amount}"
+
+
+class FreeQuota(models.Model):
+    """Dollars of printing each user gets free every term, before their balance: on the
+    printers of one department, or (department *) on every printer whose department has no
+    quota of its own."""
+
+    department = models.CharField(max_length=128, help_text="A printer's dept, or * for all.")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department"],
+                name="one_free_quota_per_department",
+                violation_error_message="This department already has a free quota.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.amount}"
+
+
+class DepartmentMember(models.Model):
+    """A user who may charge their jobs to a department's account (dept:<department>)."""
+
+    department = models.CharField(max_length=128)
+    username = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["department", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "username"],
+                name="one_membership_per_department_user",
+                violation_error_message="This user is already a member of the department.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department}: {self.username}"

@@ -14,12 +14,14 @@ from django.utils import timezone
 from core.permissions import MANAGE_PRINTING, require
 from entities.models import Value
 
+from . import quotas
 from .choices import EntryKind, JobStatus
-from .models import LedgerEntry, PrintAccount, PrintJob
+from .models import DepartmentMember, FreeQuota, LedgerEntry, PrintAccount, PrintJob
 from .pricing import BadPrice, job_cost
 
 PRINTER_TYPE = "printer"
 MAX_CREDIT = Decimal("10000")
+DEPARTMENT_PREFIX = "dept:"  # a department's account; no user name has a colon
 
 
 class InsufficientCredit(ValidationError):
@@ -93,21 +95,32 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
         )
         again = on_server.filter(status=JobStatus.CHARGED).first()
         if again is not None:
-            return again, balance(account)
-        left = balance(account)
+            return again, balance(again.payer)
         waiting = on_server.filter(status__in=[JobStatus.HELD, JobStatus.RELEASED]).first()
         released = waiting is not None and waiting.status == JobStatus.RELEASED
         held = limit is not None and job["pages"] * job["copies"] > limit and not released
-        if not held and cost > left:
+        department = (values.get("dept") or [""])[0]
+        payer, whose = account, "your"
+        free_from, free = "", Decimal("0")
+        if not held:
+            payer, whose = _payer(account)
+            free_from, free = quotas.free_left(account, department)
+            free = min(free, cost)
+        left = balance(payer)
+        if not held and cost - free > left:
+            quota = f" after ${free:.2f} of free quota" if free else ""
             raise InsufficientCredit(
-                f"{job['user']}: this job costs ${cost:.2f} and your print balance is "
-                f"${left:.2f}; add credit and print again."
+                f"{job['user']}: this job costs ${cost:.2f}{quota} and {whose} print balance "
+                f"is ${left:.2f}; add credit and print again."
             )
         fields = {
-            "department": (values.get("dept") or [""])[0],
+            "department": department,
             "title": job["title"],
             **{k: job[k] for k in ("pages", "copies", "color", "duplex", "width_mm", "height_mm")},
             "cost": cost,
+            "free": free,
+            "free_from": free_from,
+            "paid_by": None if payer == account else payer,
             "status": JobStatus.HELD if held else JobStatus.CHARGED,
             "submitted": timezone.now(),
         }
@@ -122,11 +135,31 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
             charged.save(update_fields=list(fields))
         if held:
             return charged, left
-        if cost:
+        if charged.charged:
             LedgerEntry.objects.create(
-                account=account, kind=EntryKind.CHARGE, amount=-cost, job=charged, by=host
+                account=payer,
+                kind=EntryKind.CHARGE,
+                amount=-charged.charged,
+                job=charged,
+                by=host,
             )
-    return charged, left - cost
+    return charged, left - charged.charged
+
+
+def _payer(account: PrintAccount) -> tuple[PrintAccount, str]:
+    """The account that pays the user's jobs (locked, after the user's own, so two members
+    of a department wait for each other) and whose it is, as the refusal says."""
+    department = account.charge_to
+    if not department:
+        return account, "your"
+    if not DepartmentMember.objects.filter(
+        department=department, username=account.username
+    ).exists():
+        raise ValidationError(
+            f"{account.username}: you are not a member of {department} any more; choose "
+            "your own account on My printing."
+        )
+    return locked_account(DEPARTMENT_PREFIX + department), f"the {department} department's"
 
 
 def held_message(job: PrintJob) -> str:
@@ -138,10 +171,13 @@ def held_message(job: PrintJob) -> str:
 
 
 def _refund(job: PrintJob, by: str, note: str) -> None:
-    if job.cost:
+    """What the job's payer was charged goes back; its free quota returns with the job's
+    status (a failed or refunded job uses none)."""
+    if job.charged:
         LedgerEntry.objects.create(
-            account=job.account, kind=EntryKind.REFUND, amount=job.cost, job=job, by=by, note=note
-        )
+            account=job.payer, kind=EntryKind.REFUND, amount=job.charged, job=job, by=by,
+            note=note,
+        )  # fmt: skip
 
 
 def do_finish_job(host: str, job_id: int, printed: bool) -> PrintJob:
@@ -194,7 +230,7 @@ def do_count_job(host: str, printer: str, cups_job: int, impressions: int) -> Pr
             if cost != job.cost:
                 note = f"CUPS counted {impressions} impressions, {job.impressions} were charged"
                 LedgerEntry.objects.create(
-                    account=job.account,
+                    account=job.payer,
                     kind=EntryKind.COUNT,
                     amount=job.cost - cost,
                     job=job,
@@ -237,3 +273,54 @@ def do_add_credit(username: str, amount: Decimal, note: str, *, user: object) ->
         return LedgerEntry.objects.create(
             account=account, kind=EntryKind.CREDIT, amount=amount, by=str(user), note=note
         )
+
+
+def do_set_free_quota(department: str, amount: Decimal, *, user: object) -> None:
+    """Set (0: remove) the free quota each user gets per term on department's printers, or
+    with department * on every printer whose department has none of its own."""
+    require(user, MANAGE_PRINTING)
+    department = department.strip()
+    if not department or len(department) > 128:
+        raise ValidationError({"department": "Give a printer's dept, or * for every printer."})
+    if amount < 0 or amount > MAX_CREDIT:
+        raise ValidationError({"amount": f"Give an amount from 0 to {MAX_CREDIT}."})
+    with transaction.atomic():
+        if amount:
+            FreeQuota.objects.update_or_create(department=department, defaults={"amount": amount})
+        else:
+            FreeQuota.objects.filter(department=department).delete()
+
+
+def do_set_department_members(department: str, usernames: list[str], *, user: object) -> None:
+    """The users who may charge their jobs to department's account (dept:<department>)."""
+    require(user, MANAGE_PRINTING)
+    department = department.strip()
+    if not department or len(department) > 128 or ":" in department:
+        raise ValidationError({"department": "Give a department name (no colon)."})
+    if len(usernames) > 1000 or any(not 0 < len(u) <= 150 for u in usernames):
+        raise ValidationError({"members": "Give at most 1000 user names."})
+    with transaction.atomic():
+        DepartmentMember.objects.filter(department=department).exclude(
+            username__in=usernames
+        ).delete()
+        for name in usernames:
+            DepartmentMember.objects.get_or_create(department=department, username=name)
+        PrintAccount.objects.filter(charge_to=department).exclude(username__in=usernames).update(
+            charge_to=""
+        )
+        locked_account(DEPARTMENT_PREFIX + department)
+
+
+def do_choose_account(department: str, *, user: object) -> None:
+    """A user chooses who pays their jobs: a department they are a member of, or ("")
+    themselves."""
+    username = getattr(user, "username", "")
+    if (
+        department
+        and not DepartmentMember.objects.filter(department=department, username=username).exists()
+    ):
+        raise ValidationError({"charge_to": f"You are not a member of {department[:128]}."})
+    with transaction.atomic():
+        account = locked_account(username)
+        account.charge_to = department
+        account.save(update_fields=["charge_to"])

@@ -8,6 +8,8 @@ urlpatterns = [
     path("mine/<int:pk>/release/", views.ReleaseView.as_view(), name="release"),
     path("jobs/", views.JobsView.as_view(), name="jobs"),
     path("jobs/<int:pk>/refund/", views.RefundView.as_view(), name="refund"),
+    path("quotas/", views.FreeQuotaView.as_view(), name="quotas"),
+    path("departments/", views.DepartmentView.as_view(), name="departments"),
     path("topups/", views.TopUpView.as_view(), name="topups"),
     path("report/", views.ReportView.as_view(), name="report"),
 ]

@@ -14,8 +14,15 @@ from core.refusals import add_to_forms, refusal_text
 from core.views import TableListView
 
 from . import release, reports, services, topups
-from .forms import CreditForm, RefundForm, TopUpForm
-from .models import PrintAccount, PrintJob
+from .forms import (
+    ChargeToForm,
+    CreditForm,
+    DepartmentForm,
+    FreeQuotaForm,
+    RefundForm,
+    TopUpForm,
+)
+from .models import DepartmentMember, FreeQuota, PrintAccount, PrintJob
 from .tables import AllJobsTable, JobTable
 
 
@@ -29,8 +36,40 @@ class MyPrintingView(LabnetView, TableListView):
         return PrintJob.objects.filter(account__username=self.request.user.username)
 
     def get_context_data(self, **kwargs):
-        account = PrintAccount.objects.filter(username=self.request.user.username).first()
-        return super().get_context_data(balance=services.balance(account), **kwargs)
+        name = self.request.user.username
+        account = PrintAccount.objects.filter(username=name).first()
+        departments = list(
+            DepartmentMember.objects.filter(username=name).values_list("department", flat=True)
+        )
+        kwargs.setdefault(
+            "charge_form",
+            ChargeToForm(
+                initial={"charge_to": account.charge_to if account else ""},
+                departments=departments,
+            ),
+        )
+        return super().get_context_data(
+            balance=services.balance(account), departments=departments, **kwargs
+        )
+
+    def post(self, request):
+        """Choose who pays your jobs: yourself or a department you are a member of."""
+        departments = list(
+            DepartmentMember.objects.filter(username=request.user.username).values_list(
+                "department", flat=True
+            )
+        )
+        form = ChargeToForm(request.POST, departments=departments)
+        if form.is_valid():
+            try:
+                services.do_choose_account(form.cleaned_data["charge_to"], user=request.user)
+            except ValidationError as refusal:
+                add_to_forms(refusal, form)
+            else:
+                messages.success(request, "Your choice of account is saved.")
+                return redirect("printing:mine")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(charge_form=form))
 
 
 class ReleaseView(LabnetView, View):
@@ -59,7 +98,14 @@ class JobsView(PermissionView, TableListView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", CreditForm())
-        return super().get_context_data(**kwargs)
+        kwargs.setdefault("quota_form", FreeQuotaForm())
+        kwargs.setdefault("department_form", DepartmentForm())
+        members: dict[str, list[str]] = {}
+        for department, name in DepartmentMember.objects.values_list("department", "username"):
+            members.setdefault(department, []).append(name)
+        return super().get_context_data(
+            quotas=list(FreeQuota.objects.all()), members=sorted(members.items()), **kwargs
+        )
 
     def post(self, request):
         form = CreditForm(request.POST)
@@ -101,6 +147,46 @@ class TopUpView(PermissionView, View):
                 messages.success(request, f"{len(entries)} top-ups imported, ${total} credited.")
                 return redirect("printing:jobs")
         return render(request, "printing/topups.html", {"form": form}, status=400)
+
+
+class FreeQuotaView(PermissionView, View):
+    permission_required = MANAGE_PRINTING
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = FreeQuotaForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.do_set_free_quota(data["department"], data["amount"], user=request.user)
+            except ValidationError as refusal:
+                messages.error(request, refusal_text(refusal))
+            else:
+                messages.success(request, f"Free quota of {data['department']} saved.")
+        else:
+            messages.error(request, "Give a department and an amount from 0 to 10000.")
+        return redirect("printing:jobs")
+
+
+class DepartmentView(PermissionView, View):
+    permission_required = MANAGE_PRINTING
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = DepartmentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.do_set_department_members(
+                    data["department"], data["members"], user=request.user
+                )
+            except ValidationError as refusal:
+                messages.error(request, refusal_text(refusal))
+            else:
+                messages.success(request, f"Members of {data['department']} saved.")
+        else:
+            messages.error(request, "Give a department and its members' user names.")
+        return redirect("printing:jobs")
 
 
 class RefundView(PermissionView, View):
