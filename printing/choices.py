@@ -15,3 +15,9 @@ class EntryKind(models.TextChoices):
     CHARGE = "charge", "Charge"
     REFUND = "refund", "Refund"
     COUNT = "count", "CUPS count"  # the charge corrected to what CUPS counted
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", "Waiting for an administrator"
+    APPROVED = "approved", "Approved, refunded"
+    DENIED = "denied", "Denied"

@@ -48,3 +48,7 @@ class ChargeToForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "my own balance")] + [(d, f"the {d} department") for d in departments]
         self.fields["charge_to"].choices = choices
+
+
+class RefundRequestForm(forms.Form):
+    reason = forms.CharField(max_length=255)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-from .choices import EntryKind, JobStatus
+from .choices import EntryKind, JobStatus, RequestState
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -193,3 +193,30 @@ class DepartmentMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}: {self.username}"
+
+
+class RefundRequest(models.Model):
+    """A user's request to have a bad job refunded, until an administrator approves it (a
+    refund ledger entry) or denies it."""
+
+    job = models.ForeignKey(PrintJob, on_delete=models.PROTECT, related_name="refund_requests")
+    reason = models.CharField(max_length=255)
+    state = models.CharField(
+        max_length=8, choices=RequestState.choices, default=RequestState.PENDING, db_index=True
+    )
+    requested = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    answer = models.CharField(max_length=255, blank=True, help_text="The administrator's note.")
+
+    class Meta:
+        ordering = ["-requested", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job"],
+                name="one_refund_request_per_job",
+                violation_error_message="A refund of this job was already requested.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.state}"

@@ -15,8 +15,15 @@ from core.permissions import MANAGE_PRINTING, require
 from entities.models import Value
 
 from . import quotas
-from .choices import EntryKind, JobStatus
-from .models import DepartmentMember, FreeQuota, LedgerEntry, PrintAccount, PrintJob
+from .choices import EntryKind, JobStatus, RequestState
+from .models import (
+    DepartmentMember,
+    FreeQuota,
+    LedgerEntry,
+    PrintAccount,
+    PrintJob,
+    RefundRequest,
+)
 from .pricing import BadPrice, job_cost
 
 PRINTER_TYPE = "printer"
@@ -324,3 +331,40 @@ def do_choose_account(department: str, *, user: object) -> None:
         account = locked_account(username)
         account.charge_to = department
         account.save(update_fields=["charge_to"])
+
+
+def do_request_refund(job: PrintJob, reason: str, *, user: object) -> RefundRequest:
+    """A user asks for their own printed job's cost back (a jam, a blank page), once."""
+    reason = reason.strip()
+    if not reason or len(reason) > 255:
+        raise ValidationError({"reason": "Say in up to 255 characters what was wrong."})
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().select_related("account").get(pk=job.pk)
+        if job.account.username != getattr(user, "username", ""):
+            raise ValidationError("Only the job's own user asks for its refund.")
+        if job.status != JobStatus.PRINTED:
+            raise ValidationError(
+                f"Job {job.printer}-{job.cups_job} is {job.get_status_display()}: "
+                "only a printed job is refunded."
+            )
+        if RefundRequest.objects.filter(job=job).exists():
+            raise ValidationError("A refund of this job was already requested.")
+        return RefundRequest.objects.create(job=job, reason=reason)
+
+
+def do_decide_refund(
+    request: RefundRequest, approve: bool, answer: str, *, user: object
+) -> RefundRequest:
+    """An administrator approves (the job is refunded, a ledger entry) or denies a request."""
+    require(user, MANAGE_PRINTING)
+    with transaction.atomic():
+        request = RefundRequest.objects.select_for_update().get(pk=request.pk)
+        if request.state != RequestState.PENDING:
+            raise ValidationError(f"This request was {request.get_state_display()} already.")
+        if approve:
+            note = f"refund request: {request.reason}"[:255]
+            do_refund_job(request.job, note, user=user)
+        request.state = RequestState.APPROVED if approve else RequestState.DENIED
+        request.decided_by, request.answer = str(user), answer.strip()[:255]
+        request.save(update_fields=["state", "decided_by", "answer"])
+    return request

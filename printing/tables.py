@@ -2,7 +2,7 @@ import django_tables2 as tables
 
 from core.tables import NUM, LabnetTable
 
-from .models import PrintJob
+from .models import PrintJob, RefundRequest
 
 
 class JobTable(LabnetTable):
@@ -35,3 +35,20 @@ class AllJobsTable(JobTable):
         fields = ("submitted", "account", "printer", "title", "impressions", "color", "cost",
                   "status", "refund")  # fmt: skip
         exclude = ("release",)
+
+
+class RefundRequestTable(LabnetTable):
+    requested = tables.DateTimeColumn(format="Y-m-d H:i")
+    user = tables.Column(accessor="job__account__username", verbose_name="User")
+    job = tables.Column(accessor="job__title", verbose_name="Job")
+    printer = tables.Column(accessor="job__printer")
+    cost = tables.Column(accessor="job__cost", attrs=NUM)
+    reason = tables.Column()
+    state = tables.Column()
+    decide = tables.TemplateColumn(
+        template_name="printing/decide_cell.html", verbose_name="", orderable=False
+    )
+
+    class Meta(LabnetTable.Meta):
+        model = RefundRequest
+        fields = ("requested", "user", "job", "printer", "cost", "reason", "state", "decide")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Exists, OuterRef, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -14,16 +15,18 @@ from core.refusals import add_to_forms, refusal_text
 from core.views import TableListView
 
 from . import release, reports, services, topups
+from .choices import RequestState
 from .forms import (
     ChargeToForm,
     CreditForm,
     DepartmentForm,
     FreeQuotaForm,
     RefundForm,
+    RefundRequestForm,
     TopUpForm,
 )
-from .models import DepartmentMember, FreeQuota, PrintAccount, PrintJob
-from .tables import AllJobsTable, JobTable
+from .models import DepartmentMember, FreeQuota, PrintAccount, PrintJob, RefundRequest
+from .tables import AllJobsTable, JobTable, RefundRequestTable
 
 
 class MyPrintingView(LabnetView, TableListView):
@@ -33,7 +36,10 @@ class MyPrintingView(LabnetView, TableListView):
     table_class = JobTable
 
     def get_queryset(self):
-        return PrintJob.objects.filter(account__username=self.request.user.username)
+        requests = RefundRequest.objects.filter(job=OuterRef("pk"))
+        return PrintJob.objects.filter(account__username=self.request.user.username).annotate(
+            refund_requested=Exists(requests)
+        )
 
     def get_context_data(self, **kwargs):
         name = self.request.user.username
@@ -86,6 +92,56 @@ class ReleaseView(LabnetView, View):
         else:
             messages.success(request, f"{job.title or 'The job'} is released to {job.printer}.")
         return redirect("printing:mine")
+
+
+class RequestRefundView(LabnetView, View):
+    """Ask for your own printed job's cost back, saying what was wrong."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        job = get_object_or_404(PrintJob, pk=pk, account__username=request.user.username)
+        form = RefundRequestForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        try:
+            services.do_request_refund(job, reason, user=request.user)
+        except ValidationError as refusal:
+            messages.error(request, refusal_text(refusal))
+        else:
+            messages.success(request, "Your refund request waits for an administrator.")
+        return redirect("printing:mine")
+
+
+class RefundRequestsView(PermissionView, TableListView):
+    """Users' refund requests, waiting ones first, each approved or denied here."""
+
+    permission_required = MANAGE_PRINTING
+    template_name = "printing/refunds.html"
+    table_class = RefundRequestTable
+
+    def get_queryset(self):
+        waiting = Case(When(state=RequestState.PENDING, then=0), default=1)
+        return RefundRequest.objects.select_related("job__account").order_by(
+            waiting, "-requested", "-id"
+        )
+
+
+class DecideRefundView(PermissionView, View):
+    permission_required = MANAGE_PRINTING
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        refund = get_object_or_404(RefundRequest, pk=pk)
+        approve = request.POST.get("decision") == "approve"
+        answer = request.POST.get("answer", "")[:255]
+        try:
+            services.do_decide_refund(refund, approve, answer, user=request.user)
+        except ValidationError as refusal:
+            messages.error(request, refusal_text(refusal))
+        else:
+            done = "approved" if approve else "denied"
+            messages.success(request, f"The refund of {refund.job.account.username} is {done}.")
+        return redirect("printing:refunds")
 
 
 class JobsView(PermissionView, TableListView):
