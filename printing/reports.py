@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDay, TruncMonth
 
 from .choices import JobStatus
 from .models import PrintJob
@@ -28,6 +28,28 @@ def totals(department: str = "") -> list[dict]:
         .annotate(jobs=Count("id"), pages=Sum(F("pages") * F("copies")), cost=Sum("cost"))
         .order_by("-month", "printer")
     )
+
+
+PERIODS = {"day": (TruncDay, "%Y-%m-%d", 31), "month": (TruncMonth, "%Y-%m", 24)}
+
+
+def series(period: str, department: str = "") -> list[tuple[str, int, Decimal]]:
+    """(label, pages, cost) of printed jobs per day (the last 31) or month (the last 24) that
+    has any, oldest first (one query)."""
+    trunc, label, count = PERIODS[period]
+    jobs = PrintJob.objects.filter(status__in=[JobStatus.PRINTED, JobStatus.CHARGED])
+    if department:
+        jobs = jobs.filter(department=department)
+    rows = list(
+        jobs.annotate(period=trunc("submitted"))
+        .values("period")
+        .annotate(pages=Sum(F("pages") * F("copies")), cost=Sum("cost"))
+        .order_by("-period")[:count]
+    )
+    return [
+        (r["period"].strftime(label), r["pages"] or 0, Decimal(money(r["cost"])))
+        for r in reversed(rows)
+    ]
 
 
 def money(total) -> str:

@@ -14,7 +14,7 @@ from core.permissions import MANAGE_PRINTING, LabnetView, PermissionView
 from core.refusals import add_to_forms, refusal_text
 from core.views import TableListView
 
-from . import release, reports, services, topups
+from . import graphs, release, reports, services, topups
 from .choices import RequestState
 from .forms import (
     ChargeToForm,
@@ -263,8 +263,8 @@ class RefundView(PermissionView, View):
 
 
 class ReportView(PermissionView, View):
-    """Pages and cost by month, printer and department; ?format=csv (and ?department=) for
-    a department's bill."""
+    """Pages and cost by month, printer and department, with graphs of pages and cost by
+    ?by=day or month; ?format=csv (and ?department=) for a department's bill."""
 
     permission_required = MANAGE_PRINTING
 
@@ -276,4 +276,16 @@ class ReportView(PermissionView, View):
             name = f"printing-{department or 'all'}.csv"
             answer["Content-Disposition"] = f'attachment; filename="{name}"'
             return answer
-        return render(request, "printing/report.html", {"rows": rows, "department": department})
+        period = request.GET.get("by", "month")
+        period = period if period in reports.PERIODS else "month"
+        points = reports.series(period, department)
+        context = {
+            "rows": rows,
+            "department": department,
+            "period": period,
+            "pages_graph": graphs.bars_svg([(p, n) for p, n, _ in points], "pages"),
+            "cost_graph": graphs.bars_svg(
+                [(p, float(c)) for p, _, c in points], "cost", money=True
+            ),
+        }
+        return render(request, "printing/report.html", context)
