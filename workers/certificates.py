@@ -27,12 +27,12 @@ from filemgr.templating.sources.base import host_type
 from filemgr.templating.sources.database import DatabaseSource
 
 from .ca import CAError, CertificateAuthority, certificate_pem, read_csr
-from .host.certs import CERT_PATH, KEY_PATH, certificate_request
+from .host.certs import CA_FILE_ENTITY, CERT_PATH, KEY_PATH, certificate_request
 from .host.identity import Identity, host_identity
 from .models import HostCertificate
 
 # The managed files every host gets: the CA to trust, and the certificates it no longer trusts.
-CA_FILE = ("labnet_ca", "/etc/ssl/labnet/ca.pem")
+CA_FILE = (CA_FILE_ENTITY, "/etc/ssl/labnet/ca.pem")
 CRL_FILE = ("labnet_crl", "/etc/ssl/labnet/crl.pem")
 CRL_REPUBLISH = datetime.timedelta(days=7)  # before the CRL's 30 days run out
 

@@ -38,7 +38,7 @@ def do_register(host: AgentHost) -> None:
 
 def do_record_report(host: AgentHost, report: Mapping[str, Any]) -> AgentReport:
     """Store an agent's report (once per id), move its last applied sequence number, and
-    replace what it reads when that changed."""
+    replace what it reads when that changed (a report without reads: unchanged)."""
     with transaction.atomic():
         existing = host.reports.filter(report_id=report["id"]).first()
         if existing is not None:
@@ -57,7 +57,8 @@ def do_record_report(host: AgentHost, report: Mapping[str, Any]) -> AgentReport:
         )
         host.last_report = stored.received
         host.last_seq = max(host.last_seq, stored.seq)
-        _replace_reads(host, report.get("reads", []))
+        if "reads" in report:
+            _replace_reads(host, report["reads"])
         host.save(update_fields=["last_report", "last_seq", "reads_digest"])
         stale = host.reports.values_list("pk", flat=True)[REPORTS_KEPT:]
         AgentReport.objects.filter(pk__in=list(stale)).delete()
@@ -65,12 +66,24 @@ def do_record_report(host: AgentHost, report: Mapping[str, Any]) -> AgentReport:
 
 
 def _replace_reads(host: AgentHost, reads: Sequence[Sequence[str]]) -> None:
+    """Only the rows that differ are deleted and added: a host's reads name thousands of
+    entities (a hosts file lists every host) and change by a few at a time."""
     keys = sorted({(t, "" if n == "*" else n) for t, n in reads})
     digest = hashlib.sha256(repr(keys).encode()).hexdigest()
     if digest == host.reads_digest:
         return
-    HostRead.objects.filter(host=host).delete()
+    stored = {
+        (t, n): pk
+        for pk, t, n in HostRead.objects.filter(host=host).values_list(
+            "pk", "entity_type", "entity"
+        )
+    }
+    wanted = set(keys)
+    gone = [pk for key, pk in stored.items() if key not in wanted]
+    for start in range(0, len(gone), 2000):
+        HostRead.objects.filter(pk__in=gone[start : start + 2000]).delete()
     HostRead.objects.bulk_create(
-        [HostRead(host=host, entity_type=t, entity=n) for t, n in keys], batch_size=2000
+        [HostRead(host=host, entity_type=t, entity=n) for t, n in keys if (t, n) not in stored],
+        batch_size=2000,
     )
     host.reads_digest = digest

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 from core.files import write_atomic
-from entities.mirror import MirrorEntity, MirrorValue, entity_xml, read_entity_file
+from entities.mirror import VAR_DEFS_DIR, MirrorEntity, MirrorValue, entity_xml, read_entity_file
 from filemgr.templating import MirrorSource, ParsedFiles
 
 
@@ -26,3 +29,28 @@ def test_a_pass_sees_a_rewritten_file_and_keeps_the_others_parsed(mirror_dir, mo
     assert reads == ["hogwarts"]
     (mirror_dir / "server" / "odie").unlink()
     assert MirrorSource(mirror_dir, parsed).entity_values("server", "odie") is None
+
+
+def test_a_search_is_kept_until_a_file_of_its_type_is_replaced(mirror_dir):
+    parsed = ParsedFiles()
+    looked_at = []
+    values = parsed.values
+    parsed.values = lambda path, *args: looked_at.append(path.name) or values(path, *args)
+
+    def search() -> set[str]:
+        looked_at.clear()
+        return MirrorSource(mirror_dir, parsed).entities_where("client", "room", ["EN9999"])
+
+    room = MirrorEntity("client", "hogwarts", {"room": [MirrorValue(1, "EN9999")]})
+    write_atomic(mirror_dir / "client" / "hogwarts", entity_xml(room))
+    assert search() == {"hogwarts"}
+    # Not kept while the directory's time is too recent to tell a later change by.
+    assert search() == {"hogwarts"} and "hogwarts" in looked_at
+    settled = time.time() - 10
+    for path in (mirror_dir / "client", mirror_dir / VAR_DEFS_DIR / "client"):
+        os.utime(path, (settled, settled))
+    assert search() == {"hogwarts"} and "hogwarts" in looked_at
+    assert search() == {"hogwarts"} and looked_at == []  # not one client file looked at
+    moved = MirrorEntity("client", "hogwarts", {"room": [MirrorValue(1, "EN1018")]})
+    write_atomic(mirror_dir / "client" / "hogwarts", entity_xml(moved))
+    assert search() == set()

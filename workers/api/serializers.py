@@ -34,7 +34,8 @@ class ReportSerializer(serializers.Serializer):
     reads = serializers.ListField(
         child=serializers.ListField(child=serializers.CharField(), min_length=2, max_length=2),
         required=False,
-        help_text="[type, name] of every entity the host's templates read; name * is any.",
+        help_text="[type, name] of every entity the host's templates read; name * is any. "
+        "Left out when unchanged since the last report that carried them.",
     )
 
 

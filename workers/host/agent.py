@@ -18,12 +18,13 @@ from core.files import write_atomic
 from filemgr.resolution import FILE_TYPE
 from filemgr.templating import MirrorSource, ParsedFiles
 
-from .certs import CERT_CMD, CERT_PATH, check_certificate
+from .certs import CA_FILE_ENTITY, CERT_CMD, CERT_PATH, check_certificate
 from .client import ApiClient, ApiError, ApiUnavailable, installed_ca
+from .deps import Deps, DepsFile, entity_reads
 from .files import FilesRun, HostFiles, files_to_process
 from .functions import FUNCTIONS, FunctionContext, run_functions
 from .master import MasterCache
-from .mirror import ANY, LocalMirror, download, pull
+from .mirror import LocalMirror, download, pull
 from .outbox import deliver
 from .settings import AgentSettings
 from .sshkey import publish_ssh_key
@@ -42,6 +43,10 @@ class Agent:
         self.mirror = LocalMirror(settings.etc, self.paths.last_seq)
         # Kept across passes: a pass re-parses only the mirror files that changed.
         self.parsed = ParsedFiles()
+        self.deps = DepsFile(self.paths.state / "deps.json")
+        # The digest of the reads last put in a report: a sync's report carries them only
+        # when they changed (a sanity pass's always does).
+        self.reads_sent: str | None = None
         self.paths.state.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
@@ -74,7 +79,7 @@ class Agent:
             if not changed and not retry:
                 self.mirror.set_last_seq(applied)
                 return None
-            deps = self._load_deps()
+            deps = self.deps.load()
             host_files = self._host_files()
             names = host_files.source.entity_names(FILE_TYPE)
             only = files_to_process(names, changed, deps, (host_files.kind, self.settings.host))
@@ -100,7 +105,7 @@ class Agent:
             run = host_files.apply()
             self._host_work(host_files, run, SANITY)
             run.errors[:0] = errors
-            return self._finish(SANITY, applied, run, self._load_deps(), started)
+            return self._finish(SANITY, applied, run, self.deps.load(), started)
 
     def _publish_ssh_key(self, host_files: HostFiles) -> list[dict[str, str]]:
         own = host_files.source.entity_values(host_files.kind, self.settings.host)
@@ -114,9 +119,11 @@ class Agent:
 
     def _host_work(self, host_files: HostFiles, run: FilesRun, kind: str) -> None:
         """After the files (guide 2.3 steps 8-9): the certificate, checked at the sanity
-        pass or when cert_cmd asks, and the handlers of the server's functions."""
+        pass once the campus has a Labnet CA or when cert_cmd asks (a refusal then is an
+        error), and the handlers of the server's functions."""
         own = host_files.source.entity_values(host_files.kind, self.settings.host) or {}
-        if kind == SANITY or any(c.strip() for c in own.get(CERT_CMD, ())):
+        has_ca = host_files.source.entity_values(FILE_TYPE, CA_FILE_ENTITY) is not None
+        if (kind == SANITY and has_ca) or any(c.strip() for c in own.get(CERT_CMD, ())):
             check = check_certificate(self.client, self.settings.host, self.paths, own)
             if check.serial:
                 run.changed.append({"file": "certificate", "path": CERT_PATH})
@@ -136,13 +143,6 @@ class Agent:
             MasterCache(self.paths.master, self.client).content,
         )
 
-    def _load_deps(self) -> dict[str, list[tuple[str, str]]]:
-        try:
-            stored = json.loads((self.paths.state / "deps.json").read_text())
-        except (FileNotFoundError, ValueError):
-            return {}
-        return {name: [tuple(key) for key in keys] for name, keys in stored.items()}
-
     def _load_retry(self) -> set[str]:
         """The files whose content the web server did not send on the last pass."""
         try:
@@ -151,12 +151,13 @@ class Agent:
             return set()
 
     def _finish(
-        self, kind: str, applied: int | None, run: FilesRun, deps: dict, started: float
+        self, kind: str, applied: int | None, run: FilesRun, deps: Deps, started: float
     ) -> dict[str, Any]:
-        deps.update(run.deps)
-        write_atomic(self.paths.state / "deps.json", json.dumps(deps, sort_keys=True).encode())
+        reads_changed = any(deps.get(name) != reads for name, reads in run.deps.items())
+        if reads_changed:
+            deps.update(run.deps)
+            self.deps.save(deps)
         write_atomic(self.paths.state / "retry.json", json.dumps(sorted(run.retry)).encode())
-        reads = sorted({tuple(k) for keys in deps.values() for k in keys if k[0] != ANY})
         report = {
             "id": str(uuid.uuid4()),
             "kind": kind,
@@ -167,8 +168,12 @@ class Agent:
             "files_changed": run.changed,
             "scripts": [asdict(s) for s in run.scripts],
             "errors": run.errors,
-            "reads": [list(k) for k in reads],
         }
+        if kind == SANITY or reads_changed or self.reads_sent is None:
+            reads, digest = entity_reads(deps)
+            if kind == SANITY or digest != self.reads_sent:
+                report["reads"] = reads
+            self.reads_sent = digest
         self.send_report(report)
         # Only now: a pass that stopped before this point pulls the same changes again.
         if applied is not None:

@@ -34,6 +34,9 @@ CERT_PATH = f"{CERT_DIR}/host.pem"
 RELOAD_DIR = f"{CERT_DIR}/reload.d"
 RENEW_BEFORE = datetime.timedelta(days=30)
 CERT_CMD = "cert_cmd"
+# The fileMgr entity `labnetca init` ships (the CA's certificate): a campus without it has no
+# CA, so a sanity pass does not ask for a certificate (docs/identity.md).
+CA_FILE_ENTITY = "labnet_ca"
 RENEW = "renew"
 REVOKE = ("revoke", "revoke+renew")  # both: revoke the current certificate, then renew
 # Debian's group for daemons that read private keys (slapd, postfix): when it exists the key

@@ -30,7 +30,7 @@ from filemgr.templating import ConfigSource, TemplateError, UnknownHost, compile
 from .install import install_file, install_symlink
 from .master import ContentNotFetched, ContentUnavailable
 from .paths import CLIENT_IMAGE, LOCAL_CONF, AgentPaths, PathOutsideRoot, under
-from .recording import ANY, Key, RecordingSource
+from .recording import ANY, Entity, Key, Reads, RecordingSource, meets, merge
 from .scripts import ScriptRun, run_script
 
 log = logging.getLogger("labnet.agent")
@@ -66,7 +66,7 @@ class FilesRun:
     changed: list[dict] = field(default_factory=list)
     scripts: list[ScriptRun] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
-    deps: dict[str, list[Key]] = field(default_factory=dict)
+    deps: dict[str, Reads] = field(default_factory=dict)
     # Files whose content the web server did not send: processed again on the next pass.
     retry: set[str] = field(default_factory=set)
 
@@ -108,25 +108,21 @@ class InstalledRecord:
 def files_to_process(
     names: Collection[str],
     changed: Collection[Key],
-    deps: Mapping[str, Collection[Key]],
-    own: Key,
+    deps: Mapping[str, Reads],
+    own: Entity,
 ) -> set[str]:
-    """The files a set of changed keys can affect: all when definitions or the host itself
-    changed; else a changed fileMgr entity, a file whose reads meet the changes, a file never
-    processed."""
-    if (ANY, ANY) in changed or own in changed or any(n == ANY for _, n in changed):
+    """The files a set of changed keys can affect: all when definitions changed or the host's
+    own entity came whole (created, deleted, downloaded); else a changed fileMgr entity, a file
+    whose reads meet the changes (variable by variable; the host's own variables that decide
+    which instance it gets are among every file's reads), a file never processed."""
+    if any(n == ANY for _, n, _ in changed) or (*own, ANY) in changed:
         return set(names)
-    changed_types = {t for t, _ in changed}
+    changed_files = {n for t, n, _ in changed if t == FILE_TYPE}
     picked = set()
     for name in names:
         reads = deps.get(name)
-        if reads is None or (FILE_TYPE, name) in changed:
+        if reads is None or name in changed_files or any(meets(reads, k) for k in changed):
             picked.add(name)
-            continue
-        for entity_type, entity in reads:
-            if (entity_type, entity) in changed or (entity == ANY and entity_type in changed_types):
-                picked.add(name)
-                break
     return picked
 
 
@@ -140,7 +136,8 @@ class HostFiles:
         self.record = InstalledRecord(paths.state / "installed.json")
 
     def facts(self, source: ConfigSource, host: str, kind: str) -> HostFacts:
-        return host_facts(host, kind, source.entity_values(kind, host) or {})
+        values = source.entity_values(kind, host)  # not `or {}`: that reads every variable
+        return host_facts(host, kind, {} if values is None else values)
 
     def apply(self, only: Collection[str] | None = None) -> FilesRun:
         """Install the files named in only (all when None); run their scripts.
@@ -150,9 +147,14 @@ class HostFiles:
         MemoryError too, as the allocation that failed is released when it unwinds. Only
         what asks the agent to stop (KeyboardInterrupt, SystemExit) ends the pass."""
         run = FilesRun()
-        facts = self.facts(self.source, self.host, self.kind)
-        own = self.source.entity_values(self.kind, self.host) or {}
+        # What decides which instances the host gets and whether it renders its clients'
+        # image is read by every file.
+        host_reads = RecordingSource(self.source)
+        facts = self.facts(host_reads, self.host, self.kind)
+        own = host_reads.entity_values(self.kind, self.host)
+        own = {} if own is None else own
         appserver = self.kind != CLIENT and APPSERVER_FUNCTION in own.get("functions", [])
+        every_file = host_reads.reads()
         to_run: list[tuple[ManagedFile, Path]] = []
         for name in self.source.entity_names(FILE_TYPE):
             if only is not None and name not in only:
@@ -161,13 +163,13 @@ class HostFiles:
                 file = managed_file(name, self.source.entity_values(FILE_TYPE, name) or {})
             except Exception as exc:
                 run.fail(name, exc)
-                run.deps[name] = []  # tried again when its fileMgr entity changes
+                run.deps[name] = {}  # tried again when its fileMgr entity changes
                 continue
             recording = RecordingSource(self.source)
             target = self._own_file(file, facts, recording, run)
             if appserver:
                 self._client_image(file, recording, run)
-            run.deps[file.name] = sorted(recording.reads)
+            run.deps[file.name] = merge(every_file, recording.reads())
             if target is not None and file.script:
                 to_run.append((file, target))
         self.record.save()

@@ -32,8 +32,10 @@ from entities.mirror import (
 
 from .client import ApiClient
 
-# A changed key: (type, entity name), or (type, "*") when the type's definitions changed.
-Key = tuple[str, str]
+# A changed key: (type, entity name, variable); variable "*" when the entity came or went
+# whole, name and variable "*" when the type's definitions changed.
+Key = tuple[str, str, str]
+Entity = tuple[str, str]
 ANY = "*"
 FEED_PAGE = 5000
 # A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
@@ -127,15 +129,15 @@ class LocalMirror:
         types = [type_from_json(t) for t in data.get("types", [])]
         for entity_type in types:
             if self.write_type(entity_type):
-                changed.add((entity_type.name, ANY))
-        kept: set[Key] = set()
+                changed.add((entity_type.name, ANY, ANY))
+        kept: set[tuple[str, str]] = set()
         items = data.get("entities", [])
         each = len(items) < SYNC_ONCE_FROM
         for item in items:
             entity = entity_from_json(item)
             kept.add((entity.entity_type, entity.name))
             if self.write(entity, sync=each):
-                changed.add((entity.entity_type, entity.name))
+                changed.add((entity.entity_type, entity.name, ANY))
         if changed and not each:
             os.sync()  # before the caller stores the sequence number these files are current to
         if complete:
@@ -145,23 +147,23 @@ class LocalMirror:
                     continue
                 if type_dir.name not in type_names:
                     self.remove_type(type_dir.name)
-                    changed.add((type_dir.name, ANY))
+                    changed.add((type_dir.name, ANY, ANY))
                     continue
                 for path in type_dir.iterdir():
                     key = (type_dir.name, path.name)
                     if not path.name.startswith(".") and key not in kept:
                         path.unlink()
-                        changed.add(key)
+                        changed.add((*key, ANY))
         return changed
 
-    def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Key], set[str]]:
+    def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Entity], set[str]]:
         """Apply feed changes in order. Returns (the keys the changes name, entities to
         download whole, types whose definitions to download)."""
         changed: set[Key] = set()
-        fetch_entities: set[Key] = set()
+        fetch_entities: set[Entity] = set()
         fetch_types: set[str] = set()
-        loaded: dict[Key, MirrorEntity] = {}
-        dirty: set[Key] = set()
+        loaded: dict[Entity, MirrorEntity] = {}
+        dirty: dict[Entity, set[str]] = {}  # the variables changed in each loaded entity
         for change in changes:
             action, entity_type, name = change["action"], change["entity_type"], change["entity"]
             key = (entity_type, name)
@@ -179,41 +181,46 @@ class LocalMirror:
                     entity.variables[change["variable"]] = sorted(values, key=lambda v: v.indx)
                 else:
                     entity.variables.pop(change["variable"], None)
-                dirty.add(key)
+                dirty.setdefault(key, set()).add(change["variable"])
                 if entity_type == CLIENT and change["variable"] in SERVED_BY:
                     # The client may have come to this host, whose mirror holds its secrets
                     # masked: the download brings them when they are now this host's to read.
                     fetch_entities.add(key)
             elif action == "create_entity":
                 loaded.setdefault(key, MirrorEntity(entity_type, name))
-                dirty.add(key)
+                dirty.setdefault(key, set()).add(ANY)
                 fetch_entities.add(key)
             elif action == "delete_entity":
                 loaded.pop(key, None)
-                dirty.discard(key)
+                dirty.pop(key, None)
                 fetch_entities.discard(key)
                 self.remove(entity_type, name)
-                changed.add(key)
+                changed.add((*key, ANY))
             elif action == "delete_type":
                 self._flush(loaded, dirty, changed)
                 self.remove_type(entity_type)
                 fetch_types.discard(entity_type)
-                changed.add((entity_type, ANY))
+                changed.add((entity_type, ANY, ANY))
             elif action == "delete_vardef":
                 self._flush(loaded, dirty, changed)
                 self._drop_variable(entity_type, change["variable"], changed)
                 fetch_types.add(entity_type)
-                changed.add((entity_type, ANY))
+                changed.add((entity_type, ANY, ANY))
             else:  # create_type, set_vardef
                 fetch_types.add(entity_type)
-                changed.add((entity_type, ANY))
+                changed.add((entity_type, ANY, ANY))
         self._flush(loaded, dirty, changed)
         return changed, fetch_entities, fetch_types
 
-    def _flush(self, loaded: dict[Key, MirrorEntity], dirty: set[Key], changed: set[Key]):
-        for key in dirty:
+    def _flush(
+        self,
+        loaded: dict[Entity, MirrorEntity],
+        dirty: dict[Entity, set[str]],
+        changed: set[Key],
+    ) -> None:
+        for key, variables in dirty.items():
             self.write(loaded[key])
-            changed.add(key)
+            changed.update((*key, variable) for variable in variables)
         loaded.clear()
         dirty.clear()
 
@@ -227,11 +234,11 @@ class LocalMirror:
                 continue
             entity = read_entity_file(path)
             if entity.variables.pop(variable, None) is not None and self.write(entity):
-                changed.add((entity_type, entity.name))
+                changed.add((entity_type, entity.name, variable))
 
 
 def download(
-    client: ApiClient, entities: Iterable[Key] = (), types: Iterable[str] = ()
+    client: ApiClient, entities: Iterable[Entity] = (), types: Iterable[str] = ()
 ) -> dict[str, Any]:
     """A mirror download: everything, or only the named entities and types' definitions."""
     params = [("entity", f"{t}/{n}") for t, n in sorted(entities)]
@@ -247,7 +254,7 @@ def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
     if since is None:
         data = download(client)
         changed = mirror.store(data, complete=True)
-        return data["latest"], changed | {(ANY, ANY)}
+        return data["latest"], changed | {(ANY, ANY, ANY)}
     changed: set[Key] = set()
     while True:
         feed = client.get("changes/", {"since": since, "limit": FEED_PAGE})

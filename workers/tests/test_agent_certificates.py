@@ -120,3 +120,24 @@ def test_without_a_ca_the_installed_pair_stays_and_the_report_says_why(agent):
             'init"]}',
         }
     ]
+
+
+def test_a_campus_without_a_ca_gets_no_certificate_and_no_error_until_cert_cmd_asks(
+    db, settings, tmp_path
+):
+    settings.LABNET_CA_DIR = tmp_path / "ca"
+    settings.LABNET_MASTER_STORE = tmp_path / "master"
+    hosts.file_manager_type()
+    server("odie", "192.0.2.12")
+    token = do_make_host_token("odie")
+    agent = Agent(
+        AgentSettings("odie", "http://unused", token, "", tmp_path / "root", tmp_path / "etc")
+    )
+    agent.client = JsonWebServer(token)
+    report = agent.sanity()
+    assert report["errors"] == []
+    assert not (agent.paths.root / CERT_PATH.lstrip("/")).exists()
+    do_set_values(Entity.objects.get(name="odie"), {"cert_cmd": ["renew"]}, user="tests")
+    [error] = agent.sync()["errors"]
+    assert error["file"] == "certificate"
+    assert "the web server has no Labnet CA: run manage.py labnetca init" in error["message"]

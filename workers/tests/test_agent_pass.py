@@ -11,7 +11,7 @@ from testing import hosts
 from workers.host.agent import Agent
 from workers.host.files import HostFiles
 from workers.host.settings import AgentSettings
-from workers.models import AgentReport
+from workers.models import AgentReport, HostRead
 from workers.services import do_make_host_token
 from workers.tests.test_agent_retry import MOTD, WebServer
 
@@ -77,3 +77,23 @@ def test_a_pass_that_stops_is_pulled_again_and_installs_what_it_missed(agent, mo
     assert (agent.paths.root / "etc/motd").read_text() == "welcome to EN2036.\n"
     assert [c["file"] for c in again["files_changed"]] == ["motd"]
     assert agent.sync() is None
+
+
+def test_a_change_renders_only_the_files_that_read_its_variable(agent):
+    first = agent.sync()
+    assert ["server", "odie"] in first["reads"]
+    odie = Entity.objects.get(name="odie")
+    do_set_values(odie, {"description": ["the file server"]}, user="tests")
+    unread = agent.sync()
+    assert unread["files_read"] == 0 and unread["errors"] == []
+    do_set_values(odie, {"room": ["EN2036"]}, user="tests")
+    room = agent.sync()
+    assert (agent.paths.root / "etc/motd").read_text() == "welcome to EN2036.\n"
+    assert room["files_read"] == 1 and [c["file"] for c in room["files_changed"]] == ["motd"]
+    # What the files read did not change: the reports leave them out, the web server keeps them.
+    assert "reads" not in unread and "reads" not in room
+    assert HostRead.objects.filter(host__name="odie", entity="odie").exists()
+    # A variable deciding which instance odie gets is read by every file.
+    do_set_values(odie, {"dept": ["cs"]}, user="tests")
+    assert agent.sync()["files_read"] == 1  # motd; clock fails before it is installed
+    assert "reads" in agent.sanity()

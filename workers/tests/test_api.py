@@ -61,6 +61,25 @@ def test_report_records_seq_reads_and_is_kept_once(agent):
     }
 
 
+def test_a_report_without_reads_keeps_them_and_new_reads_replace_only_what_differs(agent):
+    post = lambda body: agent.post("/api/v1/agents/odie/reports/", body, format="json")  # noqa: E731
+    post(report(reads=[["room", "EN1018"], ["server", "nermal"]]))
+    kept = HostRead.objects.get(entity="nermal").pk
+    assert post(report(seq=4)).status_code == 201
+    assert set(HostRead.objects.values_list("entity_type", "entity")) == {
+        ("room", "EN1018"),
+        ("server", "nermal"),
+    }
+    post(report(seq=5, reads=[["server", "nermal"], ["printer", "*"]]))
+    assert set(HostRead.objects.values_list("entity_type", "entity")) == {
+        ("server", "nermal"),
+        ("printer", ""),
+    }
+    assert HostRead.objects.get(entity="nermal").pk == kept
+    post(report(seq=6, reads=[]))
+    assert not HostRead.objects.exists()
+
+
 def test_a_report_id_is_the_host_own(agent):
     body = report(errors=[{"message": "odie's secret error"}])
     agent.post("/api/v1/agents/odie/reports/", body, format="json")

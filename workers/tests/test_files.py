@@ -173,14 +173,51 @@ def test_runlevels_follow_functions_and_services(paths):
 
 
 def test_files_to_process_follows_what_each_file_read():
-    deps = {"motd": [("server", "odie"), ("room", "*")], "hosts": [("server", "nermal")]}
+    every = frozenset("*")
+    deps = {
+        "motd": {("server", "odie"): every, ("room", "*"): every},
+        "hosts": {("server", "nermal"): every},
+    }
     names = ["motd", "hosts", "fresh"]
     own = ("server", "odie")
-    assert files_to_process(names, {("room", "EN1")}, deps, own) == {"motd", "fresh"}
-    assert files_to_process(names, {("server", "nermal")}, deps, own) == {"hosts", "fresh"}
-    assert files_to_process(names, {("fileMgr", "hosts")}, deps, own) == {"hosts", "fresh"}
-    assert files_to_process(names, {own}, deps, own) == set(names)
-    assert files_to_process(names, {("server", "*")}, deps, own) == set(names)
+    assert files_to_process(names, {("room", "EN1", "*")}, deps, own) == {"motd", "fresh"}
+    assert files_to_process(names, {("server", "nermal", "*")}, deps, own) == {"hosts", "fresh"}
+    assert files_to_process(names, {("fileMgr", "hosts", "*")}, deps, own) == {"hosts", "fresh"}
+    assert files_to_process(names, {(*own, "*")}, deps, own) == set(names)
+    assert files_to_process(names, {("server", "*", "*")}, deps, own) == set(names)
+
+
+def test_files_to_process_follows_the_variables_each_file_read():
+    deps = {
+        # motd read odie's room; hosts listed the servers and read each one's ip.
+        "motd": {("server", "odie"): frozenset({"room"})},
+        "hosts": {
+            ("server", "*"): frozenset({""}),
+            ("server", "odie"): frozenset({"ip"}),
+            ("server", "nermal"): frozenset({"ip"}),
+        },
+        "clients": {("client", "*"): frozenset({"server"})},
+    }
+    names = list(deps)
+    own = ("server", "odie")
+    assert files_to_process(names, {("server", "odie", "room")}, deps, own) == {"motd"}
+    assert files_to_process(names, {("server", "odie", "ip")}, deps, own) == {"hosts"}
+    assert files_to_process(names, {("server", "nermal", "room")}, deps, own) == set()
+    # A server created or deleted changes the list of servers.
+    assert files_to_process(names, {("server", "garfield", "*")}, deps, own) == {"hosts"}
+    assert files_to_process(names, {("client", "jay", "room")}, deps, own) == set()
+    assert files_to_process(names, {("client", "jay", "server")}, deps, own) == {"clients"}
+
+
+def test_a_file_reads_the_host_variables_that_pick_its_instance(paths):
+    write_entity(paths.etc, "server", "odie", room="EN1018", dept="cs", site="mun")
+    write_file(paths.etc, paths.master, "motd", "/etc/motd", {"cs@dept": (MOTD, True)})
+    run = host_files(paths, "odie").apply()
+    assert (paths.root / "etc/motd").read_text() == "welcome to EN1018.\n"
+    assert {"room", "dept", "site"} <= run.deps["motd"][("server", "odie")]
+    own = ("server", "odie")
+    assert files_to_process(["motd"], {(*own, "dept")}, run.deps, own) == {"motd"}
+    assert files_to_process(["motd"], {(*own, "kernel")}, run.deps, own) == set()
 
 
 def test_a_file_with_a_bad_mode_is_reported_and_the_others_installed(paths):

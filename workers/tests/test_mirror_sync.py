@@ -32,7 +32,8 @@ def test_values_set_and_deleted_in_order(tmp_path):
     entity = read_entity_file(tmp_path / "server" / "odie")
     assert entity.values("cname") == ["web"] and entity.values("room") == ["EN1018"]
     assert entity.variables["room"][0].modified.isoformat() == "2026-01-05T09:30:00"
-    assert changed == {("server", "odie")} and not fetch and not types
+    assert changed == {("server", "odie", "cname"), ("server", "odie", "room")}
+    assert not fetch and not types
 
 
 def test_created_entity_is_fetched_deleted_one_removed(tmp_path):
@@ -49,7 +50,7 @@ def test_created_entity_is_fetched_deleted_one_removed(tmp_path):
     assert not (tmp_path / "server" / "odie").exists()
     assert read_entity_file(tmp_path / "server" / "nermal").values("room") == ["EN2"]
     assert fetch == {("server", "nermal")} and types == {"server"}
-    assert ("server", "*") in changed
+    assert ("server", "*", "*") in changed
 
 
 def test_a_client_changing_its_server_is_fetched_whole_for_its_secrets(tmp_path):
@@ -117,4 +118,8 @@ def test_changes_applied_again_leave_the_mirror_as_it_was_and_are_named_again(tm
     after_first = (tmp_path / "server" / "odie").read_bytes()
     assert mirror.apply(changes) == first
     assert (tmp_path / "server" / "odie").read_bytes() == after_first
-    assert first[0] == {("server", "odie"), ("server", "nermal"), ("server", "*")}
+    assert first[0] == {
+        ("server", "odie", "cname"),
+        ("server", "nermal", "*"),
+        ("server", "*", "*"),
+    }

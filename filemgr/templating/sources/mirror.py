@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
@@ -12,6 +13,13 @@ from .base import CachingSource
 from .snapshot import mirror_values
 
 Values = Mapping[str, list[str]]
+Search = tuple[str, str, frozenset[str]]  # (type, variable, values) of entities_where
+# A search result is kept while these are: the type's directory and its definitions file.
+Stamp = tuple[tuple[int, int] | None, tuple[int, int] | None]
+MAX_SEARCHES = 1000
+# A directory changed this recently may change again within its clock's granularity without
+# its modification time moving (git's "racily clean" files): a search of it is not kept.
+SETTLED_NS = 2_000_000_000
 
 
 class ParsedFiles:
@@ -21,6 +29,23 @@ class ParsedFiles:
 
     def __init__(self) -> None:
         self._files: dict[Path, tuple[tuple[int, int, int], dict[str, str], Values]] = {}
+        self._searches: dict[Search, tuple[Stamp, set[str]]] = {}
+
+    def search(self, key: Search, stamp: Stamp, find: Callable[[], set[str]]) -> set[str]:
+        """find()'s entities, kept while stamp (taken before find) stays the same: a mirror
+        file is only ever replaced by a rename, which changes its directory's modification
+        time. (An appserver asks for its clients on every pass; finding them reads all the
+        clients' files.)"""
+        held = self._searches.get(key)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        started = time.time_ns()
+        found = find()
+        if all(s is None or s[1] < started - SETTLED_NS for s in stamp):
+            if len(self._searches) >= MAX_SEARCHES:
+                self._searches.clear()
+            self._searches[key] = (stamp, found)
+        return found
 
     def values(
         self, path: Path, columns: dict[str, str], read: Callable[[], Values]
@@ -49,6 +74,7 @@ class MirrorSource(CachingSource):
         self.directory = Path(directory)
         self.parsed = parsed
         self._names: dict[str, list[str]] = {}
+        self._where: dict[tuple[str, str, frozenset[str]], set[str]] = {}
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         # Names come from templates: only plain names may become a path.
@@ -82,6 +108,21 @@ class MirrorSource(CachingSource):
         return list(self._names[entity_type])
 
     def entities_where(self, entity_type: str, variable: str, values: Collection[str]) -> set[str]:
+        # Searched once: an appserver asks for its clients for every file it renders.
+        key = (entity_type, variable, frozenset(values))
+        if key not in self._where:
+            if self.parsed is not None and is_plain_name(entity_type):
+                stamp = (
+                    _stamp(self.directory / entity_type),
+                    _stamp(self.directory / VAR_DEFS_DIR / entity_type),
+                )
+                self._where[key] = self.parsed.search(key, stamp, lambda: self._search(key))
+            else:
+                self._where[key] = self._search(key)
+        return set(self._where[key])
+
+    def _search(self, key: Search) -> set[str]:
+        entity_type, variable, values = key
         found = set()
         for name in self.entity_names(entity_type):
             variables = self.entity_values(entity_type, name) or {}
@@ -95,3 +136,11 @@ class MirrorSource(CachingSource):
         return sorted(
             p.name for p in self.directory.iterdir() if p.is_dir() and not p.name.startswith(".")
         )
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_ino, status.st_mtime_ns
