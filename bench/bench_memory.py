@@ -1,0 +1,248 @@
+"""Peak memory (VmHWM, the resident set's high-water mark) of Labnet's long-running processes
+on gendata's campus (17,000 entities, the demo's managed files), printed, not asserted,
+each beside a bare interpreter that imports the same code, measured in the same run:
+
+- the web worker (manage.py runserver, one process) after serving both agents' first whole
+  mirror download, their change feeds and reports;
+- the central worker (celery, queue central) after fanning out one change to 10,000 hosts
+  (synthetic agent records reading one room entity) and the pushes below;
+- the agent of the demo server odie (an appserver of 14 clients) and of one client, after
+  their first pass (mirror download, every file installed) and 10 pushed changes of their
+  own entity each. The target: an agent on a client stays under 60 MB.
+
+Needs Redis on 127.0.0.1:6379 (database 11 is flushed). Everything else (SQLite database,
+processes, LABNET_ROOT) lives in a temporary folder that is removed at the end.
+
+    .venv/bin/python bench/bench_memory.py [--changes 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+BROKER = "redis://127.0.0.1:6379/11"
+CLIENT_TARGET_MB = 60
+FIRST_PASS = 900.0
+FANOUT_HOSTS = 10_000
+# What each process imports before it does anything: its bare interpreter's peak.
+BARE = {
+    "web": "import django; django.setup(); import labnet_site.urls",
+    "central": "import django; django.setup(); import labnet_site.celery, workers.tasks",
+    "agent": "import workers.host.worker, workers.host.agent",
+}
+
+
+def peak_mb(pid: int) -> float:
+    """VmHWM of pid and its children (the largest), in MB."""
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            pids.append(int(stat.parent.name))
+    return max(_status_kb(p, "VmHWM") for p in pids) / 1024
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def bare_mb(kind: str, env: dict) -> float:
+    """The peak of a fresh interpreter that only imports what the process imports."""
+    return _child_peak_mb(BARE[kind], env)
+
+
+def download_parse_mb(tmp: Path, env: dict) -> tuple[float, float]:
+    """The whole mirror download's size as JSON, and the peak of a bare interpreter that
+    parses it at once (what an agent's first pass holds)."""
+    from workers.mirror_export import mirror_download
+
+    path = tmp / "mirror.json"
+    path.write_text(json.dumps(mirror_download(), default=str))
+    parse = "import json, sys; json.load(open(sys.argv[1]))"
+    return path.stat().st_size / 1e6, _child_peak_mb(parse, env, str(path))
+
+
+def _child_peak_mb(code: str, env: dict, *args: str) -> float:
+    """VmHWM of `python -c code args`. Not ru_maxrss: Linux keeps that across exec, so it
+    would be this big process's."""
+    code += "\nimport os; print(open(f'/proc/{os.getpid()}/status').read())"
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=BASE, env=env, capture_output=True, check=True
+    )
+    line = next(x for x in done.stdout.decode().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="labnet-bench-memory-"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "labnet_site.settings",
+        "LABNET_DATABASE_URL": f"sqlite:///{tmp / 'labnet.sqlite3'}",
+        "LABNET_BROKER_URL": BROKER,
+        "LABNET_VAR_DIR": str(tmp / "var"),
+        "LABNET_MASTER_STORE": str(tmp / "master"),
+        "LABNET_LOG_LEVEL": "WARNING",
+        "LABNET_DEBUG": "0",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(BASE))
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    redis.Redis.from_url(BROKER).flushdb()
+    try:
+        run(args, tmp, env)
+    finally:
+        redis.Redis.from_url(BROKER).flushdb()
+        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+
+
+def run(args, tmp: Path, env: dict) -> None:
+    from django.core.management import call_command
+
+    from entities import services
+    from entities.models import Change, Entity
+    from testing import live
+
+    started = time.monotonic()
+    call_command("gendata", stdout=io.StringIO())
+    print(
+        f"campus: gendata in {time.monotonic() - started:.0f} s,"
+        f" {Entity.objects.count():,} entities"
+    )
+    odie = Entity.objects.get(entity_type__name="server", name="odie")
+    client = Entity.objects.filter(entity_type__name="client").order_by("name").first()
+    port = live.free_port()
+    server = f"http://127.0.0.1:{port}"
+    processes: dict[str, subprocess.Popen] = {}
+    try:
+        processes["web"] = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=BASE,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        live.wait_for(lambda: _answers(port), 60, "the web server")
+        with live.central_worker(BROKER, tmp / "central.log") as central:
+            processes["central"] = central
+            for name, entity in (("agent, server odie", odie), ("agent, client", client)):
+                processes[name] = _agent(tmp, env, server, entity.name)
+            for name in ("agent, server odie", "agent, client"):
+                live.wait_for(lambda name=name: _last_seq(tmp, name) is not None, FIRST_PASS, name)
+            print(f"both agents' first pass done in {time.monotonic() - started:.0f} s")
+            for i in range(args.changes):
+                for entity in (odie, client):
+                    services.do_set_values(entity, {"room": [f"M{i}"]}, user="bench")
+            last = Change.objects.latest("seq").seq
+            for name in ("agent, server odie", "agent, client"):
+                live.wait_for(lambda name=name: (_last_seq(tmp, name) or 0) >= last, 300, name)
+            _fanout(services)
+            peaks = {name: peak_mb(p.pid) for name, p in processes.items()}
+    finally:
+        for process in processes.values():
+            process.terminate()
+            process.wait(15)
+    mirror = sum(
+        f.stat().st_size for f in (tmp / "agent, client" / "etc").rglob("*") if f.is_file()
+    )
+    print(f"\nPeak RSS (VmHWM), the client's mirror is {mirror / 1e6:.0f} MB on disk")
+    print(f"   {'process':24s} {'peak':>8s} {'bare interpreter':>18s}")
+    for name, peak in peaks.items():
+        kind = "agent" if name.startswith("agent") else name
+        note = (
+            f"   target < {CLIENT_TARGET_MB} MB: {'met' if peak < CLIENT_TARGET_MB else 'NOT met'}"
+            if name == "agent, client"
+            else ""
+        )
+        print(f"   {name:24s} {peak:6.0f} MB {bare_mb(kind, env):15.0f} MB{note}")
+    size, parsed = download_parse_mb(tmp, env)
+    print(
+        f"   the whole mirror download: {size:.0f} MB of JSON; parsing it at once"
+        f" (json.load alone) peaks at {parsed:.0f} MB"
+    )
+
+
+def _agent(tmp: Path, env: dict, server: str, host: str) -> subprocess.Popen:
+    from workers.services import do_make_host_token
+
+    folder = tmp / ("agent, server odie" if host == "odie" else "agent, client")
+    command = [
+        *(sys.executable, "-m", "workers.host", "run", host, "--server", server),
+        *("--token", do_make_host_token(host), "--broker", BROKER, "--poll-interval", "3600"),
+        *("--root", str(folder / "root"), "--etc", str(folder / "etc")),
+    ]
+    return subprocess.Popen(
+        command, cwd=BASE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _last_seq(tmp: Path, name: str) -> int | None:
+    try:
+        return int((tmp / name / "etc" / ".agent" / "last_seq").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _fanout(services) -> None:
+    """A change of a room that 10,000 synthetic agents read, fanned out by the central
+    worker; waits until the last host's queue holds its message."""
+    import redis
+    from django.contrib.auth.models import User
+
+    from testing import factories, live
+    from workers.models import AgentHost, HostRead
+
+    room = factories.entity(factories.entity_type("room", building={}), "EN1018", building="e")
+    users = User.objects.bulk_create(
+        [User(username=f"lab{i:05d}@agent") for i in range(FANOUT_HOSTS)]
+    )
+    agents = AgentHost.objects.bulk_create(
+        [AgentHost(name=f"lab{i:05d}", user=u) for i, u in enumerate(users)]
+    )
+    HostRead.objects.bulk_create(
+        [HostRead(host=a, entity_type="room", entity="EN1018") for a in agents]
+    )
+    services.do_set_values(room, {"building": ["w"]}, user="bench")
+    queues = redis.Redis.from_url(BROKER)
+    last = f"host.lab{FANOUT_HOSTS - 1:05d}"
+    live.wait_for(lambda: queues.exists(last), 120, "the fan-out to 10,000 hosts")
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
