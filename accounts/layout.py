@@ -80,10 +80,6 @@ def group_dn(base: str, name: str) -> str:
     return f"cn={escape_dn_chars(name)},{unit_dn(base, GROUPS)}"
 
 
-def machine_dn(base: str, name: str) -> str:
-    return f"cn={escape_dn_chars(name)},{unit_dn(base, MACHINES)}"
-
-
 def system_dn(base: str, name: str) -> str:
     return f"cn={escape_dn_chars(name)},{unit_dn(base, SYSTEM)}"
 

@@ -4,7 +4,6 @@ from core.api import Seconds
 from core.params import MAX_BIGINT, MAX_INTEGER
 
 from ..host.dates import is_date
-from ..models import BackupDisk, BackupRun
 
 MAX_ROWS = 10_000  # rows in one report: far above a backup server's BackupTable rows
 MAX_DISKS = 100
@@ -58,15 +57,3 @@ class BackupReportSerializer(serializers.Serializer):
 
     results = ResultSerializer(many=True, max_length=MAX_ROWS, required=False, default=list)
     disks = DiskSerializer(many=True, max_length=MAX_DISKS)
-
-
-class BackupRunSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BackupRun
-        exclude = ["id"]
-
-
-class BackupDiskSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = BackupDisk
-        exclude = ["id"]

@@ -213,8 +213,3 @@ def mounted_at(point: Path) -> str | None:
 def mount(device: str, point: Path, fs_type: str, options: str) -> None:
     point.mkdir(parents=True, exist_ok=True)
     run(["mount", "-t", fs_type, "-o", options, device, str(point)])
-
-
-def unmount_all(target: Path) -> None:
-    """Unmount target and everything under it (innermost first)."""
-    run(["umount", "-R", str(target)])
