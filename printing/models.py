@@ -78,6 +78,11 @@ class PrintJob(models.Model):
     free_from = models.CharField(
         max_length=128, blank=True, help_text="Whose free quota: a department, or * for all."
     )
+    ink = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Ink per page Ghostscript measured (0-4), for coverage pricing.",
+    )
     counted = models.PositiveIntegerField(
         null=True,
         blank=True,

@@ -1,6 +1,8 @@
 """What a job costs, from its printer entity: cost_per_page (a mono page), cost_per_color_page
 (a colour page; cost_per_page when unset), duplex_discount (percent off a two-sided page) and
-cost_per_square_metre (large format: a page is priced by its area instead)."""
+cost_per_square_metre (large format: a page is priced by its area instead) and
+cost_per_square_metre_ink (large format priced by colour coverage: dollars per square metre
+of one full ink, times the job's measured ink per page, 0-4, added to the paper's price)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ def _price(printer: str, values: Mapping[str, list[str]], variable: str) -> Deci
     return number
 
 
+def priced_by_area(values: Mapping[str, list[str]]) -> bool:
+    """A large-format printer: priced by paper area, its jobs held for their quote."""
+    return bool((values.get("cost_per_square_metre") or [""])[0].strip())
+
+
 def job_cost(
     printer: str,
     values: Mapping[str, list[str]],
@@ -37,14 +44,20 @@ def job_cost(
     duplex: bool,
     width_mm: float,
     height_mm: float,
+    ink: float | None = None,
 ) -> Decimal:
-    """The job's price in dollars, rounded to the cent."""
+    """The job's price in dollars, rounded to the cent. ink is the job's measured ink per
+    page; a printer priced by coverage charges full coverage (4) for a job not measured."""
     per_area = _price(printer, values, "cost_per_square_metre")
+    per_ink = _price(printer, values, "cost_per_square_metre_ink")
     mono = _price(printer, values, "cost_per_page") or Decimal(0)
     colour_printer = (values.get("color") or ["no"])[0] == "yes"
     if per_area is not None:
         area = Decimal(str(width_mm)) * Decimal(str(height_mm)) / Decimal(1_000_000)
         each = per_area * area
+        if per_ink is not None:
+            measured = Decimal(str(4.0 if ink is None else min(max(ink, 0.0), 4.0)))
+            each += per_ink * measured * area
     elif color and colour_printer:
         each = _price(printer, values, "cost_per_color_page") or mono
     else:

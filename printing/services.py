@@ -24,7 +24,7 @@ from .models import (
     PrintJob,
     RefundRequest,
 )
-from .pricing import BadPrice, job_cost
+from .pricing import BadPrice, job_cost, priced_by_area
 
 PRINTER_TYPE = "printer"
 MAX_CREDIT = Decimal("10000")
@@ -91,10 +91,12 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
             printer,
             values,
             **{k: job[k] for k in ("pages", "copies", "color", "duplex", "width_mm", "height_mm")},
+            ink=job.get("ink"),
         )
     except BadPrice as exc:
         raise ValidationError(str(exc)) from None
     limit = page_limit(printer, values)
+    large = priced_by_area(values)
     with transaction.atomic():
         account = locked_account(job["user"])
         on_server = PrintJob.objects.filter(
@@ -105,7 +107,8 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
             return again, balance(again.payer)
         waiting = on_server.filter(status__in=[JobStatus.HELD, JobStatus.RELEASED]).first()
         released = waiting is not None and waiting.status == JobStatus.RELEASED
-        held = limit is not None and job["pages"] * job["copies"] > limit and not released
+        over = limit is not None and job["pages"] * job["copies"] > limit
+        held = (over or large) and not released
         department = (values.get("dept") or [""])[0]
         payer, whose = account, "your"
         free_from, free = "", Decimal("0")
@@ -125,6 +128,7 @@ def do_charge_job(host: str, job: dict) -> tuple[PrintJob, Decimal]:
             "title": job["title"],
             **{k: job[k] for k in ("pages", "copies", "color", "duplex", "width_mm", "height_mm")},
             "cost": cost,
+            "ink": job.get("ink"),
             "free": free,
             "free_from": free_from,
             "paid_by": None if payer == account else payer,
@@ -171,6 +175,12 @@ def _payer(account: PrintAccount) -> tuple[PrintAccount, str]:
 
 def held_message(job: PrintJob) -> str:
     """Why the print server holds a job, as its user reads it in lpstat."""
+    values = printer_values(job.printer) or {}
+    if priced_by_area(values):
+        return (
+            f"{job.account.username}: this large-format job costs ${job.cost:.2f}. "
+            "Release it on My printing to print it."
+        )
     return (
         f"{job.account.username}: this job has {job.impressions} pages, over {job.printer}'s "
         f"limit; it costs ${job.cost:.2f}. Release it on My printing to print it."
@@ -231,6 +241,7 @@ def do_count_job(host: str, printer: str, cups_job: int, impressions: int) -> Pr
                     pages=impressions,
                     copies=1,
                     **{k: getattr(job, k) for k in ("color", "duplex", "width_mm", "height_mm")},
+                    ink=job.ink,
                 )
             except BadPrice as exc:
                 raise ValidationError(str(exc)) from None

@@ -19,6 +19,7 @@ class ChargeRequestSerializer(serializers.Serializer):
     duplex = serializers.BooleanField()
     width_mm = serializers.FloatField(min_value=1.0, max_value=MAX_MM)
     height_mm = serializers.FloatField(min_value=1.0, max_value=MAX_MM)
+    ink = serializers.FloatField(min_value=0.0, max_value=4.0, required=False)
 
 
 class ChargeSerializer(serializers.Serializer):

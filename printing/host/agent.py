@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from workers.host.registry import HostSide, Job
 
 from .cups import Cups, CupsError
 from .pagelog import PageLog
-from .queues import ACCOUNTING_SCHEME, printer_queues
+from .queues import ACCOUNTING_SCHEME, PRINTER_TYPE, PrinterQueue, printer_queues
 
 log = logging.getLogger("labnet.printing")
 QUEUES_TASK = "printing.queues"
@@ -50,8 +51,11 @@ class BackendSettings:
     token: str
     outbox: str
 
-    def write(self, path: Path) -> None:
-        write_atomic(path, json.dumps(self.__dict__).encode())
+    def write(self, path: Path, ink_coverage: Sequence[str] = ()) -> None:
+        """ink_coverage: the queues whose jobs the backend measures the ink of (their
+        printer has cost_per_square_metre_ink)."""
+        settings = {**self.__dict__, "ink_coverage": sorted(ink_coverage)}
+        write_atomic(path, json.dumps(settings).encode())
         path.chmod(0o600)
 
 
@@ -101,7 +105,7 @@ class PrintServer:
             if not queues and not kept:
                 return result
             if queues and self.backend is not None:
-                self.backend.write(self.backend_file)
+                self.backend.write(self.backend_file, self._ink_coverage(queues))
             if queues:
                 install_backend(self.server_bin, self.backend_file)
             existing = self.cups.queues()
@@ -151,6 +155,14 @@ class PrintServer:
         if printer not in self._load_state():
             raise CupsError(f"{printer} is not a Labnet queue of {self.host}")
         self.cups.release(printer, int(job_id))
+
+    def _ink_coverage(self, queues: list[PrinterQueue]) -> list[str]:
+        coverage = []
+        for queue in queues:
+            values = self.source.entity_values(PRINTER_TYPE, queue.name) or {}
+            if (values.get("cost_per_square_metre_ink") or [""])[0].strip():
+                coverage.append(queue.name)
+        return coverage
 
     def _load_state(self) -> dict[str, Any]:
         try:

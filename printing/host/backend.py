@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.outbox import deliver
 
-from .documents import UncountableDocument, count_pages
+from .documents import UncountableDocument, count_pages, ink_coverage
 from .queues import ACCOUNTING_SCHEME
 
 # CUPS backend exit codes (cups/backend.h).
@@ -115,6 +115,12 @@ def run(settings_file: str, arguments: list[str]) -> int:
             "width_mm": document.width_mm,
             "height_mm": document.height_mm,
         }
+        if request["printer"] in settings.get("ink_coverage", []):
+            try:
+                request["ink"] = ink_coverage(data)
+            except UncountableDocument as exc:
+                message(f"job refused, not charged: {exc}")
+                return CANCEL
         client = ApiClient(settings["server"], settings["token"])
         host = settings["host"]
         try:

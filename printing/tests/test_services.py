@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from labnet_site.celery import app
 from printing import services
 from printing.choices import JobStatus
 from printing.models import LedgerEntry
+from printing.release import do_release_job
 from testing import factories
 
 from .conftest import printer
@@ -20,9 +22,14 @@ JOB = {
 }  # fmt: skip
 
 
-def test_large_format_is_priced_by_area(db):
+def test_large_format_is_priced_by_area(db, monkeypatch):
     printer("qe2_plotter", color="yes", cost_per_square_metre="12.00", cost_per_page="4.00")
     services.do_add_credit("erin", Decimal("20"), "", user="tests")
+    # A large-format job is held with its quote until its user releases it.
+    quote, _ = services.do_charge_job("odie", JOB)
+    assert (quote.status, quote.cost) == (JobStatus.HELD, Decimal("10.97"))
+    monkeypatch.setattr(app, "send_task", lambda *args, **kwargs: None)
+    do_release_job(quote, user=factories.user("viewer", "erin"))
 
     job, left = services.do_charge_job("odie", JOB)
 
