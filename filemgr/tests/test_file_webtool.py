@@ -140,7 +140,10 @@ def test_group_members_get_their_rows_in_one_action_or_none(admin):
         "/files/motd/",
         {"audience": "group", "subject": "lab2", "scope": "server", "members": "nermal wren"},
     )
-    assert page.status_code == 400 and "is not a value matching the pattern labs" in page.content.decode()
+    assert (
+        page.status_code == 400
+        and "is not a value matching the pattern labs" in page.content.decode()
+    )
     nermal = Entity.objects.get(name="nermal")
     assert entity_contents(nermal).tables["Config_Files_Table"] == [
         {"file_id": "motd", "file_group": "labs"}
