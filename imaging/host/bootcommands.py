@@ -79,15 +79,16 @@ def run_tftpd(args: argparse.Namespace) -> int:
         log.info("lntftpd for %s serving %s on %s:%d", local.host, directory, *bound)
 
     try:
-        run(
-            serve(files, *args.listen, recent.record if recent else None, started=started)
-        )
+        run(serve(files, *args.listen, recent.record if recent else None, started=started))
     except KeyboardInterrupt:
         pass
     return 0
 
 
 def run_menuserver(args: argparse.Namespace) -> int:
+    from .iscsi.cow import install_cow_maker
+    from .iscsi.planning import Refused
+    from .iscsi.storage import StorageError
     from .logins import DirectoryAccess
     from .menuserver import MenuServer
 
@@ -101,6 +102,10 @@ def run_menuserver(args: argparse.Namespace) -> int:
         recent = RequestLog(args.requests, server.index, HTTP)
         server.on_request = recent.record
         recent.start()
+    try:
+        install_cow_maker(local.host, local.paths.etc, local.paths.root)
+    except (Refused, StorageError) as exc:
+        log.warning("menuserver for %s makes no COW targets: %s", local.host, exc)
     log.info("menuserver for %s on %s:%d", local.host, *server.server_address[:2])
     try:
         server.serve_forever()
