@@ -50,13 +50,17 @@ def ingest_report(
     received = now or timezone.now()
     now = min(taken, received) if taken else received
     with transaction.atomic():
-        row, new, existing = _locked_host(host, received, now, list(reports))
+        row, new = _locked_host(host, received, now)
         if not new and now <= row.collected:
             _fill_history(row, reports, now, settings)
             return []
         came_back = row.silent
         if not new:
             Host.objects.filter(pk=row.pk).update(last_report=received, collected=now, silent=False)
+        existing = {
+            (s.category, s.item): s
+            for s in Status.objects.filter(host=row, category__in=list(reports))
+        }
         events: list[Event] = []
         samples: list[Sample] = []
         created: list[Status] = []
@@ -118,31 +122,16 @@ def ingest_report(
     return events
 
 
-def _locked_host(
-    host: str, received: datetime, taken: datetime, categories: list[str]
-) -> tuple[Host, bool, dict[tuple[str, str], Status]]:
-    """The host's row, locked so one host's reports apply one at a time; whether this report
-    made it (its first); and its statuses of the categories. One query when the host has
-    such statuses (they come with their host, both locked), as it has from its second
-    report on."""
-    statuses = list(
-        Status.objects.select_related("host")
-        .select_for_update()
-        .filter(host__name=host, category__in=categories)
-    )
-    if statuses:
-        return statuses[0].host, False, {(s.category, s.item): s for s in statuses}
+def _locked_host(host: str, received: datetime, taken: datetime) -> tuple[Host, bool]:
+    """The host's row, locked so one host's reports apply one at a time, and whether this
+    report made it (its first)."""
     row = Host.objects.select_for_update().filter(name=host).first()
-    if row is None:
-        row, new = Host.objects.get_or_create(
-            name=host,
-            defaults={"first_report": received, "last_report": received, "collected": taken},
-        )
-        if new:
-            return row, True, {}
-    # Read again under the host's lock: a report applied meanwhile may have made some.
-    existing = Status.objects.filter(host=row, category__in=categories)
-    return row, False, {(s.category, s.item): s for s in existing}
+    if row is not None:
+        return row, False
+    return Host.objects.get_or_create(
+        name=host,
+        defaults={"first_report": received, "last_report": received, "collected": taken},
+    )
 
 
 def _moved(
@@ -229,17 +218,22 @@ def _end(status: Status, now: datetime) -> None:
 
 
 def _save(statuses: list[Status]) -> None:
-    """One statement for all of them, whatever their number (an upsert by primary key: an
-    executemany of UPDATEs is a round trip a row on MariaDB, bulk_update's CASE expressions
-    cost more in Python than the database spends on the rows)."""
-    by_key = (
-        {"unique_fields": ["pk"]}
-        if connection.features.supports_update_conflicts_with_target
-        else {}
-    )
-    Status.objects.bulk_create(
-        statuses, update_conflicts=True, update_fields=STATUS_FIELDS, **by_key
-    )
+    """One executemany UPDATE by primary key: bulk_update's CASE expressions cost more in
+    Python than the database spends on the rows."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f)} = %s" for f in STATUS_FIELDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            s.value, s.number, s.detail, s.level, s.state, s.streak,
+            adapt(s.since), adapt(s.changed), s.stored, s.pk,
+        )
+        for s in statuses
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(Status._meta.db_table)} SET {columns} WHERE {quote('id')} = %s", rows
+        )
 
 
 def _event(host: str, status: Status, old: str) -> Event:
