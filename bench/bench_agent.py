@@ -298,14 +298,21 @@ def sanity(tmp: Path, server: str, token: str, env: dict, hosts) -> None:
     ]
     for label in ("first (mirror and every file new)", "again (nothing changed)"):
         started = time.monotonic()
-        done = subprocess.run(command, cwd=BASE, env=env, capture_output=True, check=True)
+        done = subprocess.run(command, cwd=BASE, env=env, capture_output=True)
         wall = time.monotonic() - started
-        report = json.loads(done.stdout)
+        try:
+            report = json.loads(done.stdout)
+        except ValueError:  # no report: the command failed before its pass
+            print(f"   {label}: exit status {done.returncode}\n{done.stderr.decode()[-2000:]}")
+            return
         print(
             f"   {label:36s} {report['duration'] * 1000:7.0f} ms in the pass"
             f" ({wall:.2f} s with interpreter start), {report['files_read']} files read,"
-            f" {report['files_written']} written"
+            f" {report['files_written']} written, exit status {done.returncode}"
         )
+        # The sanity command exits 1 when its report has errors: say which.
+        for error in report["errors"]:
+            print(f"      error: {json.dumps(error)}")
 
 
 if __name__ == "__main__":
