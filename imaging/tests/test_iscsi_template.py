@@ -1,7 +1,7 @@
 """The client's iPXE script names exactly the target LIO exports and the initiator its ACL
 lets in: the demo template (demo/files/ipxe_template) and imaging.host.iscsi.planning follow
 one rule, checked here for every demo Windows client and for names and domains of other
-shapes."""
+shapes; a client in a WIMP session asks for the session's direct target instead."""
 
 from __future__ import annotations
 
@@ -111,3 +111,50 @@ def test_names_the_template_cannot_write_are_refused(demo, client_domain, image,
     demo.data["client"]["rook"]["windowsImage"] = [image]
     with pytest.raises(Refused, match=message):
         planned_iqns(demo, "rook")
+
+
+def script(source: SnapshotSource, client: str) -> str:
+    return compile_template(TEMPLATE.read_bytes(), str(TEMPLATE)).render(source, client, None)
+
+
+def direct_target(source: SnapshotSource, server_name: str, image: str) -> str:
+    server = source.data["server"][server_name]
+    prefix = source.data["lnappconf"]["menuserver"]["iqn_prefix"][0]
+    return target_iqn(Appserver(server_name, server["domain"][0], prefix, "vg2", ()), image, None)
+
+
+def test_a_client_in_a_wimp_session_boots_the_sessions_direct_target(demo):
+    # The demo's New Managed Install of cs_lab2 is bunting's (which has no windowsImage).
+    assert demo.data["wimpSession"]["cs_lab2"]["client"] == ["bunting"]
+    initiator, target = script_iqns(demo, "bunting")
+    assert target == direct_target(demo, "megatron", "cs_lab2")
+    assert target == "iqn.1989-06.edu.example.cs.megatron:cs-lab2"
+    assert initiator == "iqn.1989-06.edu.example.cs.bunting:system-disk"
+
+    # Its windowsImage does not matter while the session is open; the session's appserver
+    # (its target and next-server) does.
+    demo.data["client"]["bunting"]["windowsImage"] = ["cs_lab"]
+    demo.data["server"]["megatron"]["domain"] = ["lab.example.edu"]
+    assert script_iqns(demo, "bunting")[1] == "iqn.1989-06.edu.example.lab.megatron:cs-lab2"
+    assert "set next-server 192.0.2.20\n" in script(demo, "bunting")
+
+
+@pytest.mark.parametrize("mode", ["update", "clone"])
+def test_update_and_clone_sessions_boot_the_direct_target_too(demo, mode):
+    demo.data["wimpSession"]["cs_lab2"]["mode"] = [mode]
+    assert script_iqns(demo, "bunting")[1] == direct_target(demo, "megatron", "cs_lab2")
+
+
+def test_outside_a_session_the_client_boots_its_cow_disk_or_no_disk(demo):
+    demo.data["client"]["bunting"]["windowsImage"] = ["cs_lab"]
+    # A local-disk session (XP WIMP) boots diskless Linux: the client's own COW disk as usual.
+    demo.data["wimpSession"]["cs_lab2"]["mode"] = ["xp"]
+    assert script_iqns(demo, "bunting") == planned_iqns(demo, "bunting")
+    assert script_iqns(demo, "bunting")[1].endswith(":cs-lab:bunting")
+    # The session over (its entity gone): the COW disk again; with no windowsImage no disk.
+    del demo.data["wimpSession"]["cs_lab2"]
+    over = SnapshotSource(demo.data)  # a fresh search index, as a new mirror read has
+    assert script_iqns(over, "bunting")[1].endswith(":cs-lab:bunting")
+    demo.data["client"]["bunting"]["windowsImage"] = []
+    assert "sanhook" not in script(over, "bunting")
+    assert "set password" not in script(over, "bunting")
