@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -47,8 +48,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("labnet.fanout")
 SYNC_TASK = "workers.sync"
 FANOUT_TASK = "workers.fanout"
-# Redis: sync messages sent per pipeline round trip.
-PIPELINE_CHUNK = 2000
+# Redis: hosts whose sync messages one command pushes, each onto its own queue (LPUSH takes
+# one key); the script runs atomically, so a chunk blocks Redis for about a millisecond.
+PUSH_CHUNK = 1000
+# Host names sent in one query's IN list at most.
+IN_LIST = 1000
+PUSH_EACH = "for i, key in ipairs(KEYS) do redis.call('LPUSH', key, ARGV[i]) end"
 # Stand-ins for what differs between two hosts' messages, replaced in the serialized text.
 _TASK_ID, _TAG, _QUEUE = "labnet-task-id-0", "labnet-delivery-tag-0", "labnet-queue-0"
 SCHEMA_ACTIONS = {
@@ -168,23 +173,23 @@ def appservers_of(hosts: set[str]) -> set[str]:
     """The appservers of the clients among hosts: they render those clients' image."""
     if not hosts:
         return set()
-    found: set[str] = set()
-    names = sorted(hosts)
-    for start in range(0, len(names), 1000):
-        found.update(
-            Value.objects.filter(
-                entity__entity_type__name=CLIENT,
-                entity__name__in=names[start : start + 1000],
-                variable__name=APPSERVER_VARIABLE,
-            ).values_list("value", flat=True)
-        )
-    return found
+    clients = Value.objects.filter(
+        entity__entity_type__name=CLIENT, variable__name=APPSERVER_VARIABLE
+    )
+    if len(hosts) <= IN_LIST:
+        return set(clients.filter(entity__name__in=hosts).values_list("value", flat=True))
+    # Many hosts: every registered client's appserver in one query (a join, no list of
+    # names sent), kept for the clients among hosts.
+    pairs = clients.filter(entity__name__in=AgentHost.objects.values("name")).values_list(
+        "entity__name", "value"
+    )
+    return {appserver for client, appserver in pairs if client in hosts}
 
 
 def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
     """One sync message per host, published on the default exchange straight to the queue
-    host.<name>: no per-queue declaration. On Redis the messages go through one pipeline
-    (a round trip per PIPELINE_CHUNK hosts, not per host); other brokers (the embedded
+    host.<name>: no per-queue declaration. On Redis the messages are pushed PUSH_CHUNK hosts
+    per command (a round trip per chunk, not per host); other brokers (the embedded
     filesystem one, RabbitMQ, whose publishes need no answer) get one publish each. A broker
     that is down costs a log line (the agents' poll catches up)."""
     from labnet_site.celery import app
@@ -194,9 +199,10 @@ def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
     try:
         with app.producer_or_acquire() as producer:
             if producer.connection.transport.driver_type == "redis":
-                for start in range(0, len(names), PIPELINE_CHUNK):
-                    chunk = names[start : start + PIPELINE_CHUNK]
-                    _push_redis(producer, app, chunk, seq)
+                push = _redis_pusher(producer, app, seq)
+                for start in range(0, len(names), PUSH_CHUNK):
+                    chunk = names[start : start + PUSH_CHUNK]
+                    push(chunk)
                     sent += len(chunk)
             else:
                 for host in names:
@@ -216,12 +222,15 @@ def enqueue_sync(hosts: Iterable[str], seq: int) -> int:
     return sent
 
 
-def _push_redis(producer: Producer, app: Celery, hosts: Sequence[str], seq: int) -> None:
-    """LPUSH each host's sync message, as kombu's Redis transport stores it, through one
-    pipeline. The message is made once by Producer.publish itself, its final step (the
-    channel's _put, one LPUSH) caught, with stand-in task id, delivery tag and queue; each
-    host's copy differs from it only in those (test_fanout checks it against a plain
-    publish). A plain publish costs a Redis round trip and ~0.2 ms of Python per host."""
+def _redis_pusher(producer: Producer, app: Celery, seq: int) -> Callable[[Sequence[str]], None]:
+    """What pushes a chunk of hosts' sync messages onto their Redis queues, as kombu's Redis
+    transport stores them, in one command. The message is made once by Producer.publish
+    itself, its final step (the channel's _put, one LPUSH) caught, with stand-in task id,
+    delivery tag and queue, and turned into a bytes template; each host's copy differs from
+    it only in those (test_fanout_brokers checks it against a plain publish). A plain
+    publish costs a Redis round trip and ~0.2 ms of Python per host, a pipelined LPUSH
+    still one reply for redis-py to read per host; the script below is one command and one
+    reply per chunk. Kombu's consumer BRPOPs each queue as usual."""
     channel = producer.channel
     caught: dict = {}
     channel._put = lambda queue, message, **_: caught.update(message=message)
@@ -240,18 +249,33 @@ def _push_redis(producer: Producer, app: Celery, hosts: Sequence[str], seq: int)
         del channel._put
     message = caught["message"]
     message["properties"]["delivery_tag"] = _TAG
-    template = dumps(message)
+    template = (
+        dumps(message)
+        .replace("%", "%%")
+        .replace(_TASK_ID, "%(id)s")
+        .replace(_TAG, "%(tag)s")
+        .replace(_QUEUE, "%(queue)s")
+        .encode()
+    )
     priority = channel._get_message_priority(message, reverse=False)
-    with channel.conn_or_acquire() as client:
-        pipe = client.pipeline(transaction=False)
-        for host in hosts:
-            queue = f"host.{host}"
-            # One uuid is both ids: unique per message is all either needs.
-            task_id = uuid.uuid4()
-            pipe.lpush(
-                channel._q_for_pri(queue, priority),
-                template.replace(_TASK_ID, task_id.hex)
-                .replace(_TAG, str(task_id))
-                .replace(_QUEUE, json.dumps(queue)[1:-1]),
+
+    def push(hosts: Sequence[str]) -> None:
+        # One random id a host is both its task id and its delivery tag: each only needs
+        # to be unique.
+        ids = os.urandom(16 * len(hosts)).hex().encode()
+        queues = [f"host.{host}" for host in hosts]
+        messages = [
+            template
+            % {
+                b"id": ids[32 * n : 32 * n + 32],
+                b"tag": ids[32 * n : 32 * n + 32],
+                b"queue": json.dumps(queue)[1:-1].encode(),
+            }
+            for n, queue in enumerate(queues)
+        ]
+        with channel.conn_or_acquire() as client:
+            client.register_script(PUSH_EACH)(
+                keys=[channel._q_for_pri(queue, priority) for queue in queues], args=messages
             )
-        pipe.execute()
+
+    return push

@@ -1,5 +1,5 @@
 """The central worker's sync messages reach each host's queue on every broker Labnet runs
-with: Redis (through one pipeline), the embedded filesystem broker and RabbitMQ, in the
+with: Redis (a command per chunk of hosts), the embedded filesystem broker and RabbitMQ, in the
 format a plain Celery publish gives."""
 
 import base64
@@ -68,13 +68,18 @@ def test_redis_gets_a_plain_publish_per_host_but_for_its_ids():
     assert wren["properties"]["delivery_tag"] != odie["properties"]["delivery_tag"]
 
 
-def test_redis_pipelines_in_chunks(monkeypatch):
-    monkeypatch.setattr(fanout, "PIPELINE_CHUNK", 2)
+def test_redis_pushes_in_chunks(monkeypatch):
+    monkeypatch.setattr(fanout, "PUSH_CHUNK", 2)
     hosts = [f"lab{i}" for i in range(5)]
     with live.broker(REDIS):
         client = redis.Redis.from_url(REDIS)
         assert fanout.enqueue_sync(hosts, 7) == 5
         assert all(len(stored(client, f"host.{host}")) == 1 for host in hosts)
+        with app.connection_for_read() as connection:
+            received = [
+                first_message(Queue(f"host.{host}")(connection.default_channel)) for host in hosts
+            ]
+    assert [(m.headers["task"], m.decode()[0]) for m in received] == [(fanout.SYNC_TASK, [7])] * 5
 
 
 def rabbitmq_answers() -> bool:
