@@ -97,6 +97,16 @@ def test_a_client_change_also_reaches_its_appserver(campus, sent):
     assert sent[-1] == {"wren", "odie"}
 
 
+@pytest.mark.parametrize("in_list", [1000, 1])
+def test_clients_reached_by_a_read_also_reach_their_appservers(campus, sent, monkeypatch, in_list):
+    # in_list 1: more hosts than one IN list takes, so the registered clients are joined.
+    monkeypatch.setattr(fanout, "IN_LIST", in_list)
+    report("wren", [["room", "EN1018"]])
+    report("jay", [["room", "EN1018"]])
+    set_value("room", "EN1018", building="science")
+    assert sent[-1] == {"wren", "jay", "odie", "nermal"}
+
+
 def test_type_wide_reads(campus, sent):
     report("jay", [["room", "*"]])
     factories.entity(campus, "EN2000")
