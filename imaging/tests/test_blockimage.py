@@ -16,6 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from blake3 import blake3
 
 from imaging.host.blockimage import restore
 from imaging.host.blockimage.format import ImageError
@@ -79,7 +80,7 @@ def test_restore_writes_exactly_the_changed_blocks(fs, tmp_path, capsys):
     image = tmp_path / "image"
     status, out, _ = host("makeimage", source, image, capsys=capsys)
     assert status == 0 and f"{fs}," in out
-    assert json.loads((image / "manifest.json").read_text())["version"] == 1
+    assert json.loads((image / "manifest.json").read_text())["version"] == 2
 
     # A used client disk: files replaced, added, removed, and raw blocks overwritten.
     target = tmp_path / "target.img"
@@ -135,7 +136,7 @@ def test_an_interrupted_restore_resumes_from_its_state_file(ext4_image, tmp_path
         target.write_bytes(bytes(b ^ 0xFF for b in f.read()))  # every block differs
     blocks = used_blocks(image)
     state = tmp_path / "state"
-    monkeypatch.setattr(restore, "READ_BLOCKS", 64)
+    monkeypatch.setattr(restore, "SEGMENT_BYTES", 64 * BLOCK)
 
     def stop_after_two_batches(done, total, written, elapsed):
         if done >= 2 * 64 * BLOCK:
@@ -166,7 +167,7 @@ class RangeHandler(SimpleHTTPRequestHandler):
         header = self.headers.get("Range", "")
         if not path.is_file() or not header.startswith("bytes="):
             return super().send_head()
-        self.server.ranges.append(header)
+        self.server.ranges.append((self.path, header))
         size = path.stat().st_size
         first, last = (int(x) for x in header[6:].split("-"))
         if first >= size:
@@ -207,7 +208,7 @@ def test_a_restore_over_http_fetches_only_the_differing_blocks(ext4_image, web, 
     result = restore_image(url, str(target))
     assert result.good and result.written_bytes == 3 * BLOCK
     assert differing(source, target, blocks) == 0
-    chunk_reads = [r for r in web.ranges if r.count("-") == 1][4:]  # after the manifest files
+    chunk_reads = [r for path, r in web.ranges if "/chunks/" in path]
     assert len(chunk_reads) == 1  # the three adjacent frames in one Range request
     first, last = (int(x) for x in chunk_reads[0][6:].split("-"))
     assert last - first + 1 <= 3 * BLOCK
@@ -260,9 +261,9 @@ def test_refusals_leave_the_target_untouched(ext4_image, tmp_path, capsys):
     assert "content hash does not match" in refused(capsys, "restoreimage", edited, target)
 
     newer = copy_image(image, tmp_path / "newer")
-    (newer / "manifest.json").write_text(json.dumps({**manifest, "version": 2}))
+    (newer / "manifest.json").write_text(json.dumps({**manifest, "version": 3}))
     err = refused(capsys, "restoreimage", newer, target)
-    assert "manifest version 2 is not one this program reads (version 1)" in err
+    assert "manifest version 3 is not one this program reads (versions 1, 2)" in err
 
     hashes = copy_image(image, tmp_path / "hashes")
     data = bytearray((hashes / "hashes.b3").read_bytes())
@@ -321,3 +322,43 @@ def test_restore_onto_a_loop_device(ext4_image, tmp_path):
     finally:
         subprocess.run(["losetup", "-d", device], check=True)
     assert differing(source, backing, used_blocks(image)) == 0
+
+
+def as_version_1(image: Path, tmp_path: Path) -> Path:
+    """The image as makeimage wrote it in format version 1: no group hashes, and the content
+    hash over the manifest and three files (docs/block-images.md)."""
+    old = copy_image(image, tmp_path / "v1")
+    (old / "groups.b3").unlink()
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["group_blocks"], manifest["content_hash"]
+    manifest["version"] = 1
+    hasher = blake3(json.dumps(manifest, sort_keys=True).encode())
+    for name in ("used.map", "hashes.b3", "lengths.u32"):
+        data = (old / name).read_bytes()
+        hasher.update(len(data).to_bytes(8, "little") + data)
+    manifest["content_hash"] = hasher.hexdigest()
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    return old
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_group_that_differs_is_checked_block_by_block(version, ext4_image, tmp_path):
+    source, image = ext4_image
+    if version == 1:
+        image = as_version_1(image, tmp_path)
+    blocks = used_blocks(image)
+    target = tmp_path / "target.img"
+    shutil.copyfile(source, target)
+    # Two blocks in one group (16 used blocks of 4 KiB), one alone in another, the last one.
+    changed = [blocks[16], blocks[19], blocks[100], blocks[-1]]
+    with open(target, "r+b") as f:
+        for n in changed:
+            os.pwrite(f.fileno(), b"y" * BLOCK, n * BLOCK)
+    report = restore_image(str(image), str(target), verify_only=True)
+    assert report.differed_blocks == 4 and not report.good
+    assert [b for first, count in report.differing_runs for b in range(first, first + count)] == [
+        b for b in blocks if b in changed
+    ]
+    result = restore_image(str(image), str(target))
+    assert result.good and result.written_bytes == 4 * BLOCK
+    assert differing(source, target, blocks) == 0

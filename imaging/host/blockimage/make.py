@@ -18,6 +18,7 @@ from blake3 import blake3
 
 from .format import (
     CHUNK_BLOCKS,
+    GROUPS,
     HASHES,
     LENGTHS,
     MANIFEST,
@@ -27,6 +28,7 @@ from .format import (
     block_digest,
     chunk_name,
     content_hash,
+    group_blocks_for,
     manifest_json,
     used_runs,
 )
@@ -70,7 +72,9 @@ def make_image(
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=f".{os.path.basename(final)}.", dir=parent)
     try:
-        hashes, lengths = _write_chunks(source, used.bits, used.blocks, block_size, work, progress)
+        hashes, groups, lengths = _write_chunks(
+            source, used.bits, used.blocks, block_size, work, progress
+        )
         stored = sum(lengths)
         manifest = Manifest(
             fs=used.fs,
@@ -81,15 +85,17 @@ def make_image(
             image_hash=blake3(hashes).hexdigest(),
             source=os.path.basename(source),
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            group_blocks=group_blocks_for(block_size),
         )
         if sys.byteorder == "big":
             lengths.byteswap()  # stored little-endian
         raw_lengths = lengths.tobytes()
-        digest = content_hash(manifest, bytes(used.bits), hashes, raw_lengths)
+        digest = content_hash(manifest, bytes(used.bits), hashes, raw_lengths, groups)
         for name, data in (
             (USED_MAP, bytes(used.bits)),
             (HASHES, hashes),
             (LENGTHS, raw_lengths),
+            (GROUPS, groups),
             (MANIFEST, manifest_json(manifest, digest)),
         ):
             _write_synced(os.path.join(work, name), data)
@@ -104,6 +110,9 @@ def _write_chunks(source, bits, blocks, block_size, work, progress):
     os.mkdir(os.path.join(work, "chunks"))
     compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
     hashes = bytearray()
+    groups = bytearray()
+    per_group = group_blocks_for(block_size)
+    group = blake3()  # the group hash: BLAKE3 of the group's blocks one after the other
     lengths = array("I")
     runs = used_runs(bytes(bits), blocks)
     total = sum(count for _, count in runs) * block_size
@@ -122,6 +131,10 @@ def _write_chunks(source, bits, blocks, block_size, work, progress):
                         chunk = _next_chunk(chunk, work, len(lengths) // CHUNK_BLOCKS)
                     block = view[i * block_size : (i + 1) * block_size]
                     hashes += block_digest(block)
+                    group.update(block)
+                    if len(lengths) % per_group == per_group - 1:
+                        groups += group.digest()
+                        group.reset()
                     frame = compressor.compress(block)
                     if len(frame) >= block_size:
                         frame = block  # stored raw: its length is the block size
@@ -132,7 +145,9 @@ def _write_chunks(source, bits, blocks, block_size, work, progress):
                     progress(done, total)
     if chunk is not None:
         _close_synced(chunk)
-    return bytes(hashes), lengths
+    if len(lengths) % per_group:
+        groups += group.digest()  # the last group, shorter
+    return bytes(hashes), bytes(groups), lengths
 
 
 def _next_chunk(chunk, work, number):
