@@ -54,9 +54,12 @@ def files_of(directory: Path, image: str) -> tuple[Path, Path, Path]:
     )
 
 
-def _run(argv: list[str], what: str) -> str:
+def run(argv: list[str], what: str, given: str = "") -> str:
+    """argv's output; given is its input (none: nothing a tool could stop and ask)."""
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        done = subprocess.run(
+            argv, input=given, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
     except FileNotFoundError:
         raise ArchiveError(f"{what}: {argv[0]} is not installed") from None
     except subprocess.TimeoutExpired:
@@ -68,14 +71,14 @@ def _run(argv: list[str], what: str) -> str:
 
 
 def host_program(*argv: str, what: str) -> str:
-    return _run([sys.executable, "-m", "workers.host", *argv], what)
+    return run([sys.executable, "-m", "workers.host", *argv], what)
 
 
 @contextmanager
 def loop(device: str, offset: int, size: int) -> Iterator[str]:
     """A loop device over one partition of device (makeimage reads a partition)."""
     argv = ["losetup", "--find", "--show", "--offset", str(offset), "--sizelimit", str(size)]
-    partition = _run([*argv, device], f"losetup {device} at {offset}").strip()
+    partition = run([*argv, device], f"losetup {device} at {offset}").strip()
     try:
         yield partition
     finally:
@@ -143,8 +146,8 @@ def copy_verified(directory: Path, image: str, host: str, remote: str) -> str:
     sources = [str(p) for p in files_of(directory, image)]
     where, transport = _peer(host, remote)
     base = ["rsync", "-a", "--checksum", *transport]
-    _run([*base, *sources, where], f"rsync to {host}:{remote}")
-    left = _run([*base, "--dry-run", "--itemize-changes", *sources, where], "verify the copy")
+    run([*base, *sources, where], f"rsync to {host}:{remote}")
+    left = run([*base, "--dry-run", "--itemize-changes", *sources, where], "verify the copy")
     if left.strip():
         raise ArchiveError(f"the copy on {host}:{remote} differs: {left.strip()[:200]}")
     return f"copied to {host}:{remote} and verified"

@@ -82,10 +82,10 @@ class WimpTasks:
             self.report(task, RUNNING, f"creating {master_name(image)} on {self.host}")
             storage, server = self._storage()
             with storage_lock(self.root):
-                target = volumes.prepare(
+                target, lines = volumes.prepare(
                     storage, server, mirror.client(self.etc, client), image, size, mode, source
                 )
-            state = volumes.live_state(storage, image)
+            state = {**volumes.live_state(storage, image), "lines": lines}
             return f"master {master_name(image)} exported as {target.iqn} to {client}", state
 
         self._do(task, work)

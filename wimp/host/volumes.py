@@ -19,6 +19,8 @@ from imaging.host.iscsi.planning import (
 )
 from imaging.host.iscsi.storage import Export, Storage, Target, Volume
 
+from . import resize
+
 CHUNK = 4 << 20
 
 
@@ -46,7 +48,7 @@ def live_state(storage: Storage, image: str) -> dict[str, Any]:
 
 
 def _copy(source: Volume, target: Volume) -> None:
-    """The first bytes of source into target, as many as fit."""
+    """source's bytes into target, as many as fit."""
     left = min(source.size, target.size)
     with open(source.path, "rb") as src:
         fd = os.open(target.path, os.O_WRONLY)
@@ -69,12 +71,14 @@ def prepare(
     size: int,
     mode: str,
     source: str = "",
-) -> Target:
-    """The master of image and its direct target for client. mode new: a fresh master
-    (refused if one exists); clone: a fresh master holding source's; update: the master
-    syncimage made (refused when there is none)."""
+) -> tuple[Target, list[str]]:
+    """The master of image and its direct target for client, and what was done to the
+    master beyond creating it. mode new: a fresh master (refused if one exists); clone: a
+    fresh master holding source's, resized to size (resize.py); update: the master syncimage
+    made (refused when there is none)."""
     master = master_name(image)
     held = {v.name: v for v in storage.volumes.volumes()}
+    lines: list[str] = []
     if mode == "update":
         if master not in held:
             raise Refused(f"{server.name} has no master volume {master} of {image} to update")
@@ -87,20 +91,22 @@ def prepare(
             from_volume = held.get(master_name(source))
             if from_volume is None:
                 raise Refused(f"{server.name} has no master volume of {source} to clone")
-        if size > storage.volumes.free_bytes():
+        needed = max(size, from_volume.size) if from_volume else size
+        if needed > storage.volumes.free_bytes():
             raise Refused(
-                f"image {image}: {size >> 20} MiB is more than the "
+                f"image {image}: {needed >> 20} MiB is more than the "
                 f"{storage.volumes.free_bytes() >> 20} MiB free in {server.image_vgroup}"
             )
-        volume = storage.volumes.create_master(master, size)
-        if from_volume is not None:
-            _copy(from_volume, volume)
+        if from_volume is None:
+            volume = storage.volumes.create_master(master, size)
+        else:
+            volume, lines = _clone(storage, from_volume, master, size, image)
     iqn = target_iqn(server, image, None)
     initiator = initiator_iqn(server, client)
     for target in storage.targets.targets():
         if target.iqn == iqn:
             storage.targets.remove(iqn)  # a session resumed: the client may have changed
-    return storage.targets.export(
+    target = storage.targets.export(
         Export(
             target_iqn=iqn,
             device=volume.path,
@@ -109,6 +115,25 @@ def prepare(
             chap_password=check_password(client),
         )
     )
+    return target, lines
+
+
+def _clone(
+    storage: Storage, source: Volume, master: str, size: int, image: str
+) -> tuple[Volume, list[str]]:
+    """A new master holding source's disk, at size with its last partition following
+    (resize.py). A failure removes it: a retry starts over."""
+    volume = storage.volumes.create_master(master, source.size)
+    try:
+        _copy(source, volume)
+        lines = [f"{source.name} copied into {master}"]
+        if size != source.size:
+            volume, done = resize.resize(storage.volumes, volume, size, image)
+            lines += done
+    except BaseException:
+        storage.volumes.remove(master)
+        raise
+    return volume, lines
 
 
 def release(storage: Storage, server: Appserver, image: str) -> None:

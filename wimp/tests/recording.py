@@ -56,7 +56,15 @@ class RecordingVolumes(Recording):
         return volume
 
     def resize_master(self, name: str, size: int) -> Volume:
-        raise StorageError("not used by WIMP")
+        state = self._load()
+        if name not in state["volumes"]:
+            raise StorageError(f"no volume {name}")
+        volume = state["volumes"][name]
+        with open(volume["path"], "r+b") as sparse:  # lvresize keeps the bytes that still fit
+            sparse.truncate(size)
+        volume.update(size=size, reserved=size)
+        self._save(state, "resize_master", name=name, size=size)
+        return Volume(**volume)
 
     def create_cow(self, name: str, master: str, cow_size: int) -> Volume:
         raise StorageError("not used by WIMP")

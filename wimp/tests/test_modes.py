@@ -17,9 +17,10 @@ from entities.reading import entity_contents
 from imaging.tests import filesystems
 from testing.clients import signed_in
 from wimp import sessions
+from wimp.host import resize
 from wimp.host.tasks import WimpTasks
 
-from . import recording
+from . import recording, windows
 from .conftest import Agent
 from .test_install import need, run_sent
 
@@ -90,6 +91,68 @@ def test_clone_copies_the_master_into_a_new_image(site):
     image = entity_contents(Entity.objects.get(entity_type__name="windowsImage", name="cs_lab3"))
     assert image.values["imageLvSize"] == ["16M"] and image.values["cowLvSize"] == ["2G"]
     assert sessions.get("cs_lab3").stage == "software"
+
+
+def _c(disk: str, work: Path) -> tuple[int, int, Path]:
+    """(end of C:'s partition, size of its NTFS filesystem) in bytes, and C: as a file."""
+    with open(disk, "rb") as f:
+        last = resize.last_partition(f.read(512))
+        f.seek(last.start)
+        part = f.read(last.size)
+    copy = work / "c.part"
+    copy.write_bytes(part)
+    sectors = int.from_bytes(part[0x28:0x30], "little") * int.from_bytes(part[11:13], "little")
+    return last.end, sectors, copy
+
+
+def test_a_clone_of_another_size_grows_or_shrinks_c_with_its_partition(site):
+    need("sfdisk", "losetup", "ntfsresize", "mkfs.ntfs", "ntfs-3g", "ntfsfix")
+    admin, post, run, storage, tmp = site
+    storage.volumes.remove("cs_lab_m")
+    source = storage.volumes.create_master("cs_lab_m", 40 << 20)
+    windows.install(Path(source.path), tmp, system="ntfs")  # C: from 9 to 33 MiB
+    *before, c = _c(source.path, tmp)
+    files = filesystems.checksums("ntfs", c)
+    assert list(files) == ["system.txt"]
+
+    for image, size in (("cs_big", 64 << 20), ("cs_small", 30 << 20)):
+        form = {"client": "heron", "source": "cs_lab", "image": image,
+                "image_size": f"{size >> 20}M"}  # fmt: skip
+        post("/wimp/new/clone/?server=megatron", form)
+        run("megatron")
+        clone = {v.name: v for v in storage.volumes.volumes()}[f"{image}_m"]
+        assert clone.size == size and Path(clone.path).stat().st_size == size
+        end, ntfs, c = _c(clone.path, tmp)
+        assert size - (1 << 20) < end <= size  # C: reaches the disk's end (give or take a MiB)
+        assert end - (1 << 20) < (9 << 20) + ntfs <= end  # and NTFS fills C:
+        assert filesystems.checksums("ntfs", c) == files
+        assert filesystems.fsck("ntfs", c).returncode == 0
+        assert sessions.get(image).stage == "software"
+    resized = [c for c in storage.volumes.calls() if c["call"] == "resize_master"]
+    assert resized == [
+        {"call": "resize_master", "vgroup": "vg2", "name": "cs_big_m", "size": 64 << 20},
+        {"call": "resize_master", "vgroup": "vg2", "name": "cs_small_m", "size": 30 << 20},
+    ]
+    page = admin.get("/wimp/session/cs_small/").content.decode()
+    assert "cs_small_m resized from 40 MiB to 30 MiB" in page
+    assert "C: (NTFS) resized to 21 MiB" in page and "partition 2 shrunk to 21 MiB" in page
+    # The source is untouched.
+    assert list(_c(source.path, tmp)[:2]) == before
+
+
+def test_a_smaller_clone_of_a_c_that_is_not_ntfs_is_refused_and_leaves_nothing(site):
+    need("sfdisk", "losetup", "partclone.extfs")
+    admin, post, run, storage, tmp = site
+    storage.volumes.remove("cs_lab_m")
+    windows.install(Path(storage.volumes.create_master("cs_lab_m", 40 << 20).path), tmp)
+    form = {"client": "heron", "source": "cs_lab", "image": "cs_small", "image_size": "20M"}
+    post("/wimp/new/clone/?server=megatron", form)
+    run("megatron")
+    page = admin.get("/wimp/session/cs_small/").content.decode()
+    assert "partition 2 ends at 33 MiB, past 20 MiB, and is not NTFS" in page
+    assert "Try again" in page
+    assert [v.name for v in storage.volumes.volumes()] == ["cs_lab_m"]
+    assert sessions.get("cs_small").stage == "start"
 
 
 def test_delete_removes_master_entity_row_and_after_a_second_confirmation_the_files(site):
