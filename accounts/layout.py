@@ -4,7 +4,8 @@
       ou=people    uid=<uid>        accounts: inetOrgPerson, posixAccount, shadowAccount,
                                     labnetAccount, and sambaSamAccount when Windows needs it
       ou=groups    cn=<group>       posixGroup with memberUid (RFC 2307)
-      ou=machines  cn=<host>        hosts that bind (device + ipHost)
+      ou=machines  cn=<host>        machine accounts of the configuration's hosts: device,
+                                    posixAccount + sambaSamAccount (uid <host>$), ipHost
       ou=policies  cn=default       the ppolicy default policy
       ou=system    cn=<service>     the directory's own service identities (webtool, replicator)
 
@@ -35,6 +36,11 @@ UNITS = (PEOPLE, GROUPS, MACHINES, POLICIES, SYSTEM)
 
 PERSON_CLASSES = ["top", "inetOrgPerson", "posixAccount", "shadowAccount", "labnetAccount"]
 WINDOWS_CLASS = "sambaSamAccount"
+
+# Machine accounts (accounts.machines): uidNumbers from FIRST_MACHINE_UID up, far from the
+# people's, all in the gid MACHINES_GID (Samba's "Domain Computers" need no posixGroup).
+FIRST_MACHINE_UID = 1_000_000
+MACHINES_GID = 1_000_000
 
 # A uid as posix tools and Samba take it: a lower-case letter, then letters, digits, '.', '_'
 # or '-', at most 32 characters (useradd's limit).
@@ -74,6 +80,11 @@ def unit_dn(base: str, unit: str) -> str:
 
 def person_dn(base: str, uid: str) -> str:
     return f"uid={escape_dn_chars(uid)},{unit_dn(base, PEOPLE)}"
+
+
+def machine_dn(base: str, host: str) -> str:
+    """cn=<host>: the DN slapd's authz-regexp maps a host certificate's CN=<host>.<domain> to."""
+    return f"cn={escape_dn_chars(host)},{unit_dn(base, MACHINES)}"
 
 
 def group_dn(base: str, name: str) -> str:

@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 
 import ldap
@@ -20,13 +21,24 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from ldap.dn import str2dn
 from ldap.ldapobject import LDAPObject
 
 from core.permissions import MANAGE_ACCOUNTS, require
 
 from . import directory, layout
 from .choices import Action, Kind
-from .entries import ATTRIBUTES, Account, expiry_time, first, groups_of, search, search_filter
+from .entries import (
+    ATTRIBUTES,
+    Account,
+    expiry_time,
+    first,
+    groups_of,
+    search,
+    search_all,
+    search_filter,
+)
+from .machines import OURS, READ, Machine, configured_machines
 from .models import AccountChange
 from .nthash import nt_hash
 
@@ -70,9 +82,7 @@ def _directory_errors(field: str | None = None) -> Iterator[None]:
     except directory.NotConfigured as error:
         raise ValidationError(str(error)) from None
     except ldap.SERVER_DOWN:
-        raise ValidationError(
-            f"The directory at {directory.labnet().url} does not answer."
-        ) from None
+        raise _down() from None
     except ldap.NO_SUCH_OBJECT as error:
         raise AccountNotFound(_info(error)) from None
     except (ldap.CONSTRAINT_VIOLATION, ldap.UNWILLING_TO_PERFORM, ldap.INVALID_CREDENTIALS) as e:
@@ -792,3 +802,108 @@ def do_mark_expiry_warned(user: object, uid: str, sponsor: str) -> None:
         return [(ldap.MOD_REPLACE, "labnetExpiryWarned", [b"TRUE"])]
 
     _change(user, uid, Action.EXPIRY_WARNED, f"told {sponsor}", mods)
+
+
+# Machine accounts (accounts.machines decides them).
+
+
+@dataclass
+class MachineSync:
+    """What one do_sync_machines did: the uids created, updated and removed, and the
+    problems met, each naming its host."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def do_sync_machines(user: object) -> MachineSync:
+    """Bring the machines branch in step with the configuration: an account for each host
+    that has none (the next uidNumber from layout.FIRST_MACHINE_UID), the managed attributes
+    of each that differ, and Labnet's accounts of hosts deleted from the configuration
+    removed. A write slapd refuses is a problem of that host; the others go on. The
+    directory down or not configured: a ValidationError, nothing more written."""
+    require(user, MANAGE_ACCOUNTS)
+    wanted, problems = configured_machines()
+    done = MachineSync(problems=problems)
+    base = directory.labnet().base
+    conn = _connect()
+    records: list[AccountChange] = []
+    try:
+        with _directory_errors():
+            found = {
+                first(attrs, "uid"): (dn, attrs)
+                for dn, attrs in search_all(conn, layout.unit_dn(base, layout.MACHINES), OURS, READ)
+            }
+        numbers = [int(first(attrs, "uidNumber", "0")) for _, attrs in found.values()]
+        next_number = max([layout.FIRST_MACHINE_UID - 1, *numbers]) + 1
+        for machine in wanted:
+            entry = found.pop(machine.uid, None)
+            try:
+                if entry is None:
+                    _add_machine(conn, base, machine, next_number)
+                    detail = f"uidNumber {next_number}"
+                    next_number += 1
+                    records.append(_change_of(machine.uid, Action.CREATE, user, detail))
+                    done.created.append(machine.uid)
+                elif detail := _update_machine(conn, base, machine, *entry):
+                    records.append(_change_of(machine.uid, Action.MODIFY, user, detail))
+                    done.updated.append(machine.uid)
+            except ldap.SERVER_DOWN:
+                raise _down() from None
+            except ldap.LDAPError as refused:
+                done.problems.append(
+                    f"{machine.entity_type}/{machine.host}: machine account {machine.uid} not "
+                    f"written: {_info(refused)}"
+                )
+        for uid, (dn, _) in sorted(found.items()):
+            try:
+                conn.delete_s(dn)
+            except ldap.SERVER_DOWN:
+                raise _down() from None
+            except ldap.LDAPError as refused:
+                done.problems.append(f"machine account {uid} not removed: {_info(refused)}")
+                continue
+            detail = "its host is no longer in the configuration"
+            records.append(_change_of(uid, Action.DELETE, user, detail))
+            done.removed.append(uid)
+    finally:
+        AccountChange.objects.bulk_create(records, batch_size=1000)
+        conn.unbind_s()
+    return done
+
+
+def _down() -> ValidationError:
+    return ValidationError(f"The directory at {directory.labnet().url} does not answer.")
+
+
+def _change_of(uid: str, action: str, user: object, detail: str) -> AccountChange:
+    return AccountChange(uid=uid, action=action, actor=_actor(user), detail=detail[:4000])
+
+
+def _add_machine(conn: LDAPObject, base: str, machine: Machine, number: int) -> None:
+    attributes = machine.attributes(number) | {"uidNumber": [str(number)]}
+    conn.add_s(layout.machine_dn(base, machine.host), _encode(attributes))
+
+
+def _update_machine(
+    conn: LDAPObject, base: str, machine: Machine, dn: str, attrs: dict[str, list[bytes]]
+) -> str:
+    """Write the managed attributes that differ (the entry moved to cn=<host> first when it
+    was elsewhere in the branch); the names of what changed, '' when nothing did."""
+    changed = []
+    wanted_dn = layout.machine_dn(base, machine.host)
+    if str2dn(dn.lower()) != str2dn(wanted_dn.lower()):
+        conn.rename_s(dn, wanted_dn.split(",", 1)[0], delold=0)
+        changed.append(f"moved from {dn}")
+    number = int(first(attrs, "uidNumber", "0"))
+    mods = []
+    for name, values in machine.attributes(number).items():
+        stored = {v.decode() for v in attrs.get(name, [])}
+        if stored != set(values):
+            mods.append((ldap.MOD_REPLACE, name, [v.encode() for v in values] or None))
+            changed.append(name)
+    if mods:
+        conn.modify_s(wanted_dn, mods)
+    return ", ".join(changed)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("backups.api.urls")),
     path("api/v1/", include("imaging.api.urls")),
     path("api/v1/", include("wimp.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", ApiRootView.as_view(), name="api-root"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -108,8 +108,9 @@ def test_the_authdns_handler_installs_zones_and_zones_conf(tmp_path):
     campus(tmp_path / "etc")
     paths = AgentPaths(tmp_path / "root", tmp_path / "etc")
     context = FunctionContext("odie", paths, MirrorSource(paths.etc))
-    done = run_functions(context, ["appserver", "authdns"])
-    assert list(done) == ["authdns"]
+    done = run_functions(context, ["basic_services", "appserver", "authdns"])
+    assert list(done) == ["appserver", "authdns"]
+    assert done["appserver"].problems == []  # it serves no client
     assert done["authdns"].changed == [
         "/var/lib/labnet/zones/100.51.198.in-addr.arpa.zone",
         "/var/lib/labnet/zones/2.0.192.in-addr.arpa.zone",
