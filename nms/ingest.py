@@ -3,29 +3,64 @@ the current status, store a sample only when its level changed or its value move
 than the category's deadband, hold a new level for the configured number of reports before
 the state follows it, and hand the state changes to the notifications once the report is
 committed. The heartbeat is the host's last report time by the server's clock, not a
-sample."""
+sample.
+
+Reports are applied many hosts at a time: the API queues each report it accepts
+(queue_report, a PendingReport row committed before it answers) and drains the queue
+(ingest_pending), applying up to BATCH hosts' reports in one transaction that also deletes
+them from the queue: the hosts locked and their statuses read in one query each, the
+samples, new statuses, changed statuses and hosts written in one statement each, one
+commit. docs/nms.md says why."""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Model, Q
 from django.utils import timezone
 
 from .choices import Heartbeat, Level
 from .events import HOST_CATEGORY, Event
 from .host.collectors import ERROR
 from .levels import MonitoringSettings, as_number, monitoring_settings
-from .models import Acknowledgement, Host, Sample, Status
+from .models import Acknowledgement, Host, PendingReport, Sample, Status
 from .notifications import notify_pending
 
+log = logging.getLogger("labnet.nms")
 Readings = Sequence[Mapping[str, str]]
 STATUS_FIELDS = [
-    "value", "number", "detail", "level", "state", "streak", "since", "changed", "stored",
+    "host_id", "category", "item", "value", "number", "detail", "level", "state", "streak",
+    "notified_state", "since", "changed", "stored",
 ]  # fmt: skip
+HOST_FIELDS = ["name", "first_report", "last_report", "collected", "silent", "notified_state"]
 GONE = "no longer reported"
+# Hosts' reports applied in one transaction: enough to pay the round trips and the commit
+# once for many hosts, few enough that a transaction holds its host rows briefly.
+BATCH = 200
+# A new host's row before its first report is applied: older than any report.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+# What the report API lets through (nms.api.serializers), checked again on a queued report.
+CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ITEM_LENGTH = VALUE_LENGTH = 255
+DETAIL_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Report:
+    """One host's report: {category: [{"item", "value", "detail"}, ...]}, received (the
+    heartbeat, by the server's clock) and taken (when it was collected, never after
+    received)."""
+
+    host: str
+    reports: Mapping[str, Readings]
+    received: datetime
+    taken: datetime
 
 
 def ingest_report(
@@ -36,102 +71,220 @@ def ingest_report(
     taken: datetime | None = None,
     settings: MonitoringSettings | None = None,
 ) -> list[Event]:
-    """Apply one host's report: {category: [{"item", "value", "detail"}, ...]}, received now
-    (the host's heartbeat, by the server's clock) and taken when it was collected (a report
-    the agent kept while the web server was away arrives late; a time ahead of now counts as
-    now). Taken places the readings in the history and nothing else, so a host with a slow
-    clock is never taken for silent. A category present in the report is complete: its items
-    not reported any more lose their status (their samples stay), once people who were told
-    of a problem with one are told it is over; but a category whose collector failed (an
-    error reading) keeps its items as they were. A report taken no later
-    than the host's last one only fills in the history: the statuses already show something
-    newer."""
-    settings = settings or monitoring_settings()
+    """Apply one host's report, received now (the host's heartbeat, by the server's clock)
+    and taken when it was collected (a report the agent kept while the web server was away
+    arrives late; a time ahead of now counts as now). Taken places the readings in the
+    history and nothing else, so a host with a slow clock is never taken for silent. A
+    category present in the report is complete: its items not reported any more lose their
+    status (their samples stay), once people who were told of a problem with one are told it
+    is over; but a category whose collector failed (an error reading) keeps its items as they
+    were. A report taken no later than the host's last one only fills in the history: the
+    statuses already show something newer. The state changes it made."""
     received = now or timezone.now()
-    now = min(taken, received) if taken else received
+    report = Report(host, reports, received, min(taken, received) if taken else received)
     with transaction.atomic():
-        row, new = _locked_host(host, received, now)
-        if not new and now <= row.collected:
-            _fill_history(row, reports, now, settings)
-            return []
-        came_back = row.silent
-        if not new:
-            Host.objects.filter(pk=row.pk).update(last_report=received, collected=now, silent=False)
-        existing = {
-            (s.category, s.item): s
-            for s in Status.objects.filter(host=row, category__in=list(reports))
-        }
-        events: list[Event] = []
-        samples: list[Sample] = []
-        created: list[Status] = []
-        updated: list[Status] = []
-        for category, readings in reports.items():
-            levels = settings.levels_of(category)
-            band = levels.band()
-            for reading in readings:
-                item = reading.get("item", "")
-                value, detail = reading["value"], reading.get("detail", "")
-                number, level = as_number(value), levels.evaluate(value)
-                status = existing.pop((category, item), None)
-                if status is None:
-                    # A new metric starts OK and its level is held like any change.
-                    status = Status(
-                        host=row, category=category, item=item, value=value, number=number,
-                        detail=detail, level=level, state=Level.OK, since=now, changed=now,
-                        stored=number,
-                    )  # fmt: skip
-                    _update(status, value, detail, level, now, settings.hold_reports)
-                    created.append(status)
-                    if status.state != Level.OK:
-                        events.append(_event(host, status, Level.OK))
-                    store = True
+        return ingest_reports([report], settings)[host]
+
+
+def queue_report(
+    host: str, reports: Mapping[str, Readings], *, received: datetime, taken: datetime | None
+) -> int:
+    """Keep a report the API accepted until ingest_pending applies it; its queue id. Once
+    this has returned, the report is committed: a crash cannot lose it."""
+    taken = min(taken, received) if taken else received
+    return PendingReport.objects.create(
+        host=host, reports=reports, received=received, taken=taken
+    ).pk
+
+
+@dataclass
+class Drained:
+    """What ingest_pending did: the state changes of each queued report it applied (by queue
+    id) and the reports it refused, each with the reason, naming the host."""
+
+    applied: dict[int, list[Event]]
+    refused: dict[int, str]
+
+
+def ingest_pending(batch: int = BATCH) -> Drained:
+    """Apply the queued reports, oldest first, `batch` hosts' reports a transaction, until
+    none is left that another process is not applying already (those are skipped, not
+    waited for). A host's second report waits for the next transaction, so its reports
+    apply in order. A report that is malformed (the API refuses those; this guards the
+    queue) is logged, refused naming its host and deleted; the others apply."""
+    drained = Drained({}, {})
+    settings = monitoring_settings()
+    while True:
+        with transaction.atomic():
+            rows = list(
+                PendingReport.objects.select_for_update(skip_locked=True)
+                .order_by("id")
+                .values_list("id", "host", "reports", "received", "taken")[:batch]
+            )
+            if not rows:
+                return drained
+            taken: dict[str, int] = {}
+            reports: list[Report] = []
+            for pk, host, body, received, collected in rows:
+                if host in taken:
+                    continue  # the host's later report: next transaction
+                taken[host] = pk
+                problem = malformed(host, body)
+                if problem:
+                    log.warning("nms: queued report refused: %s", problem)
+                    drained.refused[pk] = problem
                 else:
-                    store = level != status.level or _moved(
-                        status.stored, status.value, value, number, band
-                    )
-                    old_state = status.state
-                    if store:
-                        status.stored = number
-                    if _update(status, value, detail, level, now, settings.hold_reports) or store:
-                        updated.append(status)
-                    if status.state != old_state:
-                        events.append(_event(host, status, old_state))
-                if store:
-                    samples.append(_sample(row, category, item, now, value, number, detail, level))
-        erred = {c for c, readings in reports.items() if any(r["value"] == ERROR for r in readings)}
-        gone = [s for s in existing.values() if s.category not in erred]
-        for status in gone:
-            if status.notified_state != Level.OK and status.state != Level.OK:
-                events.append(_event(host, status, status.state))
-                _end(status, now)
-                updated.append(status)
-        told_over = [s.pk for s in gone if s.notified_state == Level.OK]
-        if told_over:
-            Status.objects.filter(pk__in=told_over).delete()
-        Sample.objects.bulk_create(samples)
-        Status.objects.bulk_create(created)
-        if updated:
-            _save(updated)
-        if came_back:
-            events.append(Event(host, HOST_CATEGORY, "", Heartbeat.SILENT, Heartbeat.REPORTING))
-        cleared = [(e.category, e.item) for e in events if e.new == Level.OK]
-        if cleared:
-            _end_acknowledgements(row, cleared, received)
-        if events:
-            transaction.on_commit(lambda: _notify(host))
+                    reports.append(Report(host, body, received, collected))
+            events = ingest_reports(reports, settings)
+            PendingReport.objects.filter(pk__in=list(taken.values())).delete()
+        for report in reports:
+            drained.applied[taken[report.host]] = events[report.host]
+
+
+def malformed(host: str, reports: object) -> str | None:
+    """What is wrong with a queued report's shape, naming the host; None when it is sound."""
+    if not isinstance(reports, dict) or not reports:
+        return f"{host}: the report has no categories"
+    for category, readings in reports.items():
+        if not CATEGORY.match(category):
+            return f"{host}: {category!r} is not a category name"
+        if not isinstance(readings, list):
+            return f"{host}: {category}'s readings are not a list"
+        for reading in readings:
+            if not isinstance(reading, dict) or not isinstance(reading.get("value"), str):
+                return f"{host}: a reading of {category} has no value"
+            item, detail = reading.get("item", ""), reading.get("detail", "")
+            if not isinstance(item, str) or not isinstance(detail, str):
+                return f"{host}: a reading of {category} has an item or detail that is no text"
+            if (
+                len(item) > ITEM_LENGTH
+                or len(reading["value"]) > VALUE_LENGTH
+                or len(detail) > DETAIL_LENGTH
+            ):
+                return f"{host}: a reading of {category} is longer than what is stored"
+    return None
+
+
+def ingest_reports(
+    batch: Sequence[Report], settings: MonitoringSettings | None = None
+) -> dict[str, list[Event]]:
+    """Apply several hosts' reports (one each) in the caller's transaction, as ingest_report
+    applies one: each host's state changes. The notifications go once it commits."""
+    settings = settings or monitoring_settings()
+    rows = _locked_hosts([r.host for r in batch], batch)
+    history_only = [r for r in batch if r.taken <= rows[r.host].collected]
+    for report in history_only:
+        _fill_history(rows[report.host], report.reports, report.taken, settings)
+    current = [r for r in batch if r.taken > rows[r.host].collected]
+    existing: dict[int, dict[tuple[str, str], Status]] = defaultdict(dict)
+    if current:
+        for status in Status.objects.filter(host_id__in=[rows[r.host].pk for r in current]):
+            existing[status.host_id][status.category, status.item] = status
+    events: dict[str, list[Event]] = {r.host: [] for r in batch}
+    samples: list[Sample] = []
+    created: list[Status] = []
+    updated: list[Status] = []
+    told_over: list[int] = []
+    cleared: list[tuple[int, str, str]] = []
+    for report in current:
+        row = rows[report.host]
+        found = existing[row.pk]
+        statuses = {key: s for key, s in found.items() if key[0] in report.reports}
+        host_events = events[report.host]
+        _apply(row, report, statuses, settings, host_events, samples, created, updated, told_over)
+        if row.silent:
+            host_events.append(
+                Event(report.host, HOST_CATEGORY, "", Heartbeat.SILENT, Heartbeat.REPORTING)
+            )
+        row.last_report, row.collected, row.silent = report.received, report.taken, False
+        cleared += [(row.pk, e.category, e.item) for e in host_events if e.new == Level.OK]
+    if told_over:
+        Status.objects.filter(pk__in=told_over).delete()
+    Sample.objects.bulk_create(samples)
+    Status.objects.bulk_create(created)
+    _upsert(Status, STATUS_FIELDS, updated)
+    _upsert(Host, HOST_FIELDS, [rows[r.host] for r in current])
+    if cleared:
+        _end_acknowledgements(cleared, max(r.received for r in current))
+    told = [host for host, changes in events.items() if changes]
+    if told:
+        transaction.on_commit(lambda: notify_pending(told))
     return events
 
 
-def _locked_host(host: str, received: datetime, taken: datetime) -> tuple[Host, bool]:
-    """The host's row, locked so one host's reports apply one at a time, and whether this
-    report made it (its first)."""
-    row = Host.objects.select_for_update().filter(name=host).first()
-    if row is not None:
-        return row, False
-    return Host.objects.get_or_create(
-        name=host,
-        defaults={"first_report": received, "last_report": received, "collected": taken},
-    )
+def _locked_hosts(names: list[str], batch: Sequence[Report]) -> dict[str, Host]:
+    """The hosts' rows, locked so one host's reports apply one at a time; a host reporting
+    for the first time gets its row, dated never, so its report applies like any other."""
+    rows = {h.name: h for h in Host.objects.select_for_update().filter(name__in=names)}
+    new = [r for r in batch if r.host not in rows]
+    if new:
+        Host.objects.bulk_create(
+            [
+                Host(name=r.host, first_report=r.received, last_report=r.received, collected=NEVER)
+                for r in new
+            ],
+            ignore_conflicts=True,  # made meanwhile by another process: its row is used
+        )
+        locked = Host.objects.select_for_update().filter(name__in=[r.host for r in new])
+        rows.update((h.name, h) for h in locked)
+    return rows
+
+
+def _apply(
+    row: Host,
+    report: Report,
+    existing: dict[tuple[str, str], Status],
+    settings: MonitoringSettings,
+    events: list[Event],
+    samples: list[Sample],
+    created: list[Status],
+    updated: list[Status],
+    told_over: list[int],
+) -> None:
+    """One host's report against its statuses (of the categories reported), adding what to
+    write to the batch's lists."""
+    host, reports, now = report.host, report.reports, report.taken
+    for category, readings in reports.items():
+        levels = settings.levels_of(category)
+        band = levels.band()
+        for reading in readings:
+            item = reading.get("item", "")
+            value, detail = reading["value"], reading.get("detail", "")
+            number, level = as_number(value), levels.evaluate(value)
+            status = existing.pop((category, item), None)
+            if status is None:
+                # A new metric starts OK and its level is held like any change.
+                status = Status(
+                    host=row, category=category, item=item, value=value, number=number,
+                    detail=detail, level=level, state=Level.OK, since=now, changed=now,
+                    stored=number,
+                )  # fmt: skip
+                _update(status, value, detail, level, now, settings.hold_reports)
+                created.append(status)
+                if status.state != Level.OK:
+                    events.append(_event(host, status, Level.OK))
+                store = True
+            else:
+                store = level != status.level or _moved(
+                    status.stored, status.value, value, number, band
+                )
+                old_state = status.state
+                if store:
+                    status.stored = number
+                if _update(status, value, detail, level, now, settings.hold_reports) or store:
+                    updated.append(status)
+                if status.state != old_state:
+                    events.append(_event(host, status, old_state))
+            if store:
+                samples.append(_sample(row, category, item, now, value, number, detail, level))
+    erred = {c for c, readings in reports.items() if any(r["value"] == ERROR for r in readings)}
+    gone = [s for s in existing.values() if s.category not in erred]
+    for status in gone:
+        if status.notified_state != Level.OK and status.state != Level.OK:
+            events.append(_event(host, status, status.state))
+            _end(status, now)
+            updated.append(status)
+    told_over += [s.pk for s in gone if s.notified_state == Level.OK]
 
 
 def _moved(
@@ -217,39 +370,41 @@ def _end(status: Status, now: datetime) -> None:
     status.streak, status.since, status.detail = 0, now, GONE
 
 
-def _save(statuses: list[Status]) -> None:
-    """One executemany UPDATE by primary key: bulk_update's CASE expressions cost more in
-    Python than the database spends on the rows."""
+def _upsert(model: type[Model], fields: list[str], rows: Sequence[Model]) -> None:
+    """Write rows that exist back by primary key in one statement (an executemany of
+    INSERT ... ON DUPLICATE KEY UPDATE that mysqlclient sends as one multi-row insert; an
+    UPDATE a row would be a statement each). Every column is given, as an insert needs."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    columns = ", ".join(f"{quote(f)} = %s" for f in STATUS_FIELDS)
+    columns = ["id", *fields]
+    if connection.vendor == "mysql":
+        update = ", ".join(f"{quote(f)} = VALUES({quote(f)})" for f in fields)
+        tail = f"ON DUPLICATE KEY UPDATE {update}"
+    else:
+        update = ", ".join(f"{quote(f)} = excluded.{quote(f)}" for f in fields)
+        tail = f"ON CONFLICT ({quote('id')}) DO UPDATE SET {update}"
     adapt = connection.ops.adapt_datetimefield_value
-    rows = [
-        (
-            s.value, s.number, s.detail, s.level, s.state, s.streak,
-            adapt(s.since), adapt(s.changed), s.stored, s.pk,
-        )
-        for s in statuses
-    ]  # fmt: skip
+    values = [
+        [adapt(v) if isinstance(v, datetime) else v for v in (getattr(r, c) for c in columns)]
+        for r in rows
+    ]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) {tail}"
+    )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {quote(Status._meta.db_table)} SET {columns} WHERE {quote('id')} = %s", rows
-        )
+        cursor.executemany(sql, values)
 
 
 def _event(host: str, status: Status, old: str) -> Event:
     return Event(host, status.category, status.item, old, status.state, status.value, status.detail)
 
 
-def _end_acknowledgements(row: Host, metrics: list[tuple[str, str]], now: datetime) -> None:
+def _end_acknowledgements(metrics: list[tuple[int, str, str]], now: datetime) -> None:
     """An acknowledgement of a metric ends when the metric is OK again: the problem it was
     about is over, and its return is a new one to tell people about."""
     match = Q()
-    for category, item in metrics:
-        match |= Q(category=category, item=item)
-    Acknowledgement.objects.filter(match, host=row, expires__gt=now).exclude(category="").update(
-        expires=now
-    )
-
-
-def _notify(host: str) -> None:
-    notify_pending([host])
+    for host, category, item in metrics:
+        match |= Q(host_id=host, category=category, item=item)
+    Acknowledgement.objects.filter(match, expires__gt=now).exclude(category="").update(expires=now)

@@ -111,6 +111,22 @@ class Sample(models.Model):
         return f"{self.host_id} {self.category} {self.item} {self.time:%Y-%m-%d %H:%M} {self.value}"
 
 
+class PendingReport(models.Model):
+    """A host's report the API accepted and nms.ingest.ingest_pending has not applied yet:
+    committed before the API answers, deleted in the transaction that applies it."""
+
+    host = models.CharField(max_length=128)
+    received = models.DateTimeField(help_text="When it arrived: the host's heartbeat.")
+    taken = models.DateTimeField(help_text="When it was collected, by the server's clock.")
+    reports = models.JSONField(help_text='{category: [{"item", "value", "detail"}, ...]}')
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.host} {self.received:%Y-%m-%d %H:%M:%S}"
+
+
 class Acknowledgement(models.Model):
     """Someone knows about a problem: notifications of the metrics it covers stop until it
     expires."""

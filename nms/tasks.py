@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 
 from .host.agent import COLLECT_TASK
+from .ingest import ingest_pending
 from .services import do_notice_silence
 
 log = logging.getLogger("labnet.nms")
@@ -17,6 +18,9 @@ SILENCE_CHECK_SECONDS = 60.0
 
 @shared_task(name=CHECK_SILENCE_TASK)
 def check_silence() -> int:
+    # A report left queued (the request that queued it could not apply it) is applied
+    # before its host can be taken for silent.
+    ingest_pending()
     return len(do_notice_silence())
 
 

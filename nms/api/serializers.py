@@ -3,23 +3,19 @@
 does not matter; "time" (when collected, by the agent's clock) counts when there is no age.
 Without either it was collected now."""
 
-import re
-
 from rest_framework import serializers
 
 from core.api import Seconds
 
-CATEGORY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+from ..ingest import CATEGORY, DETAIL_LENGTH, ITEM_LENGTH, VALUE_LENGTH
 
-
-DETAIL_LENGTH = 500
 # Far older than any report an agent keeps; far inside what a datetime can go back.
 MAX_AGE = 10 * 365 * 24 * 3600
 
 
 class ReadingSerializer(serializers.Serializer):
-    item = serializers.CharField(max_length=255, allow_blank=True, trim_whitespace=False)
-    value = serializers.CharField(max_length=255, allow_blank=True)
+    item = serializers.CharField(max_length=ITEM_LENGTH, allow_blank=True, trim_whitespace=False)
+    value = serializers.CharField(max_length=VALUE_LENGTH, allow_blank=True)
     detail = serializers.CharField(allow_blank=True, required=False, default="")
 
     def validate_detail(self, detail: str) -> str:

@@ -10,21 +10,29 @@ from rest_framework.response import Response
 
 from core.api import IsTheHostAgent
 
-from ..ingest import ingest_report
+from ..ingest import ingest_pending, queue_report
 from .serializers import ReportSerializer
 
 
 class HostReport(GenericAPIView):
+    """The report is queued (committed) before anything else, then the queue is drained:
+    this request's report and whatever else waits, many hosts' reports per transaction
+    (nms.ingest). 201 with the state changes when this request applied the report; 202
+    when a request beside it is applying it."""
+
     serializer_class = ReportSerializer
     permission_classes = [IsTheHostAgent]
 
-    @extend_schema(responses={201: None})
+    @extend_schema(responses={201: None, 202: None})
     def post(self, request, host: str):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         received = timezone.now()
         taken = received - timedelta(seconds=data["age"]) if "age" in data else data.get("time")
-        events = ingest_report(host, data["reports"], now=received, taken=taken)
+        queued = queue_report(host, data["reports"], received=received, taken=taken)
+        events = ingest_pending().applied.get(queued)
+        if events is None:
+            return Response({"host": host, "changes": []}, status=status.HTTP_202_ACCEPTED)
         changes = [{"category": e.category, "item": e.item, "state": e.new} for e in events]
         return Response({"host": host, "changes": changes}, status=status.HTTP_201_CREATED)
