@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,7 +24,7 @@ from entities.secret_access import secret_access
 
 from .. import services
 from ..certificates import do_issue_certificate
-from ..mirror_export import mirror_download
+from ..mirror_export import PAGE_DEFAULT, PAGE_MAX, mirror_named, mirror_page
 from ..models import AgentHost
 from .permissions import CanViewReports
 from .serializers import (
@@ -142,12 +143,16 @@ class CertificateRequest(GenericAPIView):
 
 
 class MirrorDownload(GenericAPIView):
-    """The XML mirror's contents as JSON, for an agent's first start and its sanity pass."""
+    """The XML mirror's contents as JSON, for an agent's first start and its sanity pass:
+    the whole mirror page by page (`limit` entities after the cursor `after`, the previous
+    page's `next`), or the named entities and types' definitions in one answer. Streamed."""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("entity", OpenApiTypes.STR, many=True, description="type/name"),
             OpenApiParameter("type", OpenApiTypes.STR, many=True, description="definitions"),
+            OpenApiParameter("after", OpenApiTypes.INT, description="the previous page's next"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"at most {PAGE_MAX}"),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -159,4 +164,29 @@ class MirrorDownload(GenericAPIView):
                 raise APIValidationError({"entity": [f"{key!r} is not type/name"]})
             entities.append((entity_type, name))
         types = request.query_params.getlist("type")
-        return Response(mirror_download(entities, types, secrets=secret_access(request.user)))
+        secrets = secret_access(request.user)
+        if entities or types:
+            if paging := {"after", "limit"} & set(request.query_params):
+                refusal = "pages only the whole mirror, not named entities or types"
+                raise APIValidationError({p: [refusal] for p in sorted(paging)})
+            answer = mirror_named(entities, types, secrets)
+        else:
+            after = _number(request, "after", 0, None)
+            limit = _number(request, "limit", 1, PAGE_MAX)
+            answer = mirror_page(after, PAGE_DEFAULT if limit is None else limit, secrets)
+        return StreamingHttpResponse(answer.chunks(), content_type="application/json")
+
+
+def _number(request, name: str, least: int, most: int | None) -> int | None:
+    """The whole-number query parameter `name`, None when not given; outside least..most, a
+    400 naming it."""
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    bound = f"from {least} to {most}" if most is not None else f"from {least}"
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise APIValidationError({name: [f"{text[:40]!r} is not a whole number {bound}"]})
+    number = int(text)
+    if number < least or (most is not None and number > most):
+        raise APIValidationError({name: [f"{number} is not {bound}"]})
+    return number

@@ -24,7 +24,7 @@ from .deps import Deps, DepsFile, entity_reads
 from .files import FilesRun, HostFiles, files_to_process
 from .functions import FUNCTIONS, FunctionContext, run_functions
 from .master import MasterCache
-from .mirror import LocalMirror, download, pull
+from .mirror import LocalMirror, download_whole, pull
 from .outbox import deliver
 from .settings import AgentSettings
 from .sshkey import publish_ssh_key
@@ -94,9 +94,7 @@ class Agent:
             started = time.monotonic()
             errors = []
             try:
-                data = download(self.client)
-                self.mirror.store(data, complete=True)
-                applied = data["latest"]
+                applied, _ = download_whole(self.client, self.mirror)
             except ApiUnavailable as exc:
                 applied = self.mirror.last_seq()
                 errors.append({"file": "", "message": f"mirror not re-checked: {exc}"})
@@ -129,7 +127,7 @@ class Agent:
                 run.changed.append({"file": "certificate", "path": CERT_PATH})
             run.scripts += check.scripts
             run.errors += [{"file": "certificate", "message": m} for m in check.errors]
-        context = FunctionContext(self.settings.host, self.paths, host_files.source, self.client)
+        context = FunctionContext(self.settings.host, self.paths, host_files.source)
         for function, done in run_functions(context, own.get(FUNCTIONS, ())).items():
             run.changed += [{"file": function, "path": path} for path in done.changed]
             run.scripts += done.scripts

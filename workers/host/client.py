@@ -117,8 +117,8 @@ class ApiClient:
         """path's JSON answer; timeout, when given, replaces the client's for this request."""
         return json.loads(self._request("GET", path, params, timeout=timeout))
 
-    def get_bytes(self, path: str, params: Any = None) -> bytes:
-        return self._request("GET", path, params)
+    def get_bytes(self, path: str, params: Any = None, timeout: float | None = None) -> bytes:
+        return self._request("GET", path, params, timeout=timeout)
 
     def post(self, path: str, body: Any) -> Any:
         answer = self._request("POST", path, body=body)

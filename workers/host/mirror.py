@@ -9,6 +9,7 @@ differ, so the files the unfinished pass did not install are rendered again."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from entities.mirror import (
     var_defs_xml,
 )
 
-from .client import ApiClient
+from .client import ApiClient, ApiUnavailable
 
 # A changed key: (type, entity name, variable); variable "*" when the entity came or went
 # whole, name and variable "*" when the type's definitions changed.
@@ -38,12 +39,11 @@ Key = tuple[str, str, str]
 Entity = tuple[str, str]
 ANY = "*"
 FEED_PAGE = 5000
-# A whole campus's mirror (17,000 entities, 600,000 values) is tens of megabytes the web
-# server takes many seconds to gather under load: the usual timeout would fail the first pass.
-WHOLE_MIRROR_TIMEOUT = 600.0
-# From this many entities, a download's files are synced to disk once at the end rather than
-# each on its own: two fsyncs a file make a first pass over a whole campus take minutes.
-SYNC_ONCE_FROM = 100
+# Entities per page of the whole mirror's download: about 0.5 MB of JSON on gendata's
+# campus, a few MB once parsed (the web server takes at most 2,000).
+MIRROR_PAGE = 250
+# A page is gathered by a web server that may be loaded: more than the usual timeout.
+MIRROR_PAGE_TIMEOUT = 120.0
 
 
 def _timestamp(text: str | None) -> datetime | None:
@@ -77,6 +77,9 @@ class LocalMirror:
     def __init__(self, directory: Path, last_seq_file: Path):
         self.directory = directory
         self.last_seq_file = last_seq_file
+        # The whole mirror's pages wait here, beside the agent's other files, until the
+        # last one has arrived.
+        self.spool = last_seq_file.parent / "download"
 
     def last_seq(self) -> int | None:
         try:
@@ -122,39 +125,52 @@ class LocalMirror:
             shutil.rmtree(self.directory / name, ignore_errors=True)
             (self.directory / VAR_DEFS_DIR / name).unlink(missing_ok=True)
 
-    def store(self, data: Mapping[str, Any], complete: bool = False) -> set[Key]:
-        """Write the types and entities of a mirror download; with complete, remove every
-        entity and type the download does not hold. Returns the keys whose files changed."""
-        changed: set[Key] = set()
-        types = [type_from_json(t) for t in data.get("types", [])]
-        for entity_type in types:
-            if self.write_type(entity_type):
-                changed.add((entity_type.name, ANY, ANY))
-        kept: set[tuple[str, str]] = set()
-        items = data.get("entities", [])
-        each = len(items) < SYNC_ONCE_FROM
-        for item in items:
-            entity = entity_from_json(item)
-            kept.add((entity.entity_type, entity.name))
-            if self.write(entity, sync=each):
-                changed.add((entity.entity_type, entity.name, ANY))
-        if changed and not each:
-            os.sync()  # before the caller stores the sequence number these files are current to
-        if complete:
-            type_names = {t.name for t in types}
-            for type_dir in self.directory.iterdir():
-                if type_dir.name.startswith(".") or not type_dir.is_dir():
-                    continue
-                if type_dir.name not in type_names:
-                    self.remove_type(type_dir.name)
-                    changed.add((type_dir.name, ANY, ANY))
-                    continue
-                for path in type_dir.iterdir():
-                    key = (type_dir.name, path.name)
-                    if not path.name.startswith(".") and key not in kept:
-                        path.unlink()
-                        changed.add((*key, ANY))
+    def store(self, data: Mapping[str, Any]) -> set[Key]:
+        """Write the types and entities of a download of named ones. Returns the keys whose
+        files changed."""
+        changed = self._store_types(data.get("types", []))
+        for item in data.get("entities", []):
+            self._store_entity(item, changed, sync=True)
         return changed
+
+    def store_whole(self, pages: Iterable[Mapping[str, Any]]) -> set[Key]:
+        """Write the pages of a whole-mirror download (the first one holds every type), then
+        remove every entity and type they do not hold. Returns the keys whose files
+        changed."""
+        changed: set[Key] = set()
+        type_names: set[str] = set()
+        kept: set[tuple[str, str]] = set()
+        for page in pages:
+            types = page.get("types", [])
+            type_names.update(t["name"] for t in types)
+            changed |= self._store_types(types)
+            for item in page["entities"]:
+                kept.add((item["type"], item["name"]))
+                # Synced once below: two fsyncs a file make a whole campus take minutes.
+                self._store_entity(item, changed, sync=False)
+        if changed:
+            os.sync()  # before the caller stores the sequence number these files are current to
+        for type_dir in self.directory.iterdir():
+            if type_dir.name.startswith(".") or not type_dir.is_dir():
+                continue
+            if type_dir.name not in type_names:
+                self.remove_type(type_dir.name)
+                changed.add((type_dir.name, ANY, ANY))
+                continue
+            for path in type_dir.iterdir():
+                key = (type_dir.name, path.name)
+                if not path.name.startswith(".") and key not in kept:
+                    path.unlink()
+                    changed.add((*key, ANY))
+        return changed
+
+    def _store_types(self, types: Iterable[Mapping[str, Any]]) -> set[Key]:
+        return {(t["name"], ANY, ANY) for t in types if self.write_type(type_from_json(t))}
+
+    def _store_entity(self, item: Mapping[str, Any], changed: set[Key], sync: bool) -> None:
+        entity = entity_from_json(item)
+        if self.write(entity, sync=sync):
+            changed.add((entity.entity_type, entity.name, ANY))
 
     def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Entity], set[str]]:
         """Apply feed changes in order. Returns (the keys the changes name, entities to
@@ -240,10 +256,40 @@ class LocalMirror:
 def download(
     client: ApiClient, entities: Iterable[Entity] = (), types: Iterable[str] = ()
 ) -> dict[str, Any]:
-    """A mirror download: everything, or only the named entities and types' definitions."""
+    """The named entities and types' definitions, in one answer."""
     params = [("entity", f"{t}/{n}") for t, n in sorted(entities)]
     params += [("type", t) for t in sorted(types)]
-    return client.get("mirror/", params, timeout=None if params else WHOLE_MIRROR_TIMEOUT)
+    return client.get("mirror/", params)
+
+
+def download_whole(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
+    """Download the whole mirror page by page into mirror.spool, and only once every page
+    has arrived, store them one by one: a download cut short leaves the mirror as it was,
+    and no more than a page is held in memory. Returns the sequence number the mirror is
+    now at least as new as (the first page's) and the changed keys."""
+    shutil.rmtree(mirror.spool, ignore_errors=True)  # what an interrupted download left
+    mirror.spool.mkdir(parents=True)
+    try:
+        latest, after, count = None, None, 0
+        while True:
+            params = {"limit": MIRROR_PAGE, **({} if after is None else {"after": after})}
+            raw = client.get_bytes("mirror/", params, timeout=MIRROR_PAGE_TIMEOUT)
+            try:
+                page = json.loads(raw)
+            except ValueError:
+                # A web server that failed while it streamed the page ends it early.
+                raise ApiUnavailable(f"mirror page {count + 1} cut short") from None
+            latest = page["latest"] if latest is None else latest
+            after = page["next"]
+            (mirror.spool / f"{count:06d}.json").write_bytes(raw)
+            count += 1
+            if after is None:
+                break
+        del raw, page
+        pages = (json.loads(path.read_bytes()) for path in sorted(mirror.spool.iterdir()))
+        return latest, mirror.store_whole(pages)
+    finally:
+        shutil.rmtree(mirror.spool, ignore_errors=True)
 
 
 def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
@@ -252,9 +298,8 @@ def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
     stores that number (mirror.set_last_seq) once it has used them."""
     since = mirror.last_seq()
     if since is None:
-        data = download(client)
-        changed = mirror.store(data, complete=True)
-        return data["latest"], changed | {(ANY, ANY, ANY)}
+        latest, changed = download_whole(client, mirror)
+        return latest, changed | {(ANY, ANY, ANY)}
     changed: set[Key] = set()
     while True:
         feed = client.get("changes/", {"since": since, "limit": FEED_PAGE})

@@ -3,6 +3,7 @@ not a day later at the sanity pass."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -31,13 +32,13 @@ class WebServer:
             raise ApiUnavailable(f"HTTP {answer.status_code}")
         if answer.status_code >= 400:
             raise ApiError(answer.status_code, answer.content.decode())
-        return answer.content
+        return b"".join(answer.streaming_content) if answer.streaming else answer.content
 
     def get(self, path: str, params: Any = None, timeout: float | None = None) -> Any:
-        return self.api.get(f"/api/v1/{path}", params).json()
+        return json.loads(self._answer(self.api.get(f"/api/v1/{path}", params)))
 
-    def get_bytes(self, path: str, params: Any = None) -> bytes:
-        if not self.files_up:
+    def get_bytes(self, path: str, params: Any = None, timeout: float | None = None) -> bytes:
+        if not self.files_up and path.startswith("files/"):
             raise ApiUnavailable("connection reset")
         return self._answer(self.api.get(f"/api/v1/{path}", params))
 

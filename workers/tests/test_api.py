@@ -1,5 +1,6 @@
 """Host tokens: read the configuration, write only their own reports and agent variables."""
 
+import json
 import uuid
 
 import pytest
@@ -22,13 +23,18 @@ def agent(db):
     return client
 
 
+def streamed(answer) -> dict:
+    assert answer.status_code == 200
+    return json.loads(b"".join(answer.streaming_content))
+
+
 def report(**fields):
     return {"id": str(uuid.uuid4()), "kind": "sync", "seq": 3, **fields}
 
 
 def test_host_token_reads_configuration_and_the_mirror(agent):
     assert agent.get("/api/v1/entities/server/nermal/").status_code == 200
-    data = agent.get("/api/v1/mirror/", {"entity": "server/odie"}).json()
+    data = streamed(agent.get("/api/v1/mirror/", {"entity": "server/odie"}))
     [odie] = data["entities"]
     assert odie["variables"]["room"][0][:2] == [1, "EN1018"]
     assert data["latest"] > 0
@@ -119,7 +125,7 @@ SERVED_SECRETS = {
 
 
 def test_a_host_mirror_holds_the_secrets_of_the_host_and_its_clients_only(served):
-    data = served.get("/api/v1/mirror/").json()
+    data = streamed(served.get("/api/v1/mirror/"))
     secrets = {
         (e["type"], e["name"], variable): values[0][1]
         for e in data["entities"]
@@ -163,3 +169,29 @@ def test_people_read_reports(agent, viewer):
     assert viewer.get("/api/v1/agents/odie/reports/").json()["count"] == 1
     page = viewer.get("/agents/odie/").content.decode()
     assert "Change feed #3" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "message"),
+    [
+        ({"limit": "0"}, "limit", "0 is not from 1 to 2000"),
+        ({"limit": "2001"}, "limit", "2001 is not from 1 to 2000"),
+        ({"limit": "ten"}, "limit", "'ten' is not a whole number from 1 to 2000"),
+        ({"after": "-1"}, "after", "'-1' is not a whole number from 0"),
+        ({"after": "odie"}, "after", "'odie' is not a whole number from 0"),
+        ({"entity": "server/odie", "after": "3"}, "after", "pages only the whole mirror"),
+    ],
+)
+def test_a_mirror_page_out_of_bounds_or_a_bad_cursor_is_refused(agent, query, parameter, message):
+    answer = agent.get("/api/v1/mirror/", query)
+    assert answer.status_code == 400
+    assert answer.json()[parameter][0].startswith(message)
+
+
+def test_the_mirror_comes_in_pages_after_the_cursor(agent):
+    first = streamed(agent.get("/api/v1/mirror/", {"limit": "1"}))
+    second = streamed(agent.get("/api/v1/mirror/", {"limit": "1", "after": first["next"]}))
+    last = streamed(agent.get("/api/v1/mirror/", {"after": second["next"]}))
+    names = [e["name"] for page in (first, second, last) for e in page["entities"]]
+    assert names == ["odie", "nermal"]
+    assert last["next"] is None and last["entities"] == []

@@ -11,7 +11,7 @@ from filemgr.resolution import FileInstance
 from workers.host.certs import check_certificate
 from workers.host.client import ApiClient
 from workers.host.master import MasterCache
-from workers.host.mirror import LocalMirror, download
+from workers.host.mirror import LocalMirror, download_whole
 from workers.host.paths import AgentPaths
 
 from .steps import Changes
@@ -26,9 +26,8 @@ class ApiConfiguration:
     def export_mirror(self, directory: Path) -> None:
         paths = AgentPaths(directory, directory)
         mirror = LocalMirror(directory, paths.last_seq)
-        data = download(self.client)
-        mirror.store(data, complete=True)
-        mirror.set_last_seq(data["latest"])
+        latest, _ = download_whole(self.client, mirror)
+        mirror.set_last_seq(latest)
 
     def record(self, server: str, changes: Changes) -> None:
         tables = {t: {str(r): cells for r, cells in rows.items()} for t, rows in changes.items()}
