@@ -1,20 +1,17 @@
-"""The agent end to end with real parts: a live Django server, Redis (database 15, flushed),
-the central worker finding the hosts a commit affects, and each host's agent as a real Celery
-worker process installing into a temporary LABNET_ROOT."""
+"""The agent end to end with real parts: a live Django server, the broker (Redis database 15,
+flushed, or RabbitMQ), the central worker finding the hosts a commit affects, and each host's
+agent as a real Celery worker process installing into a temporary LABNET_ROOT."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from functools import partial
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.test.testcases import QuietWSGIRequestHandler
 from pytest_django.live_server_helper import LiveServer
@@ -23,28 +20,21 @@ from entities import services
 from entities.models import Entity, Value
 from nms.models import Host as NmsHost
 from testing import hosts, live
-from testing.live import free_port, wait_for
+from testing.agents import AgentProcess, read
+from testing.live import RABBITMQ, free_port, rabbitmq_answers, wait_for
 from workers.models import AgentReport
 from workers.services import do_make_host_token
 
-BROKER = "redis://127.0.0.1:6379/15"
+REDIS = "redis://127.0.0.1:6379/15"
 NO_BROKER = "redis://127.0.0.1:1/0"  # nothing listens there
 MOTD = "<Template>\nwelcome to <varVal>room</varVal>.\n</Template>"
 ODIE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdieOdieOdie root@odie"
 BROKEN = "<Template>\n<varVal><entity>nobody</entity>room</varVal>\n</Template>"
-SERVER_AWAY = "web server unavailable"  # workers.host.agent's warning
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None
 
 
 def reusable_server(thread, connections_override=None):
@@ -78,75 +68,25 @@ class WebServer:
         self.server = None
 
 
-class AgentProcess:
-    def __init__(
-        self, host: str, server: str, token: str, tmp: Path, poll: float, broker: str = BROKER
-    ):
-        self.root, self.etc = tmp / host / "root", tmp / host / "etc"
-        self.log_path = tmp / f"{host}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-        env.update(LABNET_VAR_DIR=str(tmp / "var"), LABNET_LOG_LEVEL="WARNING")
-        self.log = open(self.log_path, "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "workers.host",
-                "run",
-                host,
-                "--server",
-                server,
-                "--token",
-                token,
-                "--broker",
-                broker,
-                "--root",
-                str(self.root),
-                "--etc",
-                str(self.etc),
-                "--poll-interval",
-                str(poll),
-            ],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def file(self, path: str) -> Path:
-        return self.root / path.lstrip("/")
-
-    def syncs_failed(self) -> int:
-        """The passes that found the web server away (the agent logs each)."""
-        return self.log_path.read_text().count(SERVER_AWAY)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-@pytest.fixture
-def broker():
-    with live.broker(BROKER):
-        yield
+@pytest.fixture(params=[REDIS, RABBITMQ], ids=["redis", "rabbitmq"])
+def broker(request) -> str:
+    """The broker every process of the test uses: each test runs on Redis and on RabbitMQ."""
+    if request.param == RABBITMQ and not rabbitmq_answers():
+        pytest.skip("RabbitMQ is not running on 127.0.0.1:5672")
+    with live.broker(request.param):
+        yield request.param
 
 
 @pytest.fixture
 def central(broker, tmp_path) -> Path:
     """The central worker's log."""
     log = tmp_path / "central.log"
-    with live.central_worker(BROKER, log):
+    with live.central_worker(broker, log):
         yield log
 
 
 @pytest.fixture
-def campus(settings, tmp_path, central):
+def campus(settings, tmp_path, broker, central):
     settings.LABNET_MASTER_STORE = tmp_path / "master"
     hosts.host("server", "odie", room="EN1018", dept="cs", site="mun")
     hosts.host("server", "nermal", room="EN2000", dept="math", site="mun")
@@ -160,9 +100,9 @@ def campus(settings, tmp_path, central):
     web.start()
     agents: list[AgentProcess] = []
 
-    def start(host: str, poll: float = 30.0, broker: str = BROKER) -> AgentProcess:
+    def start(host: str, poll: float = 30.0, agent_broker: str = broker) -> AgentProcess:
         token = do_make_host_token(host)
-        agent = AgentProcess(host, web.url, token, tmp_path, poll, broker)
+        agent = AgentProcess(host, web.url, token, tmp_path, poll, agent_broker)
         agents.append(agent)
         return agent
 
@@ -264,7 +204,7 @@ def test_agent_keeps_working_while_the_web_server_is_away_then_catches_up(campus
 
 def test_agent_started_while_the_broker_is_down_installs_and_reports(campus):
     web, start = campus
-    odie = start("odie", poll=1.0, broker=NO_BROKER)
+    odie = start("odie", poll=1.0, agent_broker=NO_BROKER)
     motd = odie.file("/etc/motd")
     wait_for(lambda: read(motd) == "welcome to EN1018.\n", 20, "the install without a broker")
     wait_for(lambda: reported("odie", kind="sanity"), 10, "the start's sanity report")

@@ -4,7 +4,6 @@ format a plain Celery publish gives."""
 
 import base64
 import json
-import socket
 import time
 import uuid
 from pathlib import Path
@@ -17,10 +16,10 @@ from kombu.message import Message
 from core.broker import transport_options
 from labnet_site.celery import app
 from testing import live
+from testing.live import RABBITMQ, rabbitmq_answers
 from workers import fanout
 
 REDIS = "redis://127.0.0.1:6379/13"
-RABBITMQ = "amqp://guest:guest@127.0.0.1:5672//"
 
 
 def stored(client: redis.Redis, queue: str) -> list[dict]:
@@ -80,14 +79,6 @@ def test_redis_pushes_in_chunks(monkeypatch):
                 first_message(Queue(f"host.{host}")(connection.default_channel)) for host in hosts
             ]
     assert [(m.headers["task"], m.decode()[0]) for m in received] == [(fanout.SYNC_TASK, [7])] * 5
-
-
-def rabbitmq_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def first_message(queue: Queue) -> Message | None:
