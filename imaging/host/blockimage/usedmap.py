@@ -1,7 +1,8 @@
 """Which blocks of a partition its filesystem uses, from the filesystem's own allocation
-bitmap as partclone reads it (ext2/3/4 block bitmaps, the FAT, NTFS's $Bitmap): partclone's
-domain log (`partclone.<fs> -D`) lists the used byte ranges, turned here into a map of image
-blocks. An image block is used when any byte of it is."""
+bitmap: ext2/3/4 block bitmaps and the FAT read here (ext4.py, fat.py), NTFS's $Bitmap (and
+ext4 layouts ext4.py does not follow) as partclone reads them (its domain log,
+`partclone.<fs> -D`, lists the used byte ranges). The used byte ranges become a map of image
+blocks; an image block is used when any byte of it is."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+from . import ext4, fat
 from .format import FILESYSTEMS, ImageError
 
+READERS = {"ext4": ext4.used_ranges, "fat": fat.used_ranges}  # None: ask partclone
 PARTCLONE = {"ext4": "partclone.extfs", "fat": "partclone.fat", "ntfs": "partclone.ntfs"}
 MAX_DOMAIN_LOG = 64 * 1024 * 1024
 
@@ -43,8 +46,15 @@ class UsedMap:
         return sum(bin(byte).count("1") for byte in self.bits)
 
     def mark(self, start: int, end: int) -> None:
-        """Mark the blocks holding bytes start..end-1."""
-        for block in range(start // self.block_size, -(-end // self.block_size)):
+        """Mark the blocks holding bytes start..end-1 (whole bytes of the map at once)."""
+        first, last = start // self.block_size, -(-end // self.block_size)
+        whole_from, whole_to = -(-first // 8), last // 8
+        if whole_from < whole_to:
+            self.bits[whole_from:whole_to] = b"\xff" * (whole_to - whole_from)
+            edges = (*range(first, whole_from * 8), *range(whole_to * 8, last))
+        else:
+            edges = range(first, last)
+        for block in edges:
             self.bits[block >> 3] |= 1 << (block & 7)
 
 
@@ -52,13 +62,23 @@ def read_used_map(source: str, size: int, block_size: int) -> UsedMap:
     """The used-block map of the partition (device or image file) source, of size bytes."""
     with open(source, "rb") as f:
         head = f.read(4096)
-    fs = detect_fs(head)
-    if fs is None:
-        raise ImageError(f"{source}: holds no {', '.join(FILESYSTEMS)} filesystem")
+        fs = detect_fs(head)
+        if fs is None:
+            raise ImageError(f"{source}: holds no {', '.join(FILESYSTEMS)} filesystem")
+        ranges = READERS[fs](f.fileno(), size, source) if fs in READERS else None
+    if ranges is None:
+        ranges = partclone_ranges(fs, source)
+    return used_map_of(fs, head, size, block_size, ranges, source)
+
+
+def used_map_of(
+    fs: str, head: bytes, size: int, block_size: int, ranges: list[tuple[int, int]], source: str
+) -> UsedMap:
+    """The map of the image blocks holding the used byte ranges (start, length)."""
     used = UsedMap(fs, size, block_size, bytearray(-(-size // block_size // 8) + 1))
-    for start, length in _partclone_ranges(fs, source):
+    for start, length in ranges:
         if start + length > size:
-            raise ImageError(f"{source}: partclone reports a used range past the end")
+            raise ImageError(f"{source}: the {fs} bitmap marks a used range past the end")
         used.mark(start, start + length)
     if fs == "ntfs":
         # The backup boot sector lies past the last cluster, outside $Bitmap.
@@ -70,7 +90,8 @@ def read_used_map(source: str, size: int, block_size: int) -> UsedMap:
     return used
 
 
-def _partclone_ranges(fs: str, source: str) -> list[tuple[int, int]]:
+def partclone_ranges(fs: str, source: str) -> list[tuple[int, int]]:
+    """The used byte ranges of source as partclone reads its filesystem's bitmap."""
     with tempfile.TemporaryDirectory(prefix="makeimage-") as tmp:
         log = os.path.join(tmp, "domain")
         command = [PARTCLONE[fs], "-D", "-q", "-s", source, "-o", log, "-L", os.devnull]
