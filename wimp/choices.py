@@ -14,6 +14,9 @@ class Mode(models.TextChoices):
     LOCAL_IMAGE = "local_image", "Image a Local Disk Partition"
     LOCAL_RESTORE = "local_restore", "Retrieve/Restore a Local Disk Image"
     XP = "xp", "Windows XP Imaging (WIMP)"
+    # Reached from the XP WIMP's Select Type (its third task): a standalone image deleted
+    # from the 4th partition of the client's disk (or the image directory it has mounted).
+    LOCAL_DELETE = "local_delete", "Delete a Local Disk Image"
 
 
 # The install steps of guide 3.4, each an instruction panel with a "done" button.
@@ -50,6 +53,7 @@ STEPS: dict[str, list[str]] = {
     Mode.LOCAL_IMAGE: ["start", "image_prep", "imaging"],
     Mode.LOCAL_RESTORE: ["start", "restore"],
     Mode.XP: XP,
+    Mode.LOCAL_DELETE: ["start", "delete"],
 }
 
 STEP_TITLES = {
@@ -69,6 +73,7 @@ STEP_TITLES = {
     "labnet_setup": "LabNet Setup",
     "testing": "Testing",
     "restore": "Restore",
+    "delete": "Delete the image",
 }
 
 # What the "done" button of a step says (the guide's button labels).
@@ -94,6 +99,7 @@ class TaskKind(models.TextChoices):
     REMOVE_ARCHIVE = "remove_archive", "remove the archived files"
     LOCAL_IMAGE = "local_image", "image the client's partition"
     LOCAL_RESTORE = "local_restore", "restore the client's partition"
+    LOCAL_DELETE = "local_delete", "delete the image from the client's disk"
 
 
 class TaskState(models.TextChoices):

@@ -96,5 +96,6 @@ class SelectTypeForm(forms.Form):
             ("create", "Create an image (install)"),
             ("upgrade", "Upgrade an image (on to Software Setup)"),
             ("restore", "Retrieve/Restore an image"),
+            ("delete", "Delete an image (from the 4th partition)"),
         ]
     )

@@ -21,6 +21,12 @@ from .sessions import Session
 from .tasks import queue
 
 MAX_SHOWN = 20  # clients named in a refusal
+# The step at which the local modes' client agent works, and its work there.
+LOCAL_KINDS = {
+    "imaging": TaskKind.LOCAL_IMAGE,
+    "restore": TaskKind.LOCAL_RESTORE,
+    "delete": TaskKind.LOCAL_DELETE,
+}
 
 
 class ImageInUse(ValidationError):
@@ -261,7 +267,8 @@ def _under_way(image: str) -> AgentTask | None:
 
 def do_step_done(image: str, step: str, *, user: object, choice: str = "") -> Session:
     """The administrator's "done" on the step the session is at. XP's Select Type takes a
-    choice: create (the install), upgrade (on to Software Setup) or restore."""
+    choice: create (the install), upgrade (on to Software Setup), restore or delete (the
+    session becomes a local restore or delete)."""
     require(user, RUN_WIMP)
     session = sessions.get(image)
     if step != session.stage:
@@ -270,17 +277,21 @@ def do_step_done(image: str, step: str, *, user: object, choice: str = "") -> Se
         sessions.record(image, "image accepted for distribution: session finished", user)
         sessions.do_close(image, user=user)
         return session
-    if step in ("start", "imaging", "restore", "finalize"):
+    if step in ("start", "imaging", "restore", "delete", "finalize"):
         raise ValidationError(f"the {step} step ends with the agent's work, not a button")
     if step == "select_type":
         targets = {"create": "xp_install", "upgrade": "software"}
-        if choice == "restore":
-            session = sessions.do_set(session, {"mode": Mode.LOCAL_RESTORE, "stage": "restore"},
-                                      user=user)  # fmt: skip
-            sessions.record(image, "Select Type: Retrieve/Restore an image", user)
+        becomes = {
+            "restore": (Mode.LOCAL_RESTORE, "restore"),
+            "delete": (Mode.LOCAL_DELETE, "delete"),
+        }
+        if choice in becomes:
+            mode, stage = becomes[choice]
+            session = sessions.do_set(session, {"mode": mode, "stage": stage}, user=user)
+            sessions.record(image, f"Select Type: {Mode(mode).label}", user)
             return session
         if choice not in targets:
-            raise ValidationError("choose Create, Upgrade or Restore")
+            raise ValidationError("choose Create, Upgrade, Restore or Delete")
         sessions.record(image, f"Select Type: {choice}", user)
         return sessions.do_set_stage(session, targets[choice], user=user)
     sessions.record(image, f"{step} done", user)
@@ -289,17 +300,18 @@ def do_step_done(image: str, step: str, *, user: object, choice: str = "") -> Se
 
 def do_start_imaging(image: str, *, user: object) -> AgentTask:
     """Imaging: the appserver's agent captures the master into the archive and copies it to
-    the master image server; a local mode's client agent images its partition."""
+    the master image server; a local mode's client agent images its partition, restores it
+    or deletes the image."""
     require(user, RUN_WIMP)
     session = sessions.get(image)
-    if session.stage not in ("imaging", "restore"):
+    if session.stage not in LOCAL_KINDS:
         raise ValidationError(f"the session of {image} is at {session.stage}, not at imaging")
     who = sessions.username(user)
-    if session.mode in (Mode.LOCAL_IMAGE, Mode.XP, Mode.LOCAL_RESTORE):
-        kind = TaskKind.LOCAL_RESTORE if session.stage == "restore" else TaskKind.LOCAL_IMAGE
-        arguments = {"image": image, "partition": session.partition,
-                     "archive_dir": session.archive_dir}  # fmt: skip
-        return _queue(session, session.client, kind, who, arguments)
+    if session.mode in (Mode.LOCAL_IMAGE, Mode.XP, Mode.LOCAL_RESTORE, Mode.LOCAL_DELETE):
+        arguments = {"image": image, "archive_dir": session.archive_dir}
+        if session.stage != "delete":
+            arguments["partition"] = session.partition
+        return _queue(session, session.client, LOCAL_KINDS[session.stage], who, arguments)
     host, directory = images.master_image_server(session.server, session.archive_dir)
     arguments = {"image": image, "archive_dir": session.archive_dir, "master_host": host,
                  "master_dir": directory}  # fmt: skip
@@ -397,7 +409,7 @@ def _done(task: AgentTask) -> None:
         sessions.do_set_stage(session, "finalize", user=task.host)
     elif task.kind == TaskKind.LOCAL_IMAGE and session.mode == Mode.XP:
         sessions.do_set_stage(session, "testing", user=task.host)
-    else:  # the archive removed, a local image made or restored
+    else:  # the archive removed, a local image made, restored or deleted
         sessions.record(task.image, "session finished", task.host)
         sessions.do_close(task.image, user=task.host)
 

@@ -30,6 +30,8 @@ FORMS = {
     Mode.DELETE: forms.DeleteForm,
 }
 LOCAL_MODES = (Mode.LOCAL_IMAGE, Mode.LOCAL_RESTORE, Mode.XP)
+# Delete a Local Disk Image is the XP WIMP's Select Type choice, not a start of its own.
+START_MODES = [(value, label) for value, label in Mode.choices if value != Mode.LOCAL_DELETE]
 
 
 class WimpView(PermissionView):
@@ -41,7 +43,7 @@ class HomeView(WimpView, View):
         everyone = sessions.sessions()
         mine = [s for s in everyone if s.owner == request.user.username]
         others = [s for s in everyone if s.owner != request.user.username]
-        context = {"modes": Mode.choices, "mine": mine, "others": others}
+        context = {"modes": START_MODES, "mine": mine, "others": others}
         return render(request, "wimp/home.html", context)
 
 
@@ -56,10 +58,9 @@ class NewSessionView(WimpView, View):
     then for the rest; a local mode asks for the machine."""
 
     def mode(self) -> Mode:
-        try:
-            return Mode(self.kwargs["mode"])
-        except ValueError:
-            raise Http404("no such WIMP mode") from None
+        if self.kwargs["mode"] not in dict(START_MODES):
+            raise Http404("no such WIMP mode")
+        return Mode(self.kwargs["mode"])
 
     def form(self, data=None):
         mode = self.mode()

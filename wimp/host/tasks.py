@@ -151,6 +151,20 @@ class WimpTasks:
 
         self._do(task, work)
 
+    def local_delete(self, task: int, image: str, archive_dir: str):
+        """A standalone image deleted from the client's 4th partition (or the image
+        directory it has mounted)."""
+
+        def work():
+            self.report(task, RUNNING, f"deleting {archive_dir}/{image}")
+            removed = archive.remove_files(self.root / archive_dir.lstrip("/"), image)
+            if not removed:
+                raise Refused(f"{self.host} has no image {image} in {archive_dir}")
+            names = ", ".join(removed)
+            return f"deleted from {self.host}:{archive_dir}: {names}", {"lines": removed}
+
+        self._do(task, work)
+
     def tasks(self) -> dict[str, Callable[..., None]]:
         return {
             "wimp.prepare": self.prepare,
@@ -159,6 +173,7 @@ class WimpTasks:
             "wimp.remove_archive": self.remove_archive,
             "wimp.local_image": self.local_image,
             "wimp.local_restore": self.local_restore,
+            "wimp.local_delete": self.local_delete,
         }
 
 

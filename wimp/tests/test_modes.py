@@ -233,3 +233,37 @@ def test_xp_wimp_walks_its_ten_steps(site):
     post("/wimp/session/xp_lab/done/testing/")
     post("/wimp/session/xp_lab/done/finalize/")
     assert sessions.find("xp_lab") is None
+
+
+def test_xp_select_type_deletes_the_image_on_the_4th_partition(site):
+    admin, post, run, storage, tmp = site
+    local = tmp / "heron/images/local"
+    for image in ("xp_lab", "xp_other"):
+        (local / image).mkdir(parents=True)
+        (local / image / "manifest.json").write_text("{}")
+    form = {"client": "heron", "image": "xp_lab", "partition": "/dev/sda1",
+            "archive_dir": "/images/local"}  # fmt: skip
+    assert "Delete a Local Disk Image" not in admin.get("/wimp/").content.decode()
+    assert admin.get("/wimp/new/local_delete/").status_code == 404  # Select Type's, only
+
+    for attempt in ("there", "gone"):
+        post("/wimp/new/xp/", form)
+        page = admin.get("/wimp/session/xp_lab/").content.decode()
+        assert "Delete an image (from the 4th partition)" in page
+        post("/wimp/session/xp_lab/done/select_type/", {"choice": "delete"})
+        session = sessions.get("xp_lab")
+        assert (session.mode, session.stage) == ("local_delete", "delete")
+        page = admin.get("/wimp/session/xp_lab/").content.decode()
+        assert 'data-step="delete" data-state="current"' in page
+        assert "This cannot be undone" in page and "Delete the image</button>" in page
+        post("/wimp/session/xp_lab/imaging/")
+        run("heron")
+        page = admin.get("/wimp/session/xp_lab/").content.decode()
+        if attempt == "there":
+            assert sorted(p.name for p in local.iterdir()) == ["xp_other"]
+            assert sessions.find("xp_lab") is None
+            assert "deleted from heron:/images/local: xp_lab" in page
+        else:  # nothing left to delete: said, and the session waits at its step
+            assert "heron has no image xp_lab in /images/local" in page and "Try again" in page
+            assert sessions.get("xp_lab").stage == "delete"
+    assert sorted(p.name for p in local.iterdir()) == ["xp_other"]
