@@ -98,6 +98,14 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(DATABASE_URL)}
+# A MariaDB replica of the default database: reads that may lag go to it (core.replica).
+REPLICA_DATABASE_URL = os.environ.get("LABNET_REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = _database(REPLICA_DATABASE_URL)
+    # Tests read the test database through both.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+    MIDDLEWARE.append("core.replica.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

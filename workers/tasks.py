@@ -11,7 +11,10 @@ REPUBLISH_CRL_TASK = "workers.republish_crl"
 REPUBLISH_CRL_SECONDS = 24 * 3600
 
 
-@shared_task(name=fanout.FANOUT_TASK)
+# Acknowledged once done, so a central worker that dies half-way leaves the message to another
+# (RabbitMQ at once, Redis after its visibility timeout); a second run only sends agents a
+# sequence number they have, or soon will have, applied.
+@shared_task(name=fanout.FANOUT_TASK, acks_late=True)
 def fan_out(first: int, last: int) -> int:
     return fanout.fan_out(first, last)
 

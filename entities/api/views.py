@@ -267,6 +267,8 @@ class ChangeFeed(GenericAPIView):
 
     serializer_class = ChangeFeedSerializer
     max_limit = 10000
+    # An agent reads it with its last sequence number: a lagging replica would hide changes.
+    reads_primary = True
 
     @extend_schema(
         parameters=[

@@ -10,6 +10,8 @@ class InstanceContent(APIView):
     """The bytes of a file instance in the master store: the version with `hash` when given
     (what an agent's mirror names), else the newest."""
 
+    reads_primary = True  # an agent reads it: never from a replica behind its change feed
+
     @extend_schema(
         parameters=[OpenApiParameter("hash", OpenApiTypes.STR, description="SHA-256, base64")],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},

@@ -147,6 +147,9 @@ class MirrorDownload(GenericAPIView):
     the whole mirror page by page (`limit` entities after the cursor `after`, the previous
     page's `next`), or the named entities and types' definitions in one answer. Streamed."""
 
+    # What an agent downloads names the sequence number it then reads the change feed from.
+    reads_primary = True
+
     @extend_schema(
         parameters=[
             OpenApiParameter("entity", OpenApiTypes.STR, many=True, description="type/name"),
