@@ -54,3 +54,17 @@ def test_a_search_is_kept_until_a_file_of_its_type_is_replaced(mirror_dir):
     moved = MirrorEntity("client", "hogwarts", {"room": [MirrorValue(1, "EN1018")]})
     write_atomic(mirror_dir / "client" / "hogwarts", entity_xml(moved))
     assert search() == set()
+
+
+def test_only_the_most_recently_read_files_stay_parsed(mirror_dir, monkeypatch):
+    parsed = ParsedFiles(max_files=2)
+    reads = []
+    monkeypatch.setattr(
+        "filemgr.templating.sources.mirror.read_entity_file",
+        lambda path: reads.append(path.name) or read_entity_file(path),
+    )
+    source = MirrorSource(mirror_dir, parsed)
+    for name in ("hogwarts", "rook", "hogwarts", "bunting", "hogwarts", "rook"):
+        assert source.entity_values("client", name) is not None
+    # rook was the least recently read when bunting came: parsed again; hogwarts stayed.
+    assert reads == ["hogwarts", "rook", "bunting", "rook"]

@@ -94,7 +94,7 @@ class Agent:
             started = time.monotonic()
             errors = []
             try:
-                applied, _ = download_whole(self.client, self.mirror)
+                applied = download_whole(self.client, self.mirror)
             except ApiUnavailable as exc:
                 applied = self.mirror.last_seq()
                 errors.append({"file": "", "message": f"mirror not re-checked: {exc}"})

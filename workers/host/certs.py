@@ -13,11 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from core.files import write_atomic
 
@@ -25,6 +21,11 @@ from .client import ApiClient, ApiError, ApiUnavailable
 from .identity import Identity, host_identity
 from .paths import AgentPaths, under
 from .scripts import ScriptRun, run_script
+
+# cryptography (about 10 MB once loaded) is imported where it is used: an agent on a campus
+# without a Labnet CA never checks a certificate, and one with it only at the sanity pass.
+if TYPE_CHECKING:
+    from cryptography import x509
 
 CERT_DIR = "/etc/ssl/labnet"
 KEY_PATH = f"{CERT_DIR}/host.key"
@@ -57,6 +58,8 @@ class CertificateCheck:
 
 def san_of(certificate: x509.Certificate) -> tuple[set[str], set[str]]:
     """The DNS names and IP addresses a certificate names."""
+    from cryptography import x509
+
     try:
         san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -66,6 +69,8 @@ def san_of(certificate: x509.Certificate) -> tuple[set[str], set[str]]:
 
 
 def _installed(root: Path) -> tuple[x509.Certificate | None, bytes | None]:
+    from cryptography import x509
+
     try:
         certificate = x509.load_pem_x509_certificate(under(root, CERT_PATH).read_bytes())
     except (FileNotFoundError, ValueError):
@@ -78,6 +83,8 @@ def _installed(root: Path) -> tuple[x509.Certificate | None, bytes | None]:
 
 
 def _key_matches(certificate: x509.Certificate, key_pem: bytes) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError):
@@ -106,6 +113,11 @@ def renewal_reason(
 
 def certificate_request(identity: Identity) -> tuple[bytes, str]:
     """A new private key (PEM) and a CSR (PEM) naming every name and address of identity."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     san = [x509.DNSName(n) for n in sorted(identity.names)]
     san += [x509.IPAddress(ip_address(a)) for a in identity.addresses]

@@ -130,24 +130,27 @@ class LocalMirror:
         files changed."""
         changed = self._store_types(data.get("types", []))
         for item in data.get("entities", []):
-            self._store_entity(item, changed, sync=True)
+            entity = entity_from_json(item)
+            if self.write(entity):
+                changed.add((entity.entity_type, entity.name, ANY))
         return changed
 
-    def store_whole(self, pages: Iterable[Mapping[str, Any]]) -> set[Key]:
+    def store_whole(self, pages: Iterable[Mapping[str, Any]]) -> bool:
         """Write the pages of a whole-mirror download (the first one holds every type), then
-        remove every entity and type they do not hold. Returns the keys whose files
-        changed."""
-        changed: set[Key] = set()
+        remove every entity and type they do not hold. Returns whether any file changed
+        (the caller re-renders everything after a whole download: no need to hold 17,000
+        changed keys)."""
+        changed = False
         type_names: set[str] = set()
-        kept: set[tuple[str, str]] = set()
+        kept: set[str] = set()  # "type/name", one string an entity
         for page in pages:
             types = page.get("types", [])
             type_names.update(t["name"] for t in types)
-            changed |= self._store_types(types)
+            changed |= bool(self._store_types(types))
             for item in page["entities"]:
-                kept.add((item["type"], item["name"]))
+                kept.add(f"{item['type']}/{item['name']}")
                 # Synced once below: two fsyncs a file make a whole campus take minutes.
-                self._store_entity(item, changed, sync=False)
+                changed |= self.write(entity_from_json(item), sync=False)
         if changed:
             os.sync()  # before the caller stores the sequence number these files are current to
         for type_dir in self.directory.iterdir():
@@ -155,22 +158,16 @@ class LocalMirror:
                 continue
             if type_dir.name not in type_names:
                 self.remove_type(type_dir.name)
-                changed.add((type_dir.name, ANY, ANY))
+                changed = True
                 continue
             for path in type_dir.iterdir():
-                key = (type_dir.name, path.name)
-                if not path.name.startswith(".") and key not in kept:
+                if not path.name.startswith(".") and f"{type_dir.name}/{path.name}" not in kept:
                     path.unlink()
-                    changed.add((*key, ANY))
+                    changed = True
         return changed
 
     def _store_types(self, types: Iterable[Mapping[str, Any]]) -> set[Key]:
         return {(t["name"], ANY, ANY) for t in types if self.write_type(type_from_json(t))}
-
-    def _store_entity(self, item: Mapping[str, Any], changed: set[Key], sync: bool) -> None:
-        entity = entity_from_json(item)
-        if self.write(entity, sync=sync):
-            changed.add((entity.entity_type, entity.name, ANY))
 
     def apply(self, changes: Sequence[Mapping[str, Any]]) -> tuple[set[Key], set[Entity], set[str]]:
         """Apply feed changes in order. Returns (the keys the changes name, entities to
@@ -262,11 +259,11 @@ def download(
     return client.get("mirror/", params)
 
 
-def download_whole(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
+def download_whole(client: ApiClient, mirror: LocalMirror) -> int:
     """Download the whole mirror page by page into mirror.spool, and only once every page
     has arrived, store them one by one: a download cut short leaves the mirror as it was,
     and no more than a page is held in memory. Returns the sequence number the mirror is
-    now at least as new as (the first page's) and the changed keys."""
+    now at least as new as (the first page's)."""
     shutil.rmtree(mirror.spool, ignore_errors=True)  # what an interrupted download left
     mirror.spool.mkdir(parents=True)
     try:
@@ -286,8 +283,8 @@ def download_whole(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key
             if after is None:
                 break
         del raw, page
-        pages = (json.loads(path.read_bytes()) for path in sorted(mirror.spool.iterdir()))
-        return latest, mirror.store_whole(pages)
+        mirror.store_whole(json.loads(p.read_bytes()) for p in sorted(mirror.spool.iterdir()))
+        return latest
     finally:
         shutil.rmtree(mirror.spool, ignore_errors=True)
 
@@ -298,8 +295,7 @@ def pull(client: ApiClient, mirror: LocalMirror) -> tuple[int, set[Key]]:
     stores that number (mirror.set_last_seq) once it has used them."""
     since = mirror.last_seq()
     if since is None:
-        latest, changed = download_whole(client, mirror)
-        return latest, changed | {(ANY, ANY, ANY)}
+        return download_whole(client, mirror), {(ANY, ANY, ANY)}
     changed: set[Key] = set()
     while True:
         feed = client.get("changes/", {"since": since, "limit": FEED_PAGE})

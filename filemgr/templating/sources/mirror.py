@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
@@ -17,6 +18,11 @@ Search = tuple[str, str, frozenset[str]]  # (type, variable, values) of entities
 # A search result is kept while these are: the type's directory and its definitions file.
 Stamp = tuple[tuple[int, int] | None, tuple[int, int] | None]
 MAX_SEARCHES = 1000
+# The entity files kept parsed, the least recently read dropped first: an agent's own entity,
+# its fileMgr entities and what its templates read often stay, while a template reading every
+# host of a campus (ssh_known_hosts) parses them again each time it is rendered rather than
+# keep 17,000 entities in memory.
+MAX_FILES = 2000
 # A directory changed this recently may change again within its clock's granularity without
 # its modification time moving (git's "racily clean" files): a search of it is not kept.
 SETTLED_NS = 2_000_000_000
@@ -24,11 +30,15 @@ SETTLED_NS = 2_000_000_000
 
 class ParsedFiles:
     """Entity files already parsed, each kept while it is the same file on disk (inode, size,
-    modification time) read with the same table columns: an agent's pass after the first
-    parses only the files the change feed rewrote, not its thousands of hosts again."""
+    modification time) read with the same table columns, up to max_files of them: an agent's
+    pass after the first parses only the files the change feed rewrote, not its thousands of
+    hosts again."""
 
-    def __init__(self) -> None:
-        self._files: dict[Path, tuple[tuple[int, int, int], dict[str, str], Values]] = {}
+    def __init__(self, max_files: int = MAX_FILES) -> None:
+        self._files: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, str], Values]] = (
+            OrderedDict()
+        )
+        self._max_files = max_files
         self._searches: dict[Search, tuple[Stamp, set[str]]] = {}
 
     def search(self, key: Search, stamp: Stamp, find: Callable[[], set[str]]) -> set[str]:
@@ -62,12 +72,16 @@ class ParsedFiles:
         held = self._files.get(path)
         if held is None or held[0] != stamp or held[1] != columns:
             held = self._files[path] = (stamp, dict(columns), read())
+            if len(self._files) > self._max_files:
+                self._files.popitem(last=False)
+        self._files.move_to_end(path)
         return held[2]
 
 
 class MirrorSource(CachingSource):
     """The mirror at directory; files are read on first use and kept for the source's life,
-    and in parsed, when given, for as long as they stay unchanged."""
+    or, when parsed is given, there alone (within its bound) for as long as they stay
+    unchanged."""
 
     def __init__(self, directory: Path | str, parsed: ParsedFiles | None = None):
         super().__init__()
@@ -75,6 +89,11 @@ class MirrorSource(CachingSource):
         self.parsed = parsed
         self._names: dict[str, list[str]] = {}
         self._where: dict[tuple[str, str, frozenset[str]], set[str]] = {}
+
+    def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
+        if self.parsed is None:
+            return super().entity_values(entity_type, name)
+        return self._read(entity_type, name)
 
     def _read(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         # Names come from templates: only plain names may become a path.

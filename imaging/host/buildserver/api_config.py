@@ -26,8 +26,7 @@ class ApiConfiguration:
     def export_mirror(self, directory: Path) -> None:
         paths = AgentPaths(directory, directory)
         mirror = LocalMirror(directory, paths.last_seq)
-        latest, _ = download_whole(self.client, mirror)
-        mirror.set_last_seq(latest)
+        mirror.set_last_seq(download_whole(self.client, mirror))
 
     def record(self, server: str, changes: Changes) -> None:
         tables = {t: {str(r): cells for r, cells in rows.items()} for t, rows in changes.items()}
