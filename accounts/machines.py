@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from core.hosts import HOST_TYPES
-from entities.models import Entity, Value
+from entities.models import Entity, Value, VariableDefinition
 from workers.host.identity import (
     ADDRESS_VARIABLES,
     CN_DOMAIN,
@@ -103,17 +103,21 @@ def configured_machines() -> tuple[list[Machine], list[str]]:
         .order_by()
         .values_list("pk", "entity_type__name", "name", "active")
     )
+    # By variable id, unordered and without a join: the host types' identity variables hold
+    # only hosts' values, and a join or an ORDER BY makes the database walk them all again.
+    variables = dict(
+        VariableDefinition.objects.filter(
+            entity_type__name__in=HOST_TYPES, name__in=IDENTITY_VARIABLES
+        ).values_list("pk", "name")
+    )
+    rows = sorted(
+        Value.objects.filter(variable_id__in=variables)
+        .order_by()
+        .values_list("entity_id", "variable_id", "indx", "value")
+    )
     values: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    ids = [pk for pk, *_ in hosts]
-    for start in range(0, len(ids), 1000):
-        for entity_id, variable, value in (
-            Value.objects.filter(
-                entity_id__in=ids[start : start + 1000], variable__name__in=IDENTITY_VARIABLES
-            )
-            .order_by("entity_id", "variable__name", "indx")
-            .values_list("entity_id", "variable__name", "value")
-        ):
-            values[entity_id][variable].append(value)
+    for entity_id, variable_id, _, value in rows:
+        values[entity_id][variables[variable_id]].append(value)
     machines: dict[str, Machine] = {}
     problems = []
     order = {kind: n for n, kind in enumerate(HOST_TYPES)}
