@@ -127,7 +127,7 @@ class Agent:
                 run.changed.append({"file": "certificate", "path": CERT_PATH})
             run.scripts += check.scripts
             run.errors += [{"file": "certificate", "message": m} for m in check.errors]
-        context = FunctionContext(self.settings.host, self.paths, host_files.source)
+        context = FunctionContext(self.settings.host, self.paths, host_files.source, self.client)
         for function, done in run_functions(context, own.get(FUNCTIONS, ())).items():
             run.changed += [{"file": function, "path": path} for path in done.changed]
             run.scripts += done.scripts
