@@ -21,7 +21,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +93,7 @@ def start(name: str, command: list[str], log: Path, port: int = 0, **env: str) -
     return Node(name, port, log, process)
 
 
-def _ready(node: Node, answers: object) -> None:
+def _ready(node: Node, answers: Callable[[], object]) -> None:
     """Wait until answers() is true, failing at once with the log's tail if node stops."""
 
     def check() -> bool:
