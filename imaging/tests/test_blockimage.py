@@ -11,6 +11,7 @@ import random
 import shutil
 import subprocess
 import threading
+from array import array
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from blake3 import blake3
 
 from imaging.host.blockimage import restore
-from imaging.host.blockimage.format import ImageError
+from imaging.host.blockimage.format import Image, ImageError, Manifest
 from imaging.host.blockimage.restore import restore_image
 from imaging.tests import filesystems
 from workers.host.__main__ import main
@@ -362,3 +363,9 @@ def test_a_group_that_differs_is_checked_block_by_block(version, ext4_image, tmp
     result = restore_image(str(image), str(target))
     assert result.good and result.written_bytes == 4 * BLOCK
     assert differing(source, target, blocks) == 0
+
+
+def test_frame_offsets_start_again_in_each_chunk():
+    manifest = Manifest("ext4", 7 * BLOCK, BLOCK, 7, 7, "", chunk_blocks=3, group_blocks=16)
+    image = Image(manifest, b"\x7f", b"", array("I", [5, 6, 7, 8, 9, 10, 11]), b"", "")
+    assert list(image.frame_offsets()) == [0, 5, 11, 0, 8, 17, 0]

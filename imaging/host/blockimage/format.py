@@ -10,6 +10,7 @@ import json
 import sys
 from array import array
 from dataclasses import asdict, dataclass
+from itertools import accumulate
 from typing import Protocol
 
 from blake3 import blake3
@@ -99,15 +100,13 @@ class Image:
     content_hash: str
 
     def frame_offsets(self) -> array:
-        """Each used block's frame offset inside its chunk file."""
-        offsets = array("Q", bytes(8 * len(self.lengths)))
+        """Each used block's frame offset inside its chunk file: the sum of the lengths
+        before it in that chunk."""
+        offsets = array("Q")
         per_chunk = self.manifest.chunk_blocks
-        position = 0
-        for ordinal, length in enumerate(self.lengths):
-            if ordinal % per_chunk == 0:
-                position = 0
-            offsets[ordinal] = position
-            position += length
+        for first in range(0, len(self.lengths), per_chunk):
+            last = min(first + per_chunk, len(self.lengths)) - 1
+            offsets.extend(accumulate(self.lengths[first:last], initial=0))
         return offsets
 
 
@@ -207,7 +206,7 @@ def load(reader: Reader) -> Image:
     lengths.frombytes(raw_lengths)
     if sys.byteorder == "big":
         lengths.byteswap()
-    if any(not 0 < n <= manifest.block_size for n in lengths):
+    if lengths and not (0 < min(lengths) and max(lengths) <= manifest.block_size):
         raise ImageError(f"{where}: {LENGTHS} holds a length outside 1..block_size")
     return Image(manifest, used_map, hashes, lengths, groups, digest)
 

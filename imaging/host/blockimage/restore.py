@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import zstandard
 from blake3 import blake3
@@ -116,7 +117,7 @@ def _open_target(target: str, verify_only: bool) -> int:
 def _pass(image: Image, reader, fd, result, first_ordinal, state, progress, began) -> None:
     m = image.manifest
     bs = m.block_size
-    writer = _Writer(image, reader, fd, image.frame_offsets())
+    writer = _Writer(image, reader, fd)
     verifier = _Verifier(image, fd)
     # Groups are hashed whole: a resumed pass starts again at its group's first block.
     start = first_ordinal - first_ordinal % verifier.group
@@ -254,10 +255,14 @@ class _Writer:
     """Fetches the frames of differing blocks (adjacent ones in one read), checks each
     block's hash before writing it, and after the pass reads the written blocks back."""
 
-    def __init__(self, image: Image, reader, fd: int, offsets):
-        self.image, self.reader, self.fd, self.offsets = image, reader, fd, offsets
+    def __init__(self, image: Image, reader, fd: int):
+        self.image, self.reader, self.fd = image, reader, fd
         self.decompressor = zstandard.ZstdDecompressor()
         self.written: list[tuple[int, int]] = []
+
+    @cached_property
+    def offsets(self):
+        return self.image.frame_offsets()  # only once a block differs
 
     def write(self, blocks: list[tuple[int, int]]) -> int:
         """blocks: (block number, used-block ordinal) pairs, ordinals ascending."""
