@@ -13,9 +13,11 @@ from accounts.models import AccountChange
 from entities.models import Entity
 from entities.services import do_delete_entity, do_set_values
 from filemgr.templating import MirrorSource
+from workers.host.agent import Agent
 from workers.host.client import ApiError
 from workers.host.functions import FunctionContext, run_functions
 from workers.host.paths import AgentPaths
+from workers.host.settings import AgentSettings
 from workers.services import do_make_host_token
 from workers.tests.campus import client, server
 from workers.tests.test_agent_certificates import JsonWebServer
@@ -156,3 +158,16 @@ def test_only_a_masterldap_server_may_ask(crank, directory):
     with pytest.raises(ApiError, match="Only this host's agent token"):
         odie.post("accounts/machines/crank/", {})
     assert machines(directory) == {}
+
+
+def test_the_masterldap_servers_sanity_pass_reports_the_accounts(directory, settings, tmp_path):
+    settings.LABNET_MASTER_STORE = tmp_path / "master"
+    active_server("crank", "192.0.2.5", "02:00:00:00:00:05", functions=["masterldap"])
+    token = do_make_host_token("crank")
+    agent = Agent(
+        AgentSettings("crank", "http://unused", token, "", tmp_path / "root", tmp_path / "etc")
+    )
+    agent.client = JsonWebServer(token)
+    report = agent.sanity()
+    assert {"file": "masterldap", "path": "ou=machines crank$ created"} in report["files_changed"]
+    assert sorted(machines(directory)) == ["crank"]
