@@ -118,7 +118,7 @@ def _pass(image: Image, reader, fd, result, first_ordinal, state, progress, bega
     m = image.manifest
     bs = m.block_size
     writer = _Writer(image, reader, fd)
-    verifier = _Verifier(image, fd)
+    verifier = _Verifier(image, fd, result.target)
     # Groups are hashed whole: a resumed pass starts again at its group's first block.
     start = first_ordinal - first_ordinal % verifier.group
     todo = (m.used - start) * bs
@@ -150,9 +150,9 @@ def _pass(image: Image, reader, fd, result, first_ordinal, state, progress, bega
 class _Verifier:
     """Reads and hashes the target's used blocks a segment at a time, in used-block order."""
 
-    def __init__(self, image: Image, fd: int):
+    def __init__(self, image: Image, fd: int, target: str):
         m = image.manifest
-        self.image, self.fd = image, fd
+        self.image, self.fd, self.target = image, fd, target
         self.group = m.group_blocks or 1
         self.segment = max(self.group, SEGMENT_BYTES // m.block_size)
         self.runs = used_runs(image.used_map, m.blocks)
@@ -188,7 +188,11 @@ class _Verifier:
     def _check(self, buffer: bytearray, first: int, n: int):
         bs = self.image.manifest.block_size
         view = memoryview(buffer)[: n * bs]
-        self._read(view, first, n)
+        try:
+            self._read(view, first, n)
+        except OSError as exc:
+            where = f"{self.target}: cannot read used blocks {first}..{first + n - 1}"
+            raise ImageError(f"{where}: {exc.strerror}") from None
         hashes, groups, g = self.image.hashes, self.image.groups, self.group
         if groups:
             suspects = [
