@@ -809,20 +809,22 @@ def do_mark_expiry_warned(user: object, uid: str, sponsor: str) -> None:
 
 @dataclass
 class MachineSync:
-    """What one do_sync_machines did: the uids created, updated and removed, and the
-    problems met, each naming its host."""
+    """What one do_sync_machines did: the uids created, updated and removed, the problems
+    met, each naming its host, and the writes left for a next call."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    remaining: int = 0
 
 
-def do_sync_machines(user: object) -> MachineSync:
+def do_sync_machines(user: object, most: int | None = None) -> MachineSync:
     """Bring the machines branch in step with the configuration: an account for each host
     that has none (the next uidNumber from layout.FIRST_MACHINE_UID), the managed attributes
     of each that differ, and Labnet's accounts of hosts deleted from the configuration
-    removed. A write slapd refuses is a problem of that host; the others go on. The
+    removed. At most `most` entries are written (all when None); the others are counted in
+    `remaining`. A write slapd refuses is a problem of that host; the others go on. The
     directory down or not configured: a ValidationError, nothing more written."""
     require(user, MANAGE_ACCOUNTS)
     wanted, problems = configured_machines()
@@ -830,6 +832,7 @@ def do_sync_machines(user: object) -> MachineSync:
     base = directory.labnet().base
     conn = _connect()
     records: list[AccountChange] = []
+    writes = 0
     try:
         with _directory_errors():
             found = {
@@ -840,15 +843,23 @@ def do_sync_machines(user: object) -> MachineSync:
         next_number = max([layout.FIRST_MACHINE_UID - 1, *numbers]) + 1
         for machine in wanted:
             entry = found.pop(machine.uid, None)
+            rewrite = None if entry is None else _rewrite(base, machine, *entry)
+            if entry is not None and rewrite is None:
+                continue
+            if most is not None and writes >= most:
+                done.remaining += 1
+                continue
+            writes += 1
             try:
-                if entry is None:
+                if rewrite is None:
                     _add_machine(conn, base, machine, next_number)
                     detail = f"uidNumber {next_number}"
                     next_number += 1
                     records.append(_change_of(machine.uid, Action.CREATE, user, detail))
                     done.created.append(machine.uid)
-                elif detail := _update_machine(conn, base, machine, *entry):
-                    records.append(_change_of(machine.uid, Action.MODIFY, user, detail))
+                else:
+                    rewrite.write(conn)
+                    records.append(_change_of(machine.uid, Action.MODIFY, user, rewrite.detail))
                     done.updated.append(machine.uid)
             except ldap.SERVER_DOWN:
                 raise _down() from None
@@ -858,6 +869,10 @@ def do_sync_machines(user: object) -> MachineSync:
                     f"written: {_info(refused)}"
                 )
         for uid, (dn, _) in sorted(found.items()):
+            if most is not None and writes >= most:
+                done.remaining += 1
+                continue
+            writes += 1
             try:
                 conn.delete_s(dn)
             except ldap.SERVER_DOWN:
@@ -887,15 +902,32 @@ def _add_machine(conn: LDAPObject, base: str, machine: Machine, number: int) -> 
     conn.add_s(layout.machine_dn(base, machine.host), _encode(attributes))
 
 
-def _update_machine(
-    conn: LDAPObject, base: str, machine: Machine, dn: str, attrs: dict[str, list[bytes]]
-) -> str:
-    """Write the managed attributes that differ (the entry moved to cn=<host> first when it
-    was elsewhere in the branch); the names of what changed, '' when nothing did."""
+@dataclass(frozen=True)
+class _Rewrite:
+    """The writes that bring one machine account in step: moved to cn=<host> first when it
+    is elsewhere in the branch, then its managed attributes that differ."""
+
+    dn: str
+    wanted_dn: str
+    mods: list
+    detail: str
+
+    def write(self, conn: LDAPObject) -> None:
+        if self.dn != self.wanted_dn:
+            conn.rename_s(self.dn, self.wanted_dn.split(",", 1)[0], delold=0)
+        if self.mods:
+            conn.modify_s(self.wanted_dn, self.mods)
+
+
+def _rewrite(
+    base: str, machine: Machine, dn: str, attrs: dict[str, list[bytes]]
+) -> _Rewrite | None:
+    """What differs between the entry and the machine account; None when nothing does."""
     changed = []
     wanted_dn = layout.machine_dn(base, machine.host)
-    if str2dn(dn.lower()) != str2dn(wanted_dn.lower()):
-        conn.rename_s(dn, wanted_dn.split(",", 1)[0], delold=0)
+    if str2dn(dn.lower()) == str2dn(wanted_dn.lower()):
+        dn = wanted_dn
+    else:
         changed.append(f"moved from {dn}")
     number = int(first(attrs, "uidNumber", "0"))
     mods = []
@@ -904,6 +936,4 @@ def _update_machine(
         if stored != set(values):
             mods.append((ldap.MOD_REPLACE, name, [v.encode() for v in values] or None))
             changed.append(name)
-    if mods:
-        conn.modify_s(wanted_dn, mods)
-    return ", ".join(changed)
+    return _Rewrite(dn, wanted_dn, mods, ", ".join(changed)) if changed else None

@@ -20,6 +20,9 @@ MASTERLDAP = "masterldap"
 # Each list of the answer is cut here, with a last line counting the rest: the first pass on
 # a campus creates an account per host, and the agent's report has a size limit.
 MAX_LISTED = 200
+# Entries written per request, so one answers within the agent's timeout (about 1,000 a
+# second here, bench/bench_machines.py); the agent asks again while some remain.
+MAX_WRITES = 1000
 LISTS = ("created", "updated", "removed", "problems")
 
 
@@ -34,12 +37,16 @@ class MachineSyncSerializer(serializers.Serializer):
     updated = serializers.ListField(child=serializers.CharField(), read_only=True)
     removed = serializers.ListField(child=serializers.CharField(), read_only=True)
     problems = serializers.ListField(child=serializers.CharField(), read_only=True)
+    remaining = serializers.IntegerField(
+        read_only=True, help_text="entries left to write: ask again"
+    )
 
 
 class MachineAccounts(GenericAPIView):
     """POST: bring the directory's machine accounts in step with the configuration; only
     the token of <host>, a server whose functions hold masterldap. The answer lists the
-    accounts created, updated and removed and the problems met, each naming its host."""
+    accounts created, updated and removed and the problems met, each naming its host, and
+    counts the entries left to write past MAX_WRITES."""
 
     permission_classes = [IsTheHostAgent]
     serializer_class = MachineSyncSerializer
@@ -53,8 +60,9 @@ class MachineAccounts(GenericAPIView):
         ).exists():
             raise PermissionDenied(f"server {host} does not have the {MASTERLDAP} function.")
         try:
-            done = do_sync_machines(f"{host}@agent")
+            done = do_sync_machines(f"{host}@agent", most=MAX_WRITES)
         except ValidationError as refused:  # the directory down or not configured
             done = MachineSync(problems=refused.messages)
         answer = {name: _listed(getattr(done, name)) for name in LISTS}
+        answer["remaining"] = done.remaining
         return Response(self.get_serializer(answer).data)

@@ -9,6 +9,7 @@ import ldap
 import pytest
 
 from accounts import layout, services
+from accounts.api import views
 from accounts.models import AccountChange
 from entities.models import Entity
 from entities.services import do_delete_entity, do_set_values
@@ -116,6 +117,16 @@ def test_a_host_that_cannot_have_a_machine_account_is_named_and_the_others_get_t
     assert sorted(machines(directory)) == ["crank", "lab", "plotter"]
 
 
+def test_a_comparison_writes_at_most_what_it_is_given_and_counts_the_rest(directory):
+    for n in range(3):
+        active_server(f"host{n}", f"192.0.2.{n + 1}", f"02:00:00:00:00:0{n}")
+    assert services.do_sync_machines("tests", most=2) == services.MachineSync(
+        created=["host0$", "host1$"], remaining=1
+    )
+    assert services.do_sync_machines("tests", most=2) == services.MachineSync(created=["host2$"])
+    assert sorted(machines(directory)) == ["host0", "host1", "host2"]
+
+
 def test_no_directory_is_a_clear_refusal(db, settings):
     settings.LABNET_LDAP_URL = ""
     with pytest.raises(services.ValidationError, match="no LDAP directory is configured"):
@@ -131,9 +142,13 @@ def crank(directory, tmp_path) -> FunctionContext:
     return FunctionContext("crank", paths, MirrorSource(paths.etc), client)
 
 
-def test_the_masterldap_servers_pass_brings_the_machine_accounts_in_step(crank, directory):
+def test_the_masterldap_servers_pass_brings_the_machine_accounts_in_step(
+    crank, directory, monkeypatch
+):
     client("scout", "192.0.2.40")
     server("Big_Box", "192.0.2.6")
+    # One entry written per request: the pass asks again while entries remain.
+    monkeypatch.setattr(views, "MAX_WRITES", 1)
     done = run_functions(crank, ["basic_services", "masterldap"])["masterldap"]
     assert done.changed == ["ou=machines scout$ created", "ou=machines crank$ created"]
     assert done.problems == [
