@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from entities.mirror import MirrorEntity, MirrorValue, entity_xml
+from imaging.host.iscsi.planning import CachePlan
 from imaging.host.iscsi.storage import Export, Storage, StorageError, Target, Volume
 
 
@@ -20,11 +21,18 @@ class MemoryVolumes:
         self.directory = directory
         self.held: dict[str, Volume] = {}
         self.created = datetime.now(UTC)
+        self.cache: CachePlan | None = None
+
+    def ensure_cache(self, plan: CachePlan | None) -> str:
+        if plan is None or plan == self.cache:
+            return ""
+        self.cache = plan
+        return f"cached by {plan.ssd or f'{plan.ram_kib} KiB of RAM'}"
 
     def _path(self, name: str) -> str:
         return str(self.directory / name) if self.directory else f"/dev/vg2/{name}"
 
-    def volumes(self) -> list[Volume]:
+    def volumes(self, written: bool = False) -> list[Volume]:
         return list(self.held.values())
 
     def free_bytes(self) -> int:
@@ -93,7 +101,7 @@ class MemoryTargets:
         return self.targets()[-1]
 
     def remove(self, iqn: str) -> None:
-        del self.held[iqn]
+        self.held.pop(iqn, None)
 
 
 def memory_storage(free: int, directory: Path | None = None) -> Storage:

@@ -2,8 +2,9 @@
 imaging.host.iscsi behind menuserver's COW queue, checked with iscsiadm and libiscsi.
 
 Writes OUT/result.json: {"checks": {name: [ok, detail]}, "figures": {name: seconds}}.
-Data disks: /dev/vdb (a thin pool) and /dev/vdc (classic snapshots). OUT/images holds the
-files of the image syncimage builds (test_iscsi_guest.py makes them)."""
+Data disks: /dev/vdb (a thin pool, cached by a RAM disk as the appserver's iscsi_image_size
+and iscsi_cow_cache_size say) and /dev/vdc (classic snapshots). OUT/images holds the files
+of the image syncimage builds (test_iscsi_guest.py makes them)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from imaging.host.iscsi.lvm import Lvm
 from imaging.host.iscsi.mirror import IscsiMirror
 from imaging.host.iscsi.planning import Refused, plan_cow
 from imaging.host.iscsi.storage import Storage, StorageError
+from imaging.host.iscsi.upkeep import readings, state_of
 from imaging.host.menuserver import CowQueue, set_cow_maker
 
 MIB = 1 << 20
@@ -33,6 +35,7 @@ CLIENTS = ["rook", "wren", "finch", "hawk", "jay"]
 PREFIX = "iqn.1989-06"
 DOMAIN = "cs.example.edu"
 PASSWORDS = {name: (name * 12)[:12].capitalize() + "x" for name in CLIENTS}
+CACHE_KIB = {"iscsi_image_size": "24576", "iscsi_cow_cache_size": "8192"}  # a 32 MiB RAM disk
 OUT = Path(sys.argv[1])
 checks: dict[str, list] = {}
 figures: dict[str, float] = {}
@@ -71,6 +74,7 @@ def write_mirror(etc: Path, vgroup: str) -> None:
             iscsi_image_vgroup=vgroup,
             wi_image=["cs_lab"],
             TimeStamp=["none"],
+            **CACHE_KIB,
         ),
         entity("lnappconf", "menuserver", iqn_prefix=PREFIX),
         entity("windowsImage", "cs_lab", imageLvSize="64M", cowLvSize="32M", dept="cs"),
@@ -182,9 +186,8 @@ def prepare() -> None:
         "target_core_mod",
         "target_core_iblock",
         "iscsi_target_mod",
-        "brd",
     ):
-        sh("modprobe", module, check=module != "brd")
+        sh("modprobe", module)
     if not os.path.ismount("/sys/kernel/config"):
         sh("mount", "-t", "configfs", "configfs", "/sys/kernel/config")
     sh("systemctl", "start", "iscsid")
@@ -211,12 +214,80 @@ def build_master(lvm: Lvm) -> str:
     return digest(volume.path, 64 * MIB)
 
 
+def lvs_all(vgroup: str) -> dict[str, dict[str, str]]:
+    fields = "lv_name,segtype,devices,cache_read_hits"
+    out = sh("lvs", "-a", "--reportformat", "json", "-o", fields, vgroup).stdout
+    return {row["lv_name"]: row for row in json.loads(out)["report"][0]["lv"]}
+
+
+def cache_checks(lvm: Lvm, mirror: IscsiMirror) -> None:
+    """The guide's flashcache RAM disk as lvmcache of the thin pool, from the variables."""
+    done = lvm.ensure_cache(mirror.cache_plan())
+    rows = lvs_all("vg2")
+    ram = int(Path("/sys/block/ram0/size").read_text()) * 512 if os.path.exists("/dev/ram0") else 0
+    record(
+        "the thin pool is cached by a RAM disk of iscsi_image_size + iscsi_cow_cache_size",
+        done == "vg2/pool cached by /dev/ram0"
+        and rows["[pool_tdata]"]["segtype"] == "cache"
+        and rows["[pool_cache_cvol]"]["devices"].startswith("/dev/ram0")
+        and ram == 32 * MIB,
+        (done, ram, rows),
+    )
+    record("a second pass keeps the cache as it is", lvm.ensure_cache(mirror.cache_plan()) == "")
+
+
+def stale_lio_checks(storage: Storage, queue: CowQueue, clients: dict) -> None:
+    """LIO changed behind the long-lived process's back (rtslib-fb's cache of storage
+    objects goes stale): by `targetcli clearconfig`, a backstore made by hand, a target
+    deleted by hand that leaves its storage object. Each client boots all the same."""
+    import rtslib_fb
+
+    def boots(client: str) -> subprocess.CompletedProcess:
+        queue.add(clients[client])
+        queue.join()
+        return iscsi_inq(
+            initiator_of(client), initiator_of(client), PASSWORDS[client], target_of(client)
+        )
+
+    sh("targetcli", "clearconfig", "confirm=True")
+    try:  # rtslib alone, in this process that made rook's storage object before
+        rtslib_fb.BlockStorageObject(
+            target_of("rook").replace(":", "_"), dev=os.path.realpath("/dev/vg2/rook_c")
+        )
+        record("rtslib's own cache is stale after targetcli clearconfig", False, "made")
+    except rtslib_fb.RTSLibError as exc:
+        record(
+            "rtslib's own cache is stale after targetcli clearconfig",
+            "Storage object block/" in str(exc) and "exists" in str(exc),
+            exc,
+        )
+    after = boots("rook")
+    record("rook boots after targetcli clearconfig", after.returncode == 0, after.stderr)
+    sh("targetcli", "/backstores/block", "create", "name=byhand", "dev=/dev/vg2/jay_c")
+    meanwhile = boots("wren")
+    record(
+        "a backstore made by hand meanwhile does not stop wren's boot",
+        meanwhile.returncode == 0,
+        meanwhile.stderr,
+    )
+    sh("targetcli", "/backstores/block", "delete", "byhand")
+    boots("hawk")
+    sh("targetcli", "/iscsi", "delete", target_of("hawk"))  # its storage object stays
+    left = boots("hawk")
+    record(
+        "a storage object left under hawk's target name does not stop its boot",
+        left.returncode == 0,
+        left.stderr,
+    )
+
+
 def thin_checks(etc: Path, root: Path) -> None:
     lvm = Lvm("vg2")
     lvm.create_thin_pool("pool", 1024 * MIB)
+    mirror = IscsiMirror(etc, "megatron", root)
+    cache_checks(lvm, mirror)
     master_sum = build_master(lvm)
     storage = Storage(lvm, Lio())
-    mirror = IscsiMirror(etc, "megatron", root)
     set_cow_maker(maker(storage, mirror))
     queue = CowQueue()
     clients = [c for c in ClientIndex(etc).clients() if c.name in CLIENTS]
@@ -275,6 +346,8 @@ def thin_checks(etc: Path, root: Path) -> None:
     record("iscsiadm logs rook in", status == 0, status)
     disk = by_path(target_of("rook"))
     record("rook's disk shows the master", digest(disk, 64 * MIB) == master_sum, disk)
+    hits = lvs_all("vg2")["[pool_tdata]"]["cache_read_hits"]
+    record("reads of the master are served by the RAM cache", int(hits or 0) > 0, hits)
     sessions = {t.iqn: t.sessions for t in storage.targets.targets()}
     record(
         "the target reports rook's session",
@@ -287,6 +360,18 @@ def thin_checks(etc: Path, root: Path) -> None:
     logout_all()
     record("the master is untouched", digest("/dev/vg2/cs_lab_m", 64 * MIB) == master_sum)
     record("rook's COW holds the write", read_at("/dev/vg2/rook_c", 16 * MIB, MIB) == block)
+    written = {v.name: v.written for v in lvm.volumes(written=True) if v.origin}
+    record(
+        "a thin COW's bytes written are measured",
+        MIB <= (written["rook_c"] or 0) < 2 * MIB and written["wren_c"] == 0,
+        written,
+    )
+    filling = {r["item"]: r["value"] for r in readings(state_of(storage, mirror, {}))}
+    record(
+        "a thin COW's filling is a monitoring reading of its cowLvSize",
+        3.1 <= float(filling.get("rook", 0)) < 6.3 and filling.get("wren") == "0.0",
+        filling,
+    )
 
     bad = iscsiadm_login(
         "bad", initiator_of("rook"), target_of("rook"), initiator_of("rook"), "Wrongpasswrd"
@@ -333,6 +418,7 @@ def thin_checks(etc: Path, root: Path) -> None:
         ).returncode
         == 0,
     )
+    stale_lio_checks(storage, queue, {c.name: c for c in clients})
     for client in CLIENTS:
         storage.targets.remove(target_of(client))
 
@@ -390,7 +476,7 @@ def sync_checks(etc: Path, root: Path) -> None:
     expected = json.loads((OUT / "expected.json").read_text())
     write_entity(
         etc, entity("server", "megatron", domain=DOMAIN, iscsi_image_vgroup="vg2",
-                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", "none"])
+                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", "none"], **CACHE_KIB)
     )  # fmt: skip
     write_entity(
         etc, entity("windowsImage", "lab_sync", imageLvSize="24M", cowLvSize="8M", dept="cs")
@@ -444,7 +530,7 @@ def sync_checks(etc: Path, root: Path) -> None:
     stamp = kept[0]["timestamp"] if kept else "none"
     write_entity(
         etc, entity("server", "megatron", domain=DOMAIN, iscsi_image_vgroup="vg2",
-                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", stamp])
+                    wi_image=["cs_lab", "lab_sync"], TimeStamp=["none", stamp], **CACHE_KIB)
     )  # fmt: skip
     [again] = sync_images(storage, mirror, root, "lab_sync")
     record("a second syncimage finds lab_sync up to date", again.state == "current", again)
@@ -472,6 +558,34 @@ def sync_checks(etc: Path, root: Path) -> None:
         "the clean-up removes robin's unbooted COW and target",
         "robin" in removed and left == [],
         (removed, left),
+    )
+    reboot_checks(lvm, mirror)
+
+
+def reboot_checks(lvm: Lvm, mirror: IscsiMirror) -> None:
+    """An appserver reboot takes the RAM disk from under the pool's cache: the pool's
+    volumes are not activated until the upkeep drops that cache and makes it again."""
+    master_sum = digest("/dev/vg2/lab_sync_m", 24 * MIB)
+    sh("vgchange", "-an", "vg2")
+    sh("rmmod", "brd")
+    boot = sh("vgchange", "-ay", "vg2", check=False)
+    record(
+        "after a reboot the lost RAM disk keeps the pool inactive",
+        boot.returncode != 0 and not os.path.exists("/dev/vg2/lab_sync_m"),
+        boot.stderr[-500:],
+    )
+    done = lvm.ensure_cache(mirror.cache_plan())
+    rows = lvs_all("vg2")
+    record(
+        "the upkeep drops the lost cache and makes a new one",
+        done == "the cache of vg2/pool had lost its device; dropped; vg2/pool cached by /dev/ram0"
+        and rows["[pool_tdata]"]["segtype"] == "cache",
+        (done, rows),
+    )
+    record(
+        "the master is back as it was",
+        os.path.exists("/dev/vg2/lab_sync_m")
+        and digest("/dev/vg2/lab_sync_m", 24 * MIB) == master_sum,
     )
 
 

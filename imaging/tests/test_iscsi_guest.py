@@ -1,11 +1,14 @@
 """The real lvm2 and LIO code in a QEMU guest (this machine's kernel has neither
-device-mapper nor LIO): a master built, 5 clients booted through menuserver's COW queue,
+device-mapper nor LIO): the thin pool cached by a RAM disk as the appserver's variables say,
+a master built, 5 clients booted through menuserver's COW queue,
 each logging in with iscsiadm and libiscsi with its CHAP and no other, writes landing in the
-COW and never in the master, a reboot's fresh COW, a failed target step leaving nothing, and
-the guide's classic snapshots; then syncimage building a master from a raw boot partition
+COW and never in the master (a thin COW's bytes written measured), a reboot's fresh COW, a
+failed target step leaving nothing, boots after LIO was changed by targetcli, and the guide's
+classic snapshots; then syncimage building a master from a raw boot partition
 and a block image of an ext4 made here, a client booting from it, an appserver restart's
-empty LIO refilled and the clean-up of an unbooted COW. One guest boot, about two minutes
-under TCG once the image is cached (scripts/guest-image)."""
+empty LIO refilled, the clean-up of an unbooted COW and a reboot that loses the RAM cache.
+One guest boot, about three minutes under TCG on an idle machine once the image is cached
+(scripts/guest-image)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ from imaging.tests.guest import run_in_guest
 MIB = 1 << 20
 
 EXPECTED = [
+    "the thin pool is cached by a RAM disk of iscsi_image_size + iscsi_cow_cache_size",
+    "a second pass keeps the cache as it is",
     "master has a partition table",
     "5 COWs of the master",
     "5 targets, each with its client's ACL alone",
@@ -34,16 +39,23 @@ EXPECTED = [
     "iscsi-inq as another initiator fails",
     "iscsiadm logs rook in",
     "rook's disk shows the master",
+    "reads of the master are served by the RAM cache",
     "the target reports rook's session",
     "rook reads back what it wrote",
     "the master is untouched",
     "rook's COW holds the write",
+    "a thin COW's bytes written are measured",
+    "a thin COW's filling is a monitoring reading of its cowLvSize",
     "iscsiadm with a wrong password fails",
     "iscsiadm as another initiator fails",
     "a reboot gives rook a fresh COW",
     "rook logs in to its new target",
     "a failing target step leaves neither COW nor target",
     "after the failure rook gets its target back",
+    "rtslib's own cache is stale after targetcli clearconfig",
+    "rook boots after targetcli clearconfig",
+    "a backstore made by hand meanwhile does not stop wren's boot",
+    "a storage object left under hawk's target name does not stop its boot",
     "classic COW of cowLvSize",
     "the guide's -cow device",
     "bytes written of the COW are reported",
@@ -61,6 +73,9 @@ EXPECTED = [
     "a restart's empty LIO gets robin's target back",
     "robin logs in after the restart",
     "the clean-up removes robin's unbooted COW and target",
+    "after a reboot the lost RAM disk keeps the pool inactive",
+    "the upkeep drops the lost cache and makes a new one",
+    "the master is back as it was",
     "the guest script ran to its end",
 ]
 

@@ -16,10 +16,12 @@ from imaging.host.iscsi.cow import cow_for, make_cow, maker
 from imaging.host.iscsi.mirror import SYNC_LOCKS, IscsiMirror
 from imaging.host.iscsi.planning import (
     Appserver,
+    CachePlan,
     IscsiClient,
     Occupancy,
     Refused,
     WindowsImage,
+    cache_plan,
     parse_size,
     plan_cow,
     target_iqn,
@@ -227,3 +229,37 @@ def test_the_menuserver_hook_logs_a_refusal_without_the_password(
     maker(storage, IscsiMirror(demo_etc, "megatron", tmp_path))(rook)
     assert "client rook has no iscsi_password" in caplog.text
     assert storage.targets.held == {}
+
+
+def test_the_demo_appservers_cache_is_the_guides_ram_disks():
+    mirror = IscsiMirror(DEMO, "megatron", Path("/nonexistent"))
+    # iscsi_image_size 8388608 + iscsi_cow_cache_size 4194304 KiB: the guide's 12 GB.
+    assert mirror.cache_plan() == CachePlan(ram_kib=12 << 20)
+
+
+@pytest.mark.parametrize(
+    "image, cow, ssd, plan",
+    [
+        ("2048", "1024", "", CachePlan(ram_kib=3072)),
+        ("2048", "", "/dev/sdc", CachePlan(ssd="/dev/sdc")),  # the SSD instead of RAM
+        ("", "", "", None),
+        (" 512 ", "", " ", CachePlan(ram_kib=512)),
+    ],
+)
+def test_the_cache_is_an_ssd_when_named_else_ram_of_both_sizes(image, cow, ssd, plan):
+    assert cache_plan("megatron", image, cow, ssd) == plan
+
+
+@pytest.mark.parametrize(
+    "image, cow, ssd, message",
+    [
+        ("2G", "", "", "iscsi_image_size '2G' is not a number of KiB"),
+        ("", "-5", "", "iscsi_cow_cache_size '-5' is not a number of KiB"),
+        (str(1 << 30), "1", "", "more than 1024 GiB of RAM disk"),
+        ("", "", "sdc", "iscsi_cow_cache_dev 'sdc' is not a /dev path"),
+        ("", "", "/dev/../etc/passwd", "is not a /dev path"),
+    ],
+)
+def test_a_bad_cache_variable_is_refused_naming_it(image, cow, ssd, message):
+    with pytest.raises(Refused, match=f"appserver megatron: .*{message}"):
+        cache_plan("megatron", image, cow, ssd)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from imaging.host.iscsi.mirror import IscsiMirror
+from imaging.host.iscsi.planning import CachePlan
 from imaging.host.iscsi.upkeep import (
     IDLE,
     POLL,
@@ -128,8 +129,21 @@ def test_the_state_and_the_filling_reading(storage, mirror):
     ]
     assert state["targets"][0]["device"] == "/dev/vg2/rook_c"
     assert readings(state) == [{"item": "rook", "value": "75.0", "detail": "3 of 4 MiB written"}]
-    thin = {**state, "cows": [{**state["cows"][0], "written": None, "cow_size": 0}]}
-    assert readings(thin) == []
+    not_measured = {**state, "cows": [{**state["cows"][0], "written": None}]}
+    assert readings(not_measured) == []
+
+
+def test_a_thin_cows_filling_is_of_its_images_cow_lv_size(storage, mirror):
+    """A thin snapshot has no size of its own: what it wrote is measured against cowLvSize,
+    so the monitoring warns of a thin COW filling up too."""
+    booted(storage, "rook", 1)
+    thin = replace(storage.volumes.held["rook_c"], cow_size=0, reserved=0, written=MIB)
+    storage.volumes.held["rook_c"] = thin
+    state = state_of(storage, mirror, {})
+    assert [(c["client"], c["written"], c["cow_size"]) for c in state["cows"]] == [
+        ("rook", MIB, 4 * MIB)
+    ]
+    assert readings(state) == [{"item": "rook", "value": "25.0", "detail": "1 of 4 MiB written"}]
 
 
 class Recorder:
@@ -185,3 +199,36 @@ def test_a_target_naming_its_device_otherwise_is_still_the_cows(tmp_path, mirror
     assert restore_targets(disk, mirror, NOW) == []
     assert clean_up(disk, mirror, NOW + timedelta(days=1)) == ["rook"]
     assert (sorted(disk.volumes.held), disk.targets.held) == (["cs_lab_m"], {})
+
+
+def test_a_pass_caches_the_pool_as_the_appserver_says_before_the_targets(
+    tmp_path, storage, mirror, caplog
+):
+    write_entity(mirror.etc, "server", "megatron", domain="cs.example.edu",
+                 iscsi_image_vgroup="vg2", wi_image=["cs_lab"], TimeStamp=["none"],
+                 iscsi_image_size="2048", iscsi_cow_cache_size="1024")  # fmt: skip
+    booted(storage, "rook", 1)
+    rook = storage.volumes.held["rook_c"]  # a pass runs now: booted an hour before now
+    storage.volumes.held["rook_c"] = replace(
+        rook, created=(datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    )
+    upkeep = Upkeep(
+        "megatron", mirror.etc, mirror.root, tmp_path / "state", Recorder(), lambda vg: storage
+    )
+    upkeep.run()
+    assert storage.volumes.cache == CachePlan(ram_kib=3072)
+    assert "cached by 3072 KiB of RAM" in caplog.text
+    assert list(storage.targets.held) == ["iqn.1989-06.edu.example.cs.megatron:cs-lab:rook"]
+
+    # A bad variable is logged naming it; the targets are re-created all the same.
+    write_entity(mirror.etc, "server", "megatron", domain="cs.example.edu",
+                 iscsi_image_vgroup="vg2", wi_image=["cs_lab"], TimeStamp=["none"],
+                 iscsi_cow_cache_dev="sdc")  # fmt: skip
+    storage.targets.held.clear()  # an appserver restart
+    Upkeep(
+        "megatron", mirror.etc, mirror.root, tmp_path / "state", Recorder(), lambda vg: storage
+    ).run()
+    assert "cache of megatron not made: appserver megatron: iscsi_cow_cache_dev 'sdc'" in (
+        caplog.text
+    )
+    assert list(storage.targets.held) == ["iqn.1989-06.edu.example.cs.megatron:cs-lab:rook"]

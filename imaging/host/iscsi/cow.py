@@ -45,9 +45,10 @@ def _undo(storage: Storage, plan: CowPlan) -> None:
 
 
 def remove_cow(storage: Storage, target_iqn: str, cow: str) -> None:
-    """Remove a client's target (first: it holds the volume open), then its COW volume."""
-    if any(t.iqn == target_iqn for t in storage.targets.targets()):
-        storage.targets.remove(target_iqn)
+    """Remove a client's target (first: it holds the volume open), then its COW volume.
+    The target is removed even when it is not listed: a storage object left under its name
+    (`targetcli /iscsi delete` by hand) holds the volume open too."""
+    storage.targets.remove(target_iqn)
     if any(v.name == cow for v in storage.volumes.volumes()):
         storage.volumes.remove(cow)
 

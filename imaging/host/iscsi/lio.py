@@ -3,7 +3,16 @@
 Each target has one TPG with a portal on every address (port 3260), LUN 0 backed by the
 volume (a block storage object named after the target), and one ACL: the client's initiator
 IQN with its CHAP user and password. Authentication is required and no other initiator is
-let in (generate_node_acls 0)."""
+let in (generate_node_acls 0).
+
+rtslib-fb keeps, for the life of the process, a cache of the storage objects' names and
+configfs indexes, read once from configfs. menuserver and the agent live for weeks, and
+another process (targetcli by an administrator, `targetcli clearconfig`, the other of the
+two) changes LIO meanwhile: a name deleted elsewhere stays in the cache ("Storage object
+block/... exists" at the next boot of that client) and an index taken elsewhere is handed
+out again ("This _Backstore already exists in configFS"). export() therefore drops that
+cache first, and removes a storage object left behind under the target's name, or one that
+holds the volume with no LUN (LIO opens a block device exclusively)."""
 
 from __future__ import annotations
 
@@ -58,8 +67,11 @@ class Lio:
     def export(self, export: Export) -> Target:
         rtslib = self._rtslib
         name = _object_name(export.target_iqn)
+        device = os.path.realpath(export.device)
         try:
-            storage = rtslib.BlockStorageObject(name, dev=os.path.realpath(export.device), wwn=None)
+            self._root.invalidate_caches()  # see the module's docstring
+            self._remove_stale(name, device, export.target_iqn)
+            storage = rtslib.BlockStorageObject(name, dev=device, wwn=None)
             target = rtslib.Target(self._fabric, export.target_iqn, mode="create")
             tpg = rtslib.TPG(target, 1, mode="create")
             tpg.set_attribute("authentication", "1")
@@ -77,6 +89,23 @@ class Lio:
             self._remove(export.target_iqn)
             raise StorageError(f"target {export.target_iqn}: {exc}") from None
         return Target(export.target_iqn, export.device, (export.initiator_iqn,), ())
+
+    def _remove_stale(self, name: str, device: str, iqn: str) -> None:
+        """Remove a block storage object named name (this target's: left by a run that
+        stopped half-way), or one of device that no LUN uses; refuse a device that another
+        target exports."""
+        for storage in self._root.storage_objects:
+            if storage.plugin != "block":
+                continue
+            same_device = os.path.realpath(storage.udev_path or "") == device
+            if storage.name != name and not same_device:
+                continue
+            users = {lun.parent_tpg.parent_target.wwn for lun in storage.attached_luns}
+            if storage.name != name and users - {iqn}:
+                raise StorageError(
+                    f"target {iqn}: {device} is exported already by {', '.join(sorted(users))}"
+                )
+            storage.delete()
 
     def remove(self, iqn: str) -> None:
         try:

@@ -11,7 +11,15 @@ from pathlib import Path
 
 from entities.mirror import MirrorError, read_entity_file
 
-from .planning import Appserver, IscsiClient, Refused, WindowsImage, parse_size
+from .planning import (
+    Appserver,
+    CachePlan,
+    IscsiClient,
+    Refused,
+    WindowsImage,
+    cache_plan,
+    parse_size,
+)
 
 SYNC_LOCKS = "run/labnet/syncimage"  # under --root: <image>.lock, held while syncing
 
@@ -51,6 +59,18 @@ class IscsiMirror:
         if not vg:
             raise Refused(f"appserver {self.host} has no iscsi_image_vgroup")
         return vg
+
+    def cache_plan(self) -> CachePlan | None:
+        """The thin pool's cache: iscsi_cow_cache_dev, iscsi_image_size, iscsi_cow_cache_size."""
+        values = self._values("server", self.host)
+        if values is None:
+            raise Refused(f"appserver {self.host} is not a server in the mirror")
+        return cache_plan(
+            self.host,
+            self._first(values, "iscsi_image_size"),
+            self._first(values, "iscsi_cow_cache_size"),
+            self._first(values, "iscsi_cow_cache_dev"),
+        )
 
     def client(self, name: str) -> IscsiClient:
         values = self._values("client", name)

@@ -28,6 +28,8 @@ _LV_NAME = re.compile(r"^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,125}$")
 _IQN_PART = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 _SIZE = re.compile(r"^([0-9]{1,12})([mMgGtT]?)$")
 _UNITS = {"": 1 << 20, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_DEVICE = re.compile(r"^/dev/[A-Za-z0-9/_-]{1,100}$")  # the server variables' regex
+MAX_RAM_KIB = 1 << 30  # 1 TiB of RAM disk: more than an appserver holds
 
 
 class Refused(ValueError):
@@ -94,6 +96,38 @@ class Occupancy:
     free_bytes: int
     syncing: frozenset[str] = frozenset()
     wimp_sessions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CachePlan:
+    """The guide's flashcache caches as lvmcache of the image volume group's thin pool,
+    which holds the masters and the COWs alike: the SSD iscsi_cow_cache_dev when it is set,
+    else a RAM disk of iscsi_image_size + iscsi_cow_cache_size KiB (1K blocks)."""
+
+    ssd: str = ""
+    ram_kib: int = 0
+
+
+def cache_plan(server: str, image_kib: str, cow_kib: str, ssd: str) -> CachePlan | None:
+    """The cache the appserver's iscsi_* variables ask for, None for none."""
+    if ssd.strip():
+        if not _DEVICE.match(ssd.strip()) or "/../" in ssd:
+            raise Refused(
+                f"appserver {server}: iscsi_cow_cache_dev {ssd[:60]!r} is not a /dev path"
+            )
+        return CachePlan(ssd=ssd.strip())
+    total = 0
+    for name, text in (("iscsi_image_size", image_kib), ("iscsi_cow_cache_size", cow_kib)):
+        text = text.strip()
+        if text and (not text.isdigit() or len(text) > 12):
+            raise Refused(f"appserver {server}: {name} {text[:20]!r} is not a number of KiB")
+        total += int(text or 0)
+    if total > MAX_RAM_KIB:
+        raise Refused(
+            f"appserver {server}: iscsi_image_size + iscsi_cow_cache_size is more than "
+            f"{MAX_RAM_KIB >> 20} GiB of RAM disk"
+        )
+    return CachePlan(ram_kib=total) if total else None
 
 
 def parse_size(text: str, what: str) -> int:

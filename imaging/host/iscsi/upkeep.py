@@ -2,7 +2,8 @@
 WindowsImageTab row whose files are newer than its TimeStamp (checked each pass, so a change
 of the table or of the files is seen within a pass), the storage reported as it is, a COW
 disk's filling as the monitoring reading `iscsi_cow`, and at the agent's start and every
-sanity interval: targets re-created for COW disks that outlived an appserver restart, and
+sanity interval: the thin pool's cache (lvmcache) made or, after a reboot took its RAM disk,
+made again; targets re-created for COW disks that outlived an appserver restart, and
 COW disks of clients that have not booted for cow_max_age hours removed with their targets.
 
 Nothing here imports Django: the mirror in, the API out."""
@@ -143,8 +144,10 @@ def restore_targets(storage: Storage, mirror: IscsiMirror, now: datetime) -> lis
 
 
 def state_of(storage: Storage, mirror: IscsiMirror, sync_states: dict[str, str]) -> dict[str, Any]:
-    """The report of imaging/iscsi/<host>/state/: what LVM and LIO hold now."""
-    volumes = storage.volumes.volumes()
+    """The report of imaging/iscsi/<host>/state/: what LVM and LIO hold now. A thin COW
+    has no size of its own: its bytes written are measured against its image's cowLvSize."""
+    volumes = storage.volumes.volumes(written=True)
+    cow_sizes = {i.name + MASTER_SUFFIX: i.cow_size for i in mirror.images().values()}
     rows = {r.image: r for r in image_rows(mirror)}
     by_name = {v.name: v for v in volumes}
     masters = []
@@ -165,7 +168,7 @@ def state_of(storage: Storage, mirror: IscsiMirror, sync_states: dict[str, str])
             "client": _client_of(v),
             "volume": v.name,
             "origin": v.origin,
-            "cow_size": v.cow_size,
+            "cow_size": v.cow_size or cow_sizes.get(v.origin, 0),
             "written": v.written,
             "created": v.created,
         }
@@ -190,9 +193,9 @@ def state_of(storage: Storage, mirror: IscsiMirror, sync_states: dict[str, str])
 
 
 def readings(state: dict[str, Any]) -> list[dict[str, str]]:
-    """One `iscsi_cow` reading per classic COW: percent of its cowLvSize written (the nms
-    entity iscsi_cow warns before it is critical). A thin snapshot has none: lvs cannot say
-    how much of it is its own."""
+    """One `iscsi_cow` reading per COW: percent of its cowLvSize written (the nms entity
+    iscsi_cow warns before it is critical). A full classic snapshot is dropped by LVM; a
+    thin one goes on filling the pool that every client shares."""
     found = []
     for cow in state["cows"]:
         if cow["written"] is None or not cow["cow_size"]:
@@ -238,8 +241,15 @@ class Upkeep:
         if self._last_sanity is None or self.clock() - self._last_sanity >= SANITY:
             self._last_sanity = self.clock()
             with storage_lock(self.root):
+                try:  # before the targets: a lost RAM cache leaves the COWs inactive
+                    cached = storage.volumes.ensure_cache(mirror.cache_plan())
+                except (Refused, StorageError) as exc:  # the disks work on without a cache
+                    cached = ""
+                    log.error("cache of %s not made: %s", self.host, exc)
                 restored = restore_targets(storage, mirror, now)
                 removed = clean_up(storage, mirror, now)
+            if cached:
+                log.info("%s", cached)
             if restored:
                 log.info("COW targets re-created for %s", ", ".join(restored))
             if removed:
