@@ -1,7 +1,8 @@
 """Machine accounts (masterldap) on gendata's campus, beside a baseline from the same run (a
 real slapd on loopback):
 
-- the first comparison, which creates an account per host (docs/identity.md);
+- the master's first pass, which creates an account per host (docs/identity.md), in
+  requests of at most MAX_WRITES entries as the API writes them;
 - the comparison the master's every pass asks for once the directory is in step (nothing
   to write), and after one host's address changed (one entry rewritten);
 - baseline: `ldapsearch` of the machines branch as the webtool identity, the least any
@@ -45,6 +46,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from accounts.api.views import MAX_WRITES
     from accounts.directory import initialise
     from accounts.machines import configured_machines
     from accounts.services import do_sync_machines
@@ -60,10 +62,16 @@ def main() -> None:
 
         hosts = Entity.objects.filter(entity_type__name__in=("client", "server")).count()
         print(f"campus: {Entity.objects.count():,} entities, {hosts:,} hosts")
-        seconds, done = timed(lambda: do_sync_machines("bench"))
+        started, rounds, created = time.perf_counter(), 0, 0
+        while True:  # as the master's first pass asks: MAX_WRITES entries a request
+            done = do_sync_machines("bench", most=MAX_WRITES)
+            rounds, created = rounds + 1, created + len(done.created)
+            if not done.remaining:
+                break
+        seconds = time.perf_counter() - started
         print(
-            f"first comparison: {len(done.created):,} accounts created, "
-            f"{len(done.problems):,} problems   {seconds:7.2f} s"
+            f"first pass: {created:,} accounts created in {rounds} requests of "
+            f"{MAX_WRITES:,} writes, {len(done.problems):,} problems   {seconds:7.2f} s"
         )
         seconds, done = timed(lambda: do_sync_machines("bench"))
         assert not (done.created or done.updated or done.removed)
