@@ -133,6 +133,13 @@ class Compiler:
             return lambda r: EMPTY
         if len(fns) == 1:
             return fns[0]
+        # The common short ones unrolled: a line is mostly text, a value, text.
+        if len(fns) == 2:
+            a, b = fns
+            return lambda r: [*a(r), *b(r)]
+        if len(fns) == 3:
+            a, b, c = fns
+            return lambda r: [*a(r), *b(r), *c(r)]
 
         def concatenation(r: Render) -> list[str]:
             out: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from ..compiler import Child, Compiler
 from ..context import Render, Where, error, quoted
 
 NUMBER_RE = re.compile(r"\s*[-+]?[0-9]+\s*")
+BACKTRACKING_RE = re.compile(r"[*+?{|]")
+LINEAR_LENGTH = 100
 
 
 def constant_text(children: list[Child]) -> str | None:
@@ -78,6 +81,8 @@ def search(
 ) -> regex_engine.Match | None:
     """The first match of pattern in text, within what is left of the rendering's time for
     searches and for all its work."""
+    if linear(pattern.pattern):
+        return pattern.search(text)
     r.check_time(where)
     start = time.monotonic()
     left = r.regex_seconds
@@ -97,6 +102,15 @@ def search(
         ) from None
     finally:
         r.regex_seconds -= time.monotonic() - start
+
+
+@functools.lru_cache(maxsize=256)
+def linear(pattern: str) -> bool:
+    """Whether a pattern is short and has neither repetition nor alternation (no *, +, ?, {
+    or |): it cannot backtrack, each position costs at most its length, so its search is
+    bounded by the text's (itself bounded by the rendering's budget) and needs neither a
+    timeout nor the clock, each of which costs more than the search of a short value."""
+    return len(pattern) <= LINEAR_LENGTH and not BACKTRACKING_RE.search(pattern)
 
 
 def first(strings: list[str]) -> str:

@@ -158,6 +158,8 @@ def build_substitute(node: Node, cc: Compiler) -> ValueFn:
 def expand_tokens(template: str, match: re.Match, where: Where) -> list[str | tuple[int, int]]:
     """The replacement in parts: text, or the span of the match a token stands for (\\0 the
     whole match, \\1 to \\9 its groups); every other character stays as written."""
+    if "\\" not in template:
+        return [template]
     parts: list[str | tuple[int, int]] = []
     position = 0
     for token in TOKEN_RE.finditer(template):
