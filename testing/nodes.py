@@ -327,16 +327,18 @@ def proxy(directory: Path, upstreams: list[int], static: Path) -> Iterator[Node]
     # Started as root, nginx's workers run as nobody: their buffers' folders must lie where
     # nobody can reach them (nginx creates them and hands them to its workers).
     temp = Path(tempfile.mkdtemp(prefix="labnet-nginx-"))
-    temp.chmod(0o755)
-    port = free_port()
-    conf = directory / "nginx.conf"
-    conf.write_text(_nginx_conf(directory, temp, port, upstreams, static))
-    command = [str(NGINX), "-c", str(conf), "-p", str(directory), "-e", "stderr"]
-    subprocess.run([*command, "-t", "-q"], check=True, capture_output=True)
-    node = start("proxy", [*command, "-g", "daemon off;"], directory / "nginx.log", port)
+    node = None
     try:
+        temp.chmod(0o755)
+        port = free_port()
+        conf = directory / "nginx.conf"
+        conf.write_text(_nginx_conf(directory, temp, port, upstreams, static))
+        command = [str(NGINX), "-c", str(conf), "-p", str(directory), "-e", "stderr"]
+        subprocess.run([*command, "-t", "-q"], check=True, capture_output=True)
+        node = start("proxy", [*command, "-g", "daemon off;"], directory / "nginx.log", port)
         _ready(node, lambda: _answers_http(f"http://127.0.0.1:{port}/api/v1/"))
         yield node
     finally:
-        node.stop()
+        if node is not None:
+            node.stop()
         shutil.rmtree(temp, ignore_errors=True)
