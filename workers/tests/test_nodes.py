@@ -29,7 +29,10 @@ RECORD_INSTALL = 'cat "$LABNET_FILE" >> installs.log'
 STEPS = 12  # changes per host; the kills come after the fourth
 POLL = 5.0  # the agents' safety net; pushes bring the changes sooner
 
-pytestmark = pytest.mark.skipif(not nodes.available(), reason="needs mariadbd and nginx")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not nodes.available(), reason="needs mariadbd and nginx"),
+]
 
 # Run in the layout's environment: the campus of test_agent_e2e, an editor's API token and
 # the two hosts' agent tokens, printed as JSON.
