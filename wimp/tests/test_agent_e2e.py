@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,17 +56,25 @@ def agent(host: str, server: str, tmp: Path) -> Iterator[Path]:
             process.wait()
 
 
+@contextmanager
+def live_campus(server: str, tmp: Path, monkeypatch, *hosts: str) -> Iterator[list[Path]]:
+    """The campus, the broker, the central worker and the agents of hosts: their roots.
+    megatron's storage is the recording backend in tmp/vg2."""
+    campus()
+    monkeypatch.setenv("LABNET_WIMP_STORAGE", "wimp.tests.recording:storage")
+    monkeypatch.setenv(recording.DIRECTORY_ENV, str(tmp / "vg2"))
+    monkeypatch.setenv("LABNET_PEER_ROOTS", str(tmp / "peers"))
+    with live.broker(BROKER), live.central_worker(BROKER, tmp / "central.log"):
+        with ExitStack() as agents:
+            yield [agents.enter_context(agent(host, server, tmp)) for host in hosts]
+
+
 @pytest.fixture
 def megatron(transactional_db, live_server, tmp_path, monkeypatch):
     """The campus, the broker, the central worker and megatron's agent."""
     need("losetup", "sfdisk", "rsync", "partclone.fat", "partclone.extfs")
-    campus()
-    monkeypatch.setenv("LABNET_WIMP_STORAGE", "wimp.tests.recording:storage")
-    monkeypatch.setenv(recording.DIRECTORY_ENV, str(tmp_path / "vg2"))
-    monkeypatch.setenv("LABNET_PEER_ROOTS", str(tmp_path / "peers"))
-    with live.broker(BROKER), live.central_worker(BROKER, tmp_path / "central.log"):
-        with agent("megatron", live_server.url, tmp_path) as root:
-            yield root
+    with live_campus(live_server.url, tmp_path, monkeypatch, "megatron") as (root,):
+        yield root
 
 
 def calls(tmp_path: Path) -> list[dict]:
