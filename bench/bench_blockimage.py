@@ -185,11 +185,11 @@ def main() -> None:
                     wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
                     assert result.differed_blocks == len(changed)
                     gb = result.verified_bytes / GB
-                    keep(f"verify pass, {threads} thread(s), {cache}", gb / wall, cpu / gb)
+                    keep(f"verify pass, {threads} thread(s), {cache}", gb * GB / wall, cpu / gb)
             drop_cache(changed_copy)
             wall, _, cpu, out = run(verify)
             gb = json.loads(out)["verified_bytes"] / GB
-            keep("restoreimage --verify-only (process), cold", gb / wall, cpu / gb)
+            keep("restoreimage --verify-only (process), cold", gb * GB / wall, cpu / gb)
         print(f"verify of {gb:.2f} GB of used blocks, best of {ROUNDS} "
               f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")  # fmt: skip
         for name, (rate, cpu_per_gb) in best.items():
