@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -201,3 +202,19 @@ def test_the_silence_check_first_applies_reports_left_queued(levels):
     queue_report("guernsey", {"mdstat": [reading("/dev/md0", "active")]}, received=now, taken=now)
     assert check_silence() == 0
     assert Host.objects.get(name="guernsey").last_report == now
+
+
+def test_the_api_answers_accepted_when_applying_fails_and_the_report_stays_queued(db, monkeypatch):
+    def fail(*_args, **_kwargs):
+        raise OperationalError("Deadlock found when trying to get lock")
+
+    monkeypatch.setattr(ingest, "_upsert", fail)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {do_make_host_token('guernsey')}")
+    body = {"reports": {"mdstat": [{"item": "/dev/md0", "value": "active"}]}}
+    answer = client.post("/api/v1/nms/hosts/guernsey/reports/", body, format="json")
+    assert (answer.status_code, answer.json()) == (202, {"host": "guernsey", "changes": []})
+    assert not Host.objects.exists()
+    monkeypatch.undo()
+    assert len(ingest_pending().applied) == 1
+    assert Status.objects.get(host__name="guernsey").value == "active"
