@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from .queues import PrinterQueue
+from .queues import PrinterQueue, without_credentials
 
 DEVICE_LINE = re.compile(r"^device for (?P<name>[^:\s]+): (?P<uri>.*)$")
 TIMEOUT = 60
@@ -48,7 +48,11 @@ class Cups:
 
     def define(self, queue: PrinterQueue) -> None:
         """Create the queue or bring it to this definition, enabled and accepting jobs."""
-        self._run("lpadmin", *queue.lpadmin_arguments())
+        try:
+            self._run("lpadmin", *queue.lpadmin_arguments())
+        except CupsError as exc:
+            # A timeout's message holds the command line, lpadmin's may quote the URI.
+            raise CupsError(without_credentials(str(exc))) from None
 
     def remove(self, name: str) -> None:
         self._run("lpadmin", "-x", name)

@@ -25,6 +25,8 @@ DEFAULT_MODEL = "drv:///sample.drv/generic.ppd"
 QUEUE_NAME = re.compile(r"[^\s/\\#'\"]{1,127}")
 OPTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}=[^\s]{1,255}")
 DEVICE_URI = re.compile(r"[a-z][a-z0-9+.-]*:[^\s]{1,1000}")
+# The user:password@ of a URI such as smb://user:password@server/printer, up to its last @.
+USERINFO = re.compile(r"(?<=://)[^/\s]*@")
 
 
 class BadPrinter(ValueError):
@@ -64,9 +66,16 @@ def option_problem(option: str) -> str | None:
     return None
 
 
+def without_credentials(text: str) -> str:
+    """text with the credentials of every URI in it replaced: a device URI may carry a
+    password, and messages reach reports and logs."""
+    return USERINFO.sub("(credentials)@", text)
+
+
 def device_uri_problem(uri: str) -> str | None:
     if not DEVICE_URI.fullmatch(uri) or uri.startswith(f"{ACCOUNTING_SCHEME}:"):
-        return f"device URI {uri[:80]!r} is not scheme:address without spaces"
+        shown = without_credentials(uri)[:80]
+        return f"device URI {shown!r} is not scheme:address without spaces"
     return None
 
 

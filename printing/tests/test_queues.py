@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from entities.exporting import export_mirror
 from entities.services import do_delete_entity, do_set_values
 from filemgr.templating import MirrorSource
 from printing.host.agent import PrintServer
-from printing.host.cups import Cups
+from printing.host.cups import Cups, CupsError
+from printing.host.queues import printer_queue
 
 from .conftest import print_server, printer
 
@@ -75,6 +78,20 @@ def test_a_printer_cups_refuses_is_reported_and_the_others_are_made(db, cupsd, t
         "printer bad_model: lpadmin"
     )
     assert device_of(cupsd, "bad_model") is None
+
+
+def test_a_device_uri_password_never_reaches_the_report(db, cupsd, tmp_path, monkeypatch):
+    printer("smb_bad", device_uri="smb://lab:Sekr3t-pw@winsrv/lj", ppd="drv:///no-such.drv/x.ppd")
+
+    refused = print_server(cupsd, tmp_path).sync()["errors"]
+    # A timeout's message holds lpadmin's whole command line.
+    monkeypatch.setattr("printing.host.cups.TIMEOUT", 0)
+    with pytest.raises(CupsError) as timed_out:
+        Cups().define(printer_queue("smb_lj", {"device_uri": ["smb://lab:Sekr3t-pw@winsrv/lj"]}))
+
+    assert len(refused) == 1 and "Sekr3t" not in refused[0]
+    assert "timed out" in str(timed_out.value) and "Sekr3t" not in str(timed_out.value)
+    assert "labnet:smb://(credentials)@winsrv/lj" in str(timed_out.value)
 
 
 def test_a_host_serving_no_printer_runs_no_cups_program(db, tmp_path):
