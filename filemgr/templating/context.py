@@ -16,6 +16,7 @@ MAX_OUTPUT = 16 * 1024 * 1024  # characters of output, and of any one string bui
 MAX_BUILT = 4 * MAX_OUTPUT  # characters of all the strings built
 MAX_SECONDS = 10.0
 REGEX_SECONDS = 1.0  # all regular-expression searches together
+MAX_PATTERN = 4096  # characters of one regular expression, even one computed from values
 MAX_DIGITS = 1000  # of a number: results stay far below Python's int-to-string limit
 
 QUOTE_LENGTH = 60

@@ -102,6 +102,17 @@ def test_regular_expressions_share_one_second_per_rendering():
         template.render(SnapshotSource(data), "h", "client", "slow.xml")
 
 
+def test_a_regular_expression_made_from_a_long_value_is_refused_unquoted():
+    data = {"client": {"h": {"p": ["x" * (context.MAX_PATTERN + 1)]}}}
+    body = "<substitute><pattern><varVal>p</varVal></pattern>abc<literal>d</literal></substitute>"
+    template = compile_template(f"<Template>{body}</Template>", "long.xml")
+    with pytest.raises(TemplateError) as caught:
+        template.render(SnapshotSource(data), "h", "client", "long.xml")
+    assert str(caught.value) == (
+        f"long.xml:1: <pattern>: regular expression longer than {context.MAX_PATTERN} characters"
+    )
+
+
 def test_nested_loops_share_one_time_budget(monkeypatch):
     # 999 x 999 iterations, under the iteration cap, each a little work: with the budget cut
     # to a tenth of a second, the rendering stops instead of running to the end.

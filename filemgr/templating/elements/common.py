@@ -67,6 +67,9 @@ def regex_fn(
 
 def regex(text: str, where: Where, r: Render | None = None) -> regex_engine.Pattern:
     """text compiled; r is None when text is the template's own (compiled with it)."""
+    if len(text) > context.MAX_PATTERN:
+        # Compiling is not bounded by the rendering's time: a long pattern is refused first.
+        raise error(f"regular expression longer than {context.MAX_PATTERN} characters", where)
     try:
         return regex_engine.compile(text)
     except regex_engine.error as exc:
