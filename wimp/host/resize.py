@@ -79,9 +79,8 @@ def resize(volumes: Volumes, volume: Volume, size: int, image: str) -> tuple[Vol
     if size > volume.size:
         volume = volumes.resize_master(volume.name, size)
         _set_size(volume.path, last, None)
-        grown = Partition(last.number, last.start, volume.size - last.start)
-        with open(volume.path, "rb") as disk:  # sfdisk may align the end: read it back
-            grown = last_partition(disk.read(SECTOR)) or grown
+        with open(volume.path, "rb") as disk:  # where sfdisk put the end
+            grown = last_partition(disk.read(SECTOR)) or last
         lines.append(f"partition {last.number} grown to {grown.size >> 20} MiB")
         if ntfs:
             lines.append(_ntfsresize(volume.path, grown, None, image))
