@@ -157,6 +157,7 @@ LABNET_MASTER_STORE = Path(os.environ.get("LABNET_MASTER_STORE", VAR_DIR / "mast
 LABNET_BACKUP_HOSTS_ROOT = os.environ.get("LABNET_BACKUP_HOSTS_ROOT", "/net/{host}")
 LABNET_BACKUP_HOMES = os.environ.get("LABNET_BACKUP_HOMES", "")
 LABNET_BACKUP_ZIP_MAX_BYTES = int(os.environ.get("LABNET_BACKUP_ZIP_MAX_BYTES", 2 * 1024**3))
+LABNET_BACKUP_ZIP_MAX_FILES = int(os.environ.get("LABNET_BACKUP_ZIP_MAX_FILES", 100_000))
 
 # Celery: Redis in production (LABNET_BROKER_URL=redis://...); a filesystem broker embedded,
 # so the web, the central worker and a local agent can run with no service at all.

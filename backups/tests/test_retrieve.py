@@ -65,7 +65,17 @@ def test_a_user_downloads_a_file_and_a_folder_as_zip(alice):
 def test_a_folder_over_the_zip_limit_is_refused_with_the_sizes(alice, settings):
     settings.LABNET_BACKUP_ZIP_MAX_BYTES = 5
     answer = alice.get(f"/backups/retrieve/{NEWEST}/download/", {"path": "thesis"})
-    assert answer.status_code == 400 and "more than the 5 a zip may" in answer.content.decode()
+    assert answer.status_code == 400
+    assert "more than the 5 bytes a zip may" in answer.content.decode()
+
+
+def test_a_folder_of_more_files_than_a_zip_may_hold_is_refused(alice, settings):
+    settings.LABNET_BACKUP_ZIP_MAX_FILES = 1
+    answer = alice.get(f"/backups/retrieve/{NEWEST}/download/", {"path": ""})
+    assert answer.status_code == 400
+    assert "more than the 1 files a zip may" in answer.content.decode()
+    one = alice.get(f"/backups/retrieve/{NEWEST}/download/", {"path": "thesis"})
+    assert one.status_code == 200
 
 
 def test_a_user_restores_under_a_new_name_and_never_over_a_file_unasked(alice, live):

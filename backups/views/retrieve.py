@@ -148,7 +148,7 @@ def _time(seconds: float) -> datetime:
 
 class DownloadView(ScopeMixin, View):
     """A file as it is, a folder as a zip (symlinks left out, at most
-    LABNET_BACKUP_ZIP_MAX_BYTES of files)."""
+    LABNET_BACKUP_ZIP_MAX_FILES files of at most LABNET_BACKUP_ZIP_MAX_BYTES together)."""
 
     def get(self, request, date: str):
         text = request.GET.get("path", "")
@@ -157,18 +157,8 @@ class DownloadView(ScopeMixin, View):
             return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
         if not path.is_dir():
             raise Http404(f"The backup of {date} has no {text!r}.")
-        files = [
-            Path(folder, name)
-            for folder, _, names in os.walk(path)
-            for name in names
-            if not os.path.islink(os.path.join(folder, name))
-        ]
-        total = sum(f.stat().st_size for f in files)
-        if total > settings.LABNET_BACKUP_ZIP_MAX_BYTES:
-            raise BadRequest(
-                f"The folder holds {total:,} bytes, more than the "
-                f"{settings.LABNET_BACKUP_ZIP_MAX_BYTES:,} a zip may: download it in parts."
-            )
+        files = self._files(path)
+        spool = tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL)
         spool = tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL)
         top = path.name if text.strip("/") else f"backup-{date}"
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -176,6 +166,34 @@ class DownloadView(ScopeMixin, View):
                 archive.write(file, f"{top}/{file.relative_to(path)}")
         spool.seek(0)
         return FileResponse(spool, as_attachment=True, filename=f"{top}.zip")
+
+    @staticmethod
+    def _files(folder: Path) -> list[Path]:
+        """The folder's files, refused as soon as they pass either limit (a folder of
+        millions of small files is refused before they are all listed)."""
+        most_files, most_bytes = (
+            settings.LABNET_BACKUP_ZIP_MAX_FILES,
+            settings.LABNET_BACKUP_ZIP_MAX_BYTES,
+        )
+        files, total = [], 0
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                file = Path(parent, name)
+                if file.is_symlink():
+                    continue
+                files.append(file)
+                total += file.stat().st_size
+                if len(files) > most_files:
+                    raise BadRequest(
+                        f"The folder holds more than the {most_files:,} files a zip may: "
+                        "download it in parts."
+                    )
+                if total > most_bytes:
+                    raise BadRequest(
+                        f"The folder holds more than the {most_bytes:,} bytes a zip may: "
+                        "download it in parts."
+                    )
+        return files
 
 
 class RestoreView(ScopeMixin, View):
