@@ -23,19 +23,10 @@ from django.conf import settings
 
 from core.hosts import HOST_TYPES
 from entities.models import Entity, Value, VariableDefinition
-from workers.host.identity import (
-    ADDRESS_VARIABLES,
-    CN_DOMAIN,
-    CN_NAME,
-    CNAME,
-    DOMAIN,
-    INTERFACE_ADDRESS,
-    host_identity,
-)
+from workers.host.identity import IDENTITY_VARIABLES, host_identity
 
 from . import layout
 
-IDENTITY_VARIABLES = (DOMAIN, CNAME, CN_NAME, CN_DOMAIN, *ADDRESS_VARIABLES, INTERFACE_ADDRESS)
 CLASSES = ["top", "device", "posixAccount", "sambaSamAccount"]
 IP_HOST = "ipHost"
 HOME, SHELL = "/dev/null", "/usr/sbin/nologin"

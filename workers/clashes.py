@@ -20,17 +20,16 @@ from entities.models import Entity, Value
 
 from .host.identity import (
     ADDRESS_VARIABLES,
-    CN_DOMAIN,
     CN_NAME,
     CNAME,
     DOMAIN,
+    IDENTITY_VARIABLES,
     INTERFACE_ADDRESS,
     Identity,
     host_identity,
 )
 
 ADDRESSES = (*ADDRESS_VARIABLES, INTERFACE_ADDRESS)
-IDENTITY_VARIABLES = (DOMAIN, CNAME, CN_NAME, CN_DOMAIN, *ADDRESSES)
 
 Values = dict[str, list[str]]
 

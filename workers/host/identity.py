@@ -15,6 +15,8 @@ INTERFACE_ADDRESS = "if_ip"  # the interfaces table: servers with more than one 
 DOMAIN = "domain"
 CNAME = "cname"  # aliases in the host's own domain
 CN_NAME, CN_DOMAIN = "cn_name", "cn_domain"  # the CNAMES table: an alias in any domain
+# Every variable host_identity reads.
+IDENTITY_VARIABLES = (DOMAIN, CNAME, CN_NAME, CN_DOMAIN, *ADDRESS_VARIABLES, INTERFACE_ADDRESS)
 
 
 @dataclass(frozen=True)
