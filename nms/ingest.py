@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, Model, Q
 from django.utils import timezone
 
@@ -43,6 +43,9 @@ GONE = "no longer reported"
 # Hosts' reports applied in one transaction: enough to pay the round trips and the commit
 # once for many hosts, few enough that a transaction holds its host rows briefly.
 BATCH = 200
+# MariaDB's error when it rolled a transaction back to end a deadlock, and how many times
+# ingest_pending tries a batch.
+DEADLOCK, DEADLOCK_TRIES = 1213, 3
 # A new host's row before its first report is applied: older than any report.
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 # What the report API lets through (nms.api.serializers), checked again on a queued report.
@@ -111,34 +114,53 @@ def ingest_pending(batch: int = BATCH) -> Drained:
     none is left that another process is not applying already (those are skipped, not
     waited for). A host's second report waits for the next transaction, so its reports
     apply in order. A report that is malformed (the API refuses those; this guards the
-    queue) is logged, refused naming its host and deleted; the others apply."""
+    queue) is logged, refused naming its host and deleted; the others apply. A transaction
+    the database chose as a deadlock's victim is tried again, DEADLOCK_TRIES times in all."""
     drained = Drained({}, {})
     settings = monitoring_settings()
+    tries = 0
     while True:
-        with transaction.atomic():
-            rows = list(
-                PendingReport.objects.select_for_update(skip_locked=True)
-                .order_by("id")
-                .values_list("id", "host", "reports", "received", "taken")[:batch]
-            )
-            if not rows:
-                return drained
-            taken: dict[str, int] = {}
-            reports: list[Report] = []
-            for pk, host, body, received, collected in rows:
-                if host in taken:
-                    continue  # the host's later report: next transaction
-                taken[host] = pk
-                problem = malformed(host, body)
-                if problem:
-                    log.warning("nms: queued report refused: %s", problem)
-                    drained.refused[pk] = problem
-                else:
-                    reports.append(Report(host, body, received, collected))
-            events = ingest_reports(reports, settings)
-            PendingReport.objects.filter(pk__in=list(taken.values())).delete()
-        for report in reports:
-            drained.applied[taken[report.host]] = events[report.host]
+        try:
+            with transaction.atomic():
+                done = _drain_batch(batch, settings)
+        except OperationalError as exc:
+            tries += 1
+            if exc.args[:1] != (DEADLOCK,) or tries == DEADLOCK_TRIES:
+                raise
+            continue
+        if done is None:
+            return drained
+        tries = 0
+        drained.applied.update(done.applied)
+        drained.refused.update(done.refused)
+
+
+def _drain_batch(batch: int, settings: MonitoringSettings) -> Drained | None:
+    """One transaction of ingest_pending; None when nothing is left to take."""
+    rows = list(
+        PendingReport.objects.select_for_update(skip_locked=True)
+        .order_by("id")
+        .values_list("id", "host", "reports", "received", "taken")[:batch]
+    )
+    if not rows:
+        return None
+    done = Drained({}, {})
+    taken: dict[str, int] = {}
+    reports: list[Report] = []
+    for pk, host, body, received, collected in rows:
+        if host in taken:
+            continue  # the host's later report: next transaction
+        taken[host] = pk
+        problem = malformed(host, body)
+        if problem:
+            log.warning("nms: queued report refused: %s", problem)
+            done.refused[pk] = problem
+        else:
+            reports.append(Report(host, body, received, collected))
+    events = ingest_reports(reports, settings)
+    PendingReport.objects.filter(pk__in=list(taken.values())).delete()
+    done.applied = {taken[r.host]: events[r.host] for r in reports}
+    return done
 
 
 def malformed(host: str, reports: object) -> str | None:

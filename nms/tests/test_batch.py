@@ -4,10 +4,11 @@ the batch is malformed or the batch fails."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -218,3 +219,30 @@ def test_the_api_answers_accepted_when_applying_fails_and_the_report_stays_queue
     monkeypatch.undo()
     assert len(ingest_pending().applied) == 1
     assert Status.objects.get(host__name="guernsey").value == "active"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_drains_side_by_side_split_the_queue_and_apply_each_report_once():
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite applies one write transaction at a time")
+    factories.demo_levels()
+    hosts = [f"lab{n:02d}" for n in range(30)]
+    for host in hosts:
+        queue_report(host, {"mdstat": [reading("/dev/md0", "active")]}, received=at(1), taken=at(0))
+    start, results = threading.Barrier(2), []
+
+    def drain() -> None:
+        try:
+            start.wait()
+            results.append(ingest_pending(batch=4))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first, second = (set(r.applied) for r in results)
+    assert not first & second and len(first | second) == len(hosts)
+    assert Sample.objects.count() == len(hosts) and not PendingReport.objects.exists()
