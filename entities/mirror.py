@@ -8,7 +8,7 @@ with a type name and is skipped by a plain `*/*` glob over entity files."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -233,17 +233,23 @@ def read_var_defs_file(path: Path | str) -> MirrorEntityType:
     return entity_type
 
 
-def iter_mirror(directory: Path | str) -> Iterator[MirrorEntity | MirrorEntityType]:
-    """Every var_defs file, then every entity file, in a stable order."""
+def iter_mirror(
+    directory: Path | str, types: Collection[str] | None = None
+) -> Iterator[MirrorEntity | MirrorEntityType]:
+    """Every var_defs file, then every entity file, in a stable order; with types, only the
+    entity files of those entity types (a host program that needs a few types of a campus's
+    mirror reads only them)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise MirrorError(directory, None, "not a directory")
     defs = directory / VAR_DEFS_DIR
-    if defs.is_dir():
+    if defs.is_dir() and types is None:
         for path in sorted(defs.iterdir()):
             yield read_var_defs_file(path)
     for type_dir in sorted(directory.iterdir()):
         if type_dir.name.startswith(".") or not type_dir.is_dir():
+            continue
+        if types is not None and type_dir.name not in types:
             continue
         for path in sorted(type_dir.iterdir()):
             if not path.name.startswith("."):

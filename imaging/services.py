@@ -4,7 +4,7 @@ shows it and can revert it."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -40,17 +40,25 @@ def _rsync_rows(entity: Entity) -> list[dict[str, str]]:
     ]
 
 
-def do_record_rsync(source: str, server: str, dst: str, *, user: object = None) -> str:
-    """Set rs_date, to now, of server's Rsync row copying from source to dst: what lnrsync on
-    source reports after a successful sync. Returns the date written."""
-    entity = _server(server)
-    rows = _rsync_rows(entity)
-    for row in rows:
-        if row.get("rs_dst") == dst and row.get("rs_host") == source:
-            row["rs_date"] = timezone.localtime().strftime(DATE_FORMAT)
-            entity_services.do_set_values(entity, tables={RSYNC_TABLE: rows}, user=user)
-            return row["rs_date"]
-    raise ValidationError(f"{server} has no Rsync row copying from {source} to {dst}")
+def do_record_rsync(source: str, done: Sequence[tuple[str, str]], *, user: object = None) -> str:
+    """Set rs_date, to now, of each (server, dst) Rsync row copying from source: what lnrsync
+    on source reports after its pushes, in one batch. Returns the date written. Refused, with
+    nothing written, when a server has no such row."""
+    date = timezone.localtime().strftime(DATE_FORMAT)
+    edits: dict[str, tuple[Entity, list[dict[str, str]]]] = {}
+    for server, dst in done:
+        if server not in edits:
+            entity = _server(server)
+            edits[server] = (entity, _rsync_rows(entity))
+        rows = edits[server][1]
+        row = next((r for r in rows if r.get("rs_dst") == dst and r.get("rs_host") == source), None)
+        if row is None:
+            raise ValidationError(f"{server} has no Rsync row copying from {source} to {dst}")
+        row["rs_date"] = date
+    entity_services.do_set_many(
+        {entity: ({}, {RSYNC_TABLE: rows}) for entity, rows in edits.values()}, user=user
+    )
+    return date
 
 
 def do_set_rsync_sync(server: str, row: int, sync: bool, *, user: object = None) -> None:

@@ -13,13 +13,13 @@ from rest_framework.test import APIClient
 
 from backups.backup_now import BROKER_DOWN
 from backups.host.backupnow import BACK_UP_NOW_TASK, BackUpNow
-from backups.host.rsync import parse_progress
 from backups.models import BackupNowStep, BackupRun
 from labnet_site.celery import app
 from testing import hosts
 from testing.clients import signed_in
 from workers.host.agent import Agent
 from workers.host.registry import host_sides
+from workers.host.rsync_progress import parse_progress
 from workers.host.settings import PLUG_INS, AgentSettings
 from workers.host.worker import make_app
 from workers.services import do_make_host_token

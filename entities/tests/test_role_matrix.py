@@ -396,13 +396,13 @@ MATRIX = [
         "POST",
         "/api/v1/imaging/rsync/odie/done/",
         (401, 403, 403, 403, 400),
-        {"server": "nermal", "dst": "/diskless"},
+        {"rows": [{"server": "nermal", "dst": "/diskless"}]},
     ),
     Row(
         "POST",
         "/api/v1/imaging/rsync/nermal/done/",
         (401, 403, 403, 403, 403),
-        {"server": "odie", "dst": "/diskless"},
+        {"rows": [{"server": "odie", "dst": "/diskless"}]},
     ),
     # A sync now's progress: only the token of the host pushing the step (odie pushes none).
     Row(

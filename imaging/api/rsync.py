@@ -14,17 +14,25 @@ from .. import services
 from ..replication import MAX_PATH
 
 MAX_NAME = 255
+MAX_ROWS = 1000  # a distribution server's children in one night
+
+
+class RsyncRowSerializer(serializers.Serializer):
+    server = serializers.CharField(max_length=MAX_NAME, help_text="the destination server")
+    dst = serializers.CharField(max_length=MAX_PATH, help_text="its rs_dst")
 
 
 class RsyncDoneSerializer(serializers.Serializer):
-    server = serializers.CharField(max_length=MAX_NAME, help_text="the destination server")
-    dst = serializers.CharField(max_length=MAX_PATH, help_text="its rs_dst")
+    rows = RsyncRowSerializer(
+        many=True, min_length=1, max_length=MAX_ROWS, help_text="the rows synced, in one batch"
+    )
     rs_date = serializers.CharField(read_only=True)
 
 
 class RsyncDone(GenericAPIView):
-    """POST: the sync from <host> to server:dst finished; rs_date of that row becomes now.
-    Only <host>'s own token, and only for rows naming <host> as rs_host."""
+    """POST: the syncs from <host> to each row's server:dst finished; rs_date of those rows
+    becomes now, in one batch (lnrsync sends it once its pushes are over). Only <host>'s own
+    token, and only for rows naming <host> as rs_host; one row refused refuses them all."""
 
     permission_classes = [IsTheHostAgent]
     serializer_class = RsyncDoneSerializer
@@ -32,9 +40,10 @@ class RsyncDone(GenericAPIView):
     def post(self, request, host):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        rows = serializer.validated_data["rows"]
+        done = [(row["server"], row["dst"]) for row in rows]
         try:
-            date = services.do_record_rsync(host, data["server"], data["dst"], user=request.user)
+            date = services.do_record_rsync(host, done, user=request.user)
         except ValidationError as refused:
             raise api_refusal(refused) from None
-        return Response({**data, "rs_date": date})
+        return Response({"rows": rows, "rs_date": date})

@@ -1,12 +1,13 @@
 """lnrsync (guide 3.1): on a distribution server, push each image copy it holds to the servers
 whose Rsync rows name it as rs_host, with rsync -aSx --delete over ssh.
 
-    python -m workers.host lnrsync HOST [--dry-run] [--only SERVER] [--bwlimit KBPS]
+    python -m workers.host lnrsync HOST [--dry-run] [--only SERVER] [--bwlimit KBPS] [--jobs N]
 
 The trees come from the XML mirror (imaging.replication). A destination is synced only when
 its row's rs_sync is yes and HOST's own copy is newer than the destination's (rs_date), so one
-night's copies flow down the tree. A finished sync sets that row's rs_date through HOST's
-token; a failed one leaves it and is reported with rsync's exit status and last lines."""
+night's copies flow down the tree; HOST pushes up to N destinations at once. Once the pushes
+are over, one request through HOST's token sets rs_date of every row synced; a failed one
+keeps its date and is reported with rsync's exit status and last lines."""
 
 from __future__ import annotations
 
@@ -19,13 +20,18 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.hosts import CLIENT
 from entities.mirror import MirrorEntity, MirrorError, iter_mirror
+from filemgr.resolution import FILE_TYPE
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.paths import under
 from workers.host.registry import Command
+from workers.host.rsync_progress import Progress, ProgressReader
 from workers.host.settings import add_agent_arguments, local_from, settings_from
 
 from ..replication import (
@@ -38,15 +44,21 @@ from ..replication import (
     image_from_values,
     rows_from_values,
 )
-from .excludes import filter_rules, managed_paths
+from .excludes import Values, filter_rules, managed_paths
 
 RSYNC = "rsync"
 RSYNC_OPTIONS = ["-aSx", "--delete", "--stats", "--timeout=600"]
 MAX_BWLIMIT = 10_000_000  # KB/s: far above any link, far below what rsync's parser takes
 LAST_LINES = 5
+TAIL_BYTES = 16384  # of rsync's output and errors: its statistics, its last lines
+JOBS, MAX_JOBS = 4, 32
+RECORD_BATCH = 1000  # rows of one rs_date request (the API's limit)
+MIRROR_TYPES = (SERVER_TYPE, IMAGE_TYPE, FILE_TYPE, CLIENT)
 SSH_CONFIG_ENV, PEER_ROOTS_ENV = "LABNET_SSH_CONFIG", "LABNET_PEER_ROOTS"
 # What became of a destination (a sync now reports these to the web server).
 SYNCED, FAILED, WAITING, SKIPPED, DRY_RUN = "synced", "failed", "waiting", "skipped", "dry run"
+Entities = dict[tuple[str, str], Values]
+Watch = Callable[[Progress], None]  # told of each --info=progress2 line of a push
 _SENT = re.compile(r"^Total bytes sent: ([\d,.]+)", re.MULTILINE)
 
 
@@ -63,11 +75,12 @@ class Sync:
         return f"{self.node.server}:{self.node.path} ({self.image.name})"
 
 
-def read_mirror(etc: Path) -> tuple[Derivation, dict[tuple[str, str], dict[str, list[str]]]]:
-    """The trees, and every entity's values by (type, name), from the mirror."""
+def read_mirror(etc: Path) -> tuple[Derivation, Entities]:
+    """The trees, and the values of the entities lnrsync needs by (type, name), from the
+    mirror: servers, images, managed files and clients (an appserver's clients' copies)."""
     entities = {
         (item.entity_type, item.name): {v: item.values(v) for v in item.variables}
-        for item in iter_mirror(etc)
+        for item in iter_mirror(etc, MIRROR_TYPES)
         if isinstance(item, MirrorEntity)
     }
     servers = {name for kind, name in entities if kind == SERVER_TYPE}
@@ -145,17 +158,38 @@ def rsync_command(sync: Sync, options: Options, root: Path, merge_file: Path) ->
     return [*command, source, f"{sync.node.server}:{target.rstrip('/')}/"]
 
 
-def run_sync(
+def _rsync(command: list[str], progress: Watch | None) -> tuple[int, str, str]:
+    """rsync's exit status, the end of its output and of its errors; progress, when given, is
+    told of rsync's --info=progress2 lines as they come."""
+    if progress is not None:
+        command = [*command[:1], "--info=progress2", *command[1:]]
+    # Errors go to a file: a pipe nobody reads while stdout is read could fill.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        tail, reader = b"", ProgressReader()
+        for chunk in iter(lambda: process.stdout.read1(65536), b""):
+            tail = (tail + chunk)[-TAIL_BYTES:]
+            if progress is not None and (found := reader.feed(chunk)) is not None:
+                progress(found)
+        code = process.wait()
+        errors.seek(max(errors.tell() - TAIL_BYTES, 0))
+        error_text = errors.read()
+    return code, tail.decode(errors="replace"), error_text.decode(errors="replace")
+
+
+def push(
     sync: Sync,
     options: Options,
     root: Path,
-    entities,
-    api: ApiClient | None,
+    entities: Entities,
     host: str,
     force: bool = False,
+    progress: Watch | None = None,
 ) -> Outcome:
-    """One destination: wait, skip, or sync and record. force (a sync now asked for this
-    destination) syncs even when host's copy is not newer than the destination's."""
+    """One destination: wait, skip, or rsync (rs_date is for `record`, once the pushes are
+    over). force (a sync now asked for this destination) pushes even when host's copy is not
+    newer than the destination's."""
     row = sync.node.row
     assert row is not None
     if not row.sync:
@@ -172,23 +206,82 @@ def run_sync(
         merge.flush()
         command = rsync_command(sync, options, root, Path(merge.name))
         start = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        code, output, errors = _rsync(command, progress)
         seconds = time.monotonic() - start
-    if done.returncode != 0:
+    if code != 0:
         return Outcome(
             FAILED,
-            f"{sync.where}: FAILED, rsync exited {done.returncode}: "
-            f"{_last_lines(done.stderr or done.stdout)}; rs_date left at {row.date}",
+            f"{sync.where}: FAILED, rsync exited {code}: "
+            f"{_last_lines(errors or output)}; rs_date left at {row.date}",
         )
-    sent = _SENT.search(done.stdout)
+    sent = _SENT.search(output)
     figures = f"{sent.group(1) if sent else '?'} bytes sent in {seconds:.1f} s"
-    if options.dry_run or api is None:
+    if options.dry_run:
         return Outcome(DRY_RUN, f"{sync.where}: dry run, {figures}")
-    try:
-        answer = api.post(f"imaging/rsync/{host}/done/", {"server": row.server, "dst": row.dst})
-    except (ApiError, ApiUnavailable) as exc:
-        return Outcome(FAILED, f"{sync.where}: synced ({figures}) but rs_date not set: {exc}")
-    return Outcome(SYNCED, f"{sync.where}: synced, {figures}, rs_date {answer['rs_date']}")
+    return Outcome(SYNCED, f"{sync.where}: synced, {figures}")
+
+
+def record(api: ApiClient, host: str, pushed: Sequence[tuple[Sync, Outcome]]) -> list[Outcome]:
+    """Set rs_date of every destination synced, in one request per RECORD_BATCH rows; a
+    destination whose date could not be set is reported failed (its copy is there, but its
+    children will not take it before it is synced again)."""
+    outcomes = [outcome for _, outcome in pushed]
+    synced = [i for i, (_, outcome) in enumerate(pushed) if outcome.state == SYNCED]
+    for start in range(0, len(synced), RECORD_BATCH):
+        batch = synced[start : start + RECORD_BATCH]
+        rows = [{"server": pushed[i][0].node.server, "dst": pushed[i][0].node.path} for i in batch]
+        try:
+            date = api.post(f"imaging/rsync/{host}/done/", {"rows": rows})["rs_date"]
+        except (ApiError, ApiUnavailable) as exc:
+            for i in batch:
+                outcomes[i] = Outcome(FAILED, f"{outcomes[i].line}, but rs_date not set: {exc}")
+            continue
+        for i in batch:
+            outcomes[i] = Outcome(SYNCED, f"{outcomes[i].line}, rs_date {date}")
+    return outcomes
+
+
+def in_rounds(syncs: Sequence[Sync]) -> list[list[Sync]]:
+    """The syncs in rounds that may each run at once: a copy host pushes to itself (another
+    directory of its own) goes out a round before the pushes that draw from that copy."""
+    pushed = {(s.node.server, s.node.path): s for s in syncs}
+
+    def depth(sync: Sync) -> int:
+        feeding = pushed.get((sync.parent.server, sync.parent.path))
+        return 0 if feeding is None else depth(feeding) + 1
+
+    rounds: dict[int, list[Sync]] = defaultdict(list)
+    for sync in syncs:
+        rounds[depth(sync)].append(sync)
+    return [rounds[d] for d in sorted(rounds)]
+
+
+def push_all(
+    syncs: Sequence[Sync], options: Options, root: Path, entities: Entities, host: str, jobs: int
+) -> list[tuple[Sync, Outcome]]:
+    """Every sync, up to jobs at once within a round (siblings in the tree: each rsync waits
+    mostly on the disks and the network), in the order given."""
+    done: dict[int, Outcome] = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for round_ in in_rounds(syncs):
+            pushes = pool.map(lambda s: push(s, options, root, entities, host), round_)
+            done.update((id(s), outcome) for s, outcome in zip(round_, pushes, strict=True))
+    return [(sync, done[id(sync)]) for sync in syncs]
+
+
+def run_sync(
+    sync: Sync,
+    options: Options,
+    root: Path,
+    entities: Entities,
+    api: ApiClient,
+    host: str,
+    force: bool = False,
+    progress: Watch | None = None,
+) -> Outcome:
+    """One destination pushed and recorded (a sync now's step)."""
+    outcome = push(sync, options, root, entities, host, force, progress)
+    return record(api, host, [(sync, outcome)])[0]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -196,6 +289,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="rsync --dry-run; no rs_date")
     parser.add_argument("--only", metavar="SERVER", help="sync only this destination server")
     parser.add_argument("--bwlimit", type=_bwlimit, metavar="KBPS", help="rsync --bwlimit")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=JOBS,
+        metavar="N",
+        help=f"push up to N destinations at once ({JOBS}; 1: one after the other)",
+    )
     parser.add_argument(
         "--ssh-config",
         metavar="FILE",
@@ -216,6 +316,12 @@ def _bwlimit(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a whole number of KB/s, 1..{MAX_BWLIMIT}"
         )
+    return int(text)
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 1..{MAX_JOBS}")
     return int(text)
 
 
@@ -242,10 +348,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         settings = settings_from(args)
         api = ApiClient(settings.server, settings.token)
-    options = Options.from_args(args)
+    pushed = push_all(syncs, Options.from_args(args), local.paths.root, entities, host, args.jobs)
+    outcomes = [outcome for _, outcome in pushed] if api is None else record(api, host, pushed)
     failed: dict[str, int] = defaultdict(int)
-    for sync in syncs:
-        outcome = run_sync(sync, options, local.paths.root, entities, api, host)
+    for (sync, _), outcome in zip(pushed, outcomes, strict=True):
         print(outcome.line, file=sys.stdout if outcome.ok else sys.stderr)
         if not outcome.ok:
             failed[sync.node.server] += 1

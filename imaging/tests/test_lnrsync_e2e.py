@@ -135,3 +135,5 @@ def test_bad_input_is_refused_by_name(chain, web, tmp_path):
         assert "no Rsync row of 'odie' draws from ratchet" in nobody.stderr
         bad = lnrsync("ratchet", roots, sshd, web, "--bwlimit", "-5")
         assert bad.returncode == 2 and "'-5' is not a whole number of KB/s" in bad.stderr
+        jobs = lnrsync("ratchet", roots, sshd, web, "--jobs", "0")
+        assert jobs.returncode == 2 and "'0' is not a whole number 1..32" in jobs.stderr
