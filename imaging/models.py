@@ -64,6 +64,11 @@ class SyncStep(models.Model):
     dst = models.CharField(max_length=4095)
     state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.QUEUED)
     message = models.CharField(max_length=500, blank=True)
+    progress = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="rsync's last progress line (bytes, files copied, files checked).",
+    )
     updated = models.DateTimeField()
 
     class Meta:

@@ -98,9 +98,12 @@ def send_steps(source: str, steps: Iterable[SyncStep]) -> bool:
     return True
 
 
-def do_record_step(host: str, step_id: int, state: str, message: str) -> SyncStep:
-    """What host's agent reports of a step it pushes: running, then lnrsync's outcome. A
-    synced copy sends the steps below it to its own server; any other outcome skips them."""
+def do_record_step(
+    host: str, step_id: int, state: str, message: str, progress: str = ""
+) -> SyncStep:
+    """What host's agent reports of a step it pushes: running (again with rsync's progress
+    line while it runs), then lnrsync's outcome, which keeps the last progress line. A synced
+    copy sends the steps below it to its own server; any other outcome skips them."""
     if state not in StepState.values or state == StepState.QUEUED:
         raise ValidationError(f"{state!r} is not a state a host reports")
     with transaction.atomic():
@@ -111,9 +114,10 @@ def do_record_step(host: str, step_id: int, state: str, message: str) -> SyncSte
             raise ValidationError(f"{host} pushes no step {step_id} of a sync now")
         if step.state not in UNDER_WAY:
             raise ValidationError(f"step {step_id} is {step.state} already")
+        step.progress = progress or step.progress
         if state == StepState.RUNNING:
             step.state, step.message, step.updated = state, message, timezone.now()
-            step.save(update_fields=["state", "message", "updated"])
+            step.save(update_fields=["state", "message", "progress", "updated"])
             return step
         _finish(step, state, message)
         children = list(step.children.all())
@@ -127,7 +131,7 @@ def _finish(step: SyncStep, state: str, message: str) -> None:
     ends when no step is under way."""
     now = timezone.now()
     step.state, step.message, step.updated = state, message, now
-    step.save(update_fields=["state", "message", "updated"])
+    step.save(update_fields=["state", "message", "progress", "updated"])
     if state != StepState.SYNCED:
         _skip_below(step, now)
     run = step.run

@@ -22,6 +22,9 @@ class StepReportSerializer(serializers.Serializer):
         help_text="running, then lnrsync's outcome",
     )
     message = serializers.CharField(max_length=MAX_MESSAGE, allow_blank=True, default="")
+    progress = serializers.CharField(
+        max_length=MAX_MESSAGE, allow_blank=True, default="", help_text="rsync's progress line"
+    )
 
 
 class StepReport(GenericAPIView):
@@ -36,7 +39,9 @@ class StepReport(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            found = do_record_step(host, step, data["state"], data["message"])
+            found = do_record_step(host, step, data["state"], data["message"], data["progress"])
         except ValidationError as refused:
             raise api_refusal(refused) from None
-        return Response({"state": found.state, "message": found.message})
+        return Response(
+            {"state": found.state, "message": found.message, "progress": found.progress}
+        )

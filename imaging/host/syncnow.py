@@ -1,12 +1,14 @@
 """Sync now (the Rsync Info Editor's button): the web tool sends the task imaging.sync_now to
 the queue host.<name> of the server holding the parent copy, naming the destinations; this
 host runs lnrsync for exactly those and reports each one's progress through its token
-(POST imaging/rsync/<host>/steps/<step>/: running, then lnrsync's outcome). The web server
-then sends the next level of a subtree to the servers just synced. No Django here."""
+(POST imaging/rsync/<host>/steps/<step>/: running, again every few seconds with rsync's
+--info=progress2 line while it copies, then lnrsync's outcome). The web server then sends
+the next level of a subtree to the servers just synced. No Django here."""
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +16,35 @@ from entities.mirror import MirrorError
 from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import HostSide
+from workers.host.rsync_progress import Progress
 
-from .lnrsync import FAILED, Options, read_mirror, run_sync, syncs_from
+from .lnrsync import FAILED, Entities, Options, Sync, read_mirror, run_sync, syncs_from
 
 log = logging.getLogger("labnet.imaging")
 SYNC_NOW_TASK = "imaging.sync_now"
 RUNNING = "running"
-MAX_MESSAGE = 500  # the step's message column
+MAX_MESSAGE = 500  # the step's message and progress columns
+PROGRESS_SECONDS = 2.0  # the run page reloads as often: more reports would not be seen
 
 
 class SyncNow:
     """One host's sync now: read the mirror, push each destination asked for, report."""
 
-    def __init__(self, host: str, etc: Path, root: Path, client: ApiClient):
+    def __init__(
+        self,
+        host: str,
+        etc: Path,
+        root: Path,
+        client: ApiClient,
+        progress_seconds: float = PROGRESS_SECONDS,
+    ):
         self.host, self.etc, self.root, self.client = host, etc, root, client
+        self.progress_seconds = progress_seconds
 
-    def report(self, step: int, state: str, message: str) -> None:
+    def report(self, step: int, state: str, message: str, progress: str = "") -> None:
+        body = {"state": state, "message": message[-MAX_MESSAGE:], "progress": progress}
         try:
-            self.client.post(
-                f"imaging/rsync/{self.host}/steps/{step}/",
-                {"state": state, "message": message[-MAX_MESSAGE:]},
-            )
+            self.client.post(f"imaging/rsync/{self.host}/steps/{step}/", body)
         except (ApiError, ApiUnavailable) as exc:
             # Progress is for people watching now: the run page says when it last heard.
             log.warning("sync now: step %s (%s) not reported: %s", step, state, exc)
@@ -59,11 +69,26 @@ class SyncNow:
                     f"{step['dst']} from {self.host}",
                 )
                 continue
-            self.report(step["step"], RUNNING, f"{sync.where}: rsync from {self.host}")
-            outcome = run_sync(
-                sync, options, self.root, entities, self.client, self.host, bool(step["force"])
-            )
-            self.report(step["step"], outcome.state, outcome.line)
+            self._one(step["step"], sync, options, entities, bool(step["force"]))
+
+    def _one(self, step: int, sync: Sync, options: Options, entities: Entities, force: bool):
+        """Push one step, telling the web server rsync's progress every progress_seconds."""
+        started = f"{sync.where}: rsync from {self.host}"
+        self.report(step, RUNNING, started)
+        last: list[Progress] = []
+        told = [time.monotonic()]
+
+        def watch(progress: Progress) -> None:
+            last[:] = [progress]
+            now = time.monotonic()
+            if now - told[0] >= self.progress_seconds:
+                told[0] = now
+                self.report(step, RUNNING, started, progress.line[:MAX_MESSAGE])
+
+        outcome = run_sync(
+            sync, options, self.root, entities, self.client, self.host, force, watch
+        )
+        self.report(step, outcome.state, outcome.line, last[0].line[:MAX_MESSAGE] if last else "")
 
 
 def host_side(agent: Agent) -> HostSide:

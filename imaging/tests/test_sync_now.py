@@ -5,6 +5,7 @@ replaced by a list of the messages sent; each is run by the host side, in this p
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -24,7 +25,7 @@ from testing.views import PageTestCase
 from workers.host.client import ApiError
 from workers.services import do_make_host_token
 
-from .conftest import DATE, TEST_IMAGE
+from .conftest import DATE, IMAGE_DIR, TEST_IMAGE
 
 STEPS = "/api/v1/imaging/rsync/{}/steps/{}/"
 
@@ -118,6 +119,68 @@ def test_a_subtree_synced_now_flows_down_and_the_page_follows(
     assert (scout / "usr" / "lib" / "lib49.so").read_text() == "library 49\n" * 20
     assert (scout / "README.local").read_text() == "scout's managed file\n"
     assert not (scout / "stale.txt").exists()
+
+
+class Watched(Agent):
+    """crank's API client that, each time it reports rsync's progress, looks at the run's
+    page as a browser's htmx reload would."""
+
+    def __init__(self, host: str, run_url: str):
+        super().__init__(host)
+        self.viewer, self.run_url = signed_in("viewer"), run_url
+        self.seen: list[str] = []
+
+    def post(self, path: str, body: Any) -> Any:
+        answer = super().post(path, body)
+        if "/steps/" in path and body["state"] == "running" and body["progress"]:
+            self.seen.append(self.viewer.get(self.run_url, HTTP_HX_REQUEST="true").content.decode())
+        return answer
+
+
+def shown_progress(page: str) -> tuple[int, str]:
+    """The files copied so far, and the whole progress line, of the run's one step."""
+    [line] = re.findall(r'data-testid="progress">([^<]*)<', page)
+    copied = re.search(r"([0-9,]+) files copied", line)
+    return (int(copied.group(1).replace(",", "")) if copied else -1), line
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not available(), reason="needs /usr/sbin/sshd (openssh-server)")
+def test_the_page_follows_one_destination_file_by_file(
+    chain, broker, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    roots = chain
+    image = roots / "crank" / IMAGE_DIR.lstrip("/")
+    (image / "usr" / "share").mkdir()
+    for n in range(200):
+        (image / "usr" / "share" / f"data{n}.bin").write_bytes(os.urandom(64 * 1024))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = signed_in("editor").post("/imaging/rsync/sync/", {"server": "ratchet", "row": "1"})
+    [(_, kwargs, queue)] = broker
+    assert queue == "host.crank"
+    mirror = tmp_path / "mirror"
+    export_mirror(mirror)
+    watched = Watched("crank", answer.url)
+    with running_sshd(tmp_path / "sshd") as sshd:
+        monkeypatch.setenv("LABNET_SSH_CONFIG", str(sshd.ssh_config))
+        monkeypatch.setenv("LABNET_PEER_ROOTS", str(roots))
+        with django_capture_on_commit_callbacks(execute=True):
+            SyncNow("crank", mirror, roots / "crank", watched, progress_seconds=0).run(**kwargs)
+
+    # While rsync copied, each reload showed the step running and more files copied.
+    running = [page for page in watched.seen if progress(page) == {"ratchet": "running"}]
+    copied = [shown_progress(page)[0] for page in running]
+    assert len(copied) >= 2 and copied == sorted(copied) and copied[0] < copied[-1], copied
+    assert running[0].lstrip().startswith('<div id="sync-run" hx-get=')
+    # Once over, the step keeps rsync's last line: every file of the copy, the whole list.
+    page = signed_in("viewer").get(answer.url).content.decode()
+    assert progress(page) == {"ratchet": "synced"}
+    files = [p for p in (roots / "ratchet" / IMAGE_DIR.lstrip("/")).rglob("*") if p.is_file()]
+    final, line = shown_progress(page)
+    assert final == len(files), line
+    checked = re.search(r"([0-9,]+) of ([0-9,]+) checked \(100 %", line)
+    assert checked and checked.group(1) == checked.group(2), line
+    assert SyncStep.objects.get().progress == line
 
 
 def test_a_failed_step_skips_the_copies_below_it(
