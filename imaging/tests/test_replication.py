@@ -2,6 +2,7 @@
 
 import pytest
 
+from imaging.host.lnrsync import in_rounds, syncs_from
 from imaging.replication import (
     FilterRule,
     Image,
@@ -158,3 +159,19 @@ def test_values_read_as_rows_and_images():
     )
     assert [r.rsync_rule for r in image.filters] == ["+ /template/**", "- *"]
     assert derive([image], [], {"crank"}).problems == []
+
+
+def test_lnrsync_pushes_a_copy_of_its_own_a_round_before_the_copies_drawn_from_it():
+    # ratchet keeps a second copy of the test image, /srv/test, which keeper takes.
+    rows = [
+        *ROWS[:3],
+        RsyncRow("ratchet", 3, "ratchet", "/mnt/dbgen32test/diskless", "/srv/test"),
+        RsyncRow("keeper", 3, "ratchet", "/srv/test", "/diskless"),
+        ROWS[4],
+    ]
+    syncs = syncs_from(derive([TEST, PROD], rows, SERVERS), "ratchet")
+    rounds = [[(s.node.server, s.node.path) for s in round_] for round_ in in_rounds(syncs)]
+    assert rounds == [
+        [("odie", "/diskless"), ("ratchet", "/srv/test"), ("scout", "/diskless")],
+        [("keeper", "/diskless")],
+    ]
