@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import time
 from collections import OrderedDict
@@ -22,7 +23,7 @@ MAX_SEARCHES = 1000
 # its fileMgr entities and what its templates read often stay, while a template reading every
 # host of a campus (ssh_known_hosts) parses them again each time it is rendered rather than
 # keep 17,000 entities in memory.
-MAX_FILES = 2000
+MAX_FILES = 500
 # A directory changed this recently may change again within its clock's granularity without
 # its modification time moving (git's "racily clean" files): a search of it is not kept.
 SETTLED_NS = 2_000_000_000
@@ -35,7 +36,7 @@ class ParsedFiles:
     hosts again."""
 
     def __init__(self, max_files: int = MAX_FILES) -> None:
-        self._files: OrderedDict[Path, tuple[tuple[int, int, int], dict[str, str], Values]] = (
+        self._files: OrderedDict[str, tuple[tuple[int, int, int], Mapping[str, str], Values]] = (
             OrderedDict()
         )
         self._max_files = max_files
@@ -61,20 +62,22 @@ class ParsedFiles:
         self, path: Path, columns: dict[str, str], read: Callable[[], Values]
     ) -> Values | None:
         """path's values, from read() when not held; None when path is not a file."""
+        key = str(path)  # a tenth of a Path's size
         try:
-            status = path.stat()
+            status = os.stat(key)
         except FileNotFoundError:
             status = None
         if status is None or not stat.S_ISREG(status.st_mode):
-            self._files.pop(path, None)
+            self._files.pop(key, None)
             return None
         stamp = (status.st_ino, status.st_size, status.st_mtime_ns)
-        held = self._files.get(path)
+        held = self._files.get(key)
         if held is None or held[0] != stamp or held[1] != columns:
-            held = self._files[path] = (stamp, dict(columns), read())
+            # columns is the source's own mapping, never changed: held, not copied.
+            held = self._files[key] = (stamp, columns, read())
             if len(self._files) > self._max_files:
                 self._files.popitem(last=False)
-        self._files.move_to_end(path)
+        self._files.move_to_end(key)
         return held[2]
 
 

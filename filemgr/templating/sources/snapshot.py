@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
@@ -60,5 +61,8 @@ class SnapshotSource:
 def mirror_values(
     entity: MirrorEntity, tables: Mapping[str, Mapping[str, str]]
 ) -> dict[str, list[str]]:
-    rows = [(var, v.indx, v.text) for var, values in entity.variables.items() for v in values]
+    rows: list[tuple[str, int, str]] = []
+    for var, values in entity.variables.items():
+        name = sys.intern(var)  # an agent keeps hundreds of parsed entities of one type
+        rows += [(name, v.indx, v.text) for v in values]
     return value_lists(rows, tables.get(entity.entity_type, {}))
