@@ -159,7 +159,6 @@ class DownloadView(ScopeMixin, View):
             raise Http404(f"The backup of {date} has no {text!r}.")
         files = self._files(path)
         spool = tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL)
-        spool = tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL)
         top = path.name if text.strip("/") else f"backup-{date}"
         with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
             for file in files:
