@@ -41,6 +41,7 @@ LEAVES = {"d1": ("l1", "l2", "l3"), "d2": ("l4", "l5", "l6")}
 FILTER = "- /scratch/"  # the image's Rsync_Filter_Tab, as lnrsync writes it
 FILES_PER_FOLDER = 100
 OLD = "2013-06-09 02:00:15"
+FIXED_RUNS = 10
 
 
 def make_image(top: Path, files: int) -> list[Path]:
@@ -159,7 +160,7 @@ def main() -> None:
             f"(made in {time.monotonic() - started:.1f} s); {len(paths) // 100} files "
             f"changed before each round; {options.rounds} rounds"
         )
-        tokens = {s: do_make_host_token(s) for s in (MASTER, *DISTRIBUTION)}
+        tokens = {s: do_make_host_token(s) for s in (MASTER, *servers)}
         mirror = work / "mirror"
         web = LiveServer(f"127.0.0.1:{free_port()}", start=False)
         web.start()
@@ -219,6 +220,15 @@ def main() -> None:
                     round_ += 1
                     change(paths, round_)
                     figures["flat"].append(timed([["sh", str(flat)]], env))
+
+                # lnrsync's own cost, with no rsync: a leaf, whose children are none.
+                fixed = []
+                for _ in range(FIXED_RUNS):
+                    start = time.monotonic()
+                    leaf = subprocess.run(lnrsync("l1"), cwd=ROOT, env=env, capture_output=True)
+                    fixed.append(time.monotonic() - start)
+                    if b"l1: 0 destinations" not in leaf.stdout:
+                        sys.exit(f"bench_lnrsync: the leaf's run: {leaf.stderr.decode()[-2000:]}")
         finally:
             web.stop()
         median = {k: statistics.median(v) for k, v in figures.items()}
@@ -231,6 +241,11 @@ def main() -> None:
         ):
             runs = ", ".join(f"{t:.2f}" for t in figures[name])
             print(f"{label:<58} median {median[name]:6.2f} s  ({runs})")
+        print(
+            f"lnrsync with nothing to push (a leaf: start, mirror, no request), median of "
+            f"{FIXED_RUNS}: {statistics.median(fixed):.2f} s; 3 such starts are "
+            f"{3 * statistics.median(fixed) / median['hand'] * 100:.1f} % of the hand loop"
+        )
         overhead = (median["ours"] - median["hand"]) / median["hand"] * 100
         print(f"lnrsync --jobs 1 over the hand loop: {overhead:+.1f} % (target under 10 %)")
         parallel = (median["jobs"] - median["hand"]) / median["hand"] * 100
