@@ -245,6 +245,9 @@ def do_local(
     if found is None:
         raise ValidationError(f"{client[:70]!r} is not a client")
     images.check_image_name(image)
+    if ".." in archive_dir.split("/"):
+        # The client's agent writes and deletes the image there: never outside the directory.
+        raise ValidationError(f"image directory {archive_dir[:70]!r}: no '..' in it")
     server = images.first(found, "server") or images.first(found, "appserver")
     with transaction.atomic():
         session = _start(

@@ -17,6 +17,7 @@ from imaging.host.iscsi.planning import Refused, master_name
 from imaging.host.iscsi.storage import Storage, StorageError
 from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
+from workers.host.paths import PathOutsideRoot, under
 from workers.host.registry import HostSide
 
 from . import archive, mirror, volumes
@@ -71,6 +72,14 @@ class WimpTasks:
             return
         self.report(task, DONE, message, detail)
 
+    def _directory(self, archive_dir: str) -> Path:
+        """The session's image directory inside the agent's root; a '..' in it is refused,
+        so a delete never reaches outside."""
+        try:
+            return under(self.root, archive_dir)
+        except PathOutsideRoot as exc:
+            raise Refused(f"image directory: {exc}") from None
+
     def _storage(self) -> tuple[Storage, Any]:
         server = mirror.appserver(self.etc, self.host)
         if not server.image_vgroup:
@@ -99,7 +108,7 @@ class WimpTasks:
             master = {v.name: v for v in storage.volumes.volumes()}.get(master_name(image))
             if master is None:
                 raise Refused(f"{self.host} has no master volume {master_name(image)}")
-            directory = self.root / archive_dir.lstrip("/")
+            directory = self._directory(archive_dir)
             progress = lambda line: self.report(task, RUNNING, line)  # noqa: E731
             lines = archive.capture(master.path, directory, image, self.root, progress)
             progress(f"copying to {master_host}:{master_dir}")
@@ -120,7 +129,7 @@ class WimpTasks:
 
     def remove_archive(self, task: int, image: str, archive_dir: str):
         def work():
-            removed = archive.remove_files(self.root / archive_dir.lstrip("/"), image)
+            removed = archive.remove_files(self._directory(archive_dir), image)
             names = ", ".join(removed) or "nothing was there"
             return f"removed from {self.host}:{archive_dir}: {names}", {"lines": removed}
 
@@ -129,7 +138,7 @@ class WimpTasks:
     def local_image(self, task: int, image: str, partition: str, archive_dir: str):
         def work():
             self.report(task, RUNNING, f"imaging {partition}")
-            target = self.root / archive_dir.lstrip("/") / image
+            target = self._directory(archive_dir) / image
             target.parent.mkdir(parents=True, exist_ok=True)
             line = archive.make_verified(partition, target, self.root)
             return f"{partition} imaged into {archive_dir}/{image} and verified", {"lines": [line]}
@@ -139,7 +148,7 @@ class WimpTasks:
     def local_restore(self, task: int, image: str, partition: str, archive_dir: str):
         def work():
             self.report(task, RUNNING, f"restoring {partition}")
-            source = self.root / archive_dir.lstrip("/") / image
+            source = self._directory(archive_dir) / image
             if not source.is_dir():
                 raise Refused(f"{self.host} has no image {image} in {archive_dir}")
             state = archive.state_file(self.root, source)
@@ -157,7 +166,7 @@ class WimpTasks:
 
         def work():
             self.report(task, RUNNING, f"deleting {archive_dir}/{image}")
-            removed = archive.remove_files(self.root / archive_dir.lstrip("/"), image)
+            removed = archive.remove_files(self._directory(archive_dir), image)
             if not removed:
                 raise Refused(f"{self.host} has no image {image} in {archive_dir}")
             names = ", ".join(removed)

@@ -267,3 +267,22 @@ def test_xp_select_type_deletes_the_image_on_the_4th_partition(site):
             assert "heron has no image xp_lab in /images/local" in page and "Try again" in page
             assert sessions.get("xp_lab").stage == "delete"
     assert sorted(p.name for p in local.iterdir()) == ["xp_other"]
+
+
+def test_the_clients_agent_deletes_nothing_outside_the_image_directory(tmp_path):
+    outside = tmp_path / "xp_lab"  # heron's root is tmp_path/heron: this is outside it
+    outside.mkdir()
+    (outside / "manifest.json").write_text("{}")
+    said: list[dict] = []
+
+    class Reports:
+        def post(self, path: str, body: dict) -> None:
+            said.append(body)
+
+    tasks = WimpTasks("heron", tmp_path / "etc", tmp_path / "heron", Reports())
+    tasks.local_delete(1, "xp_lab", "/images/../..")
+    assert (said[-1]["state"], said[-1]["message"]) == (
+        "failed",
+        "image directory: path '/images/../..' leaves the root",
+    )
+    assert (outside / "manifest.json").is_file()

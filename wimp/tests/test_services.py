@@ -76,6 +76,12 @@ def test_a_refused_install_names_the_fault_and_writes_nothing(wimpadmin, broker,
     assert [r["wi_image"] for r in tab()] == ["cs_lab"]
 
 
+def test_a_local_image_directory_that_climbs_out_is_refused(wimpadmin, broker):
+    with pytest.raises(ValidationError, match="image directory '/images/../etc': no '..' in it"):
+        services.do_local("xp", "heron", "xp_lab", "/dev/sda1", "/images/../etc", user=wimpadmin)
+    assert sessions.find("xp_lab") is None and broker == []
+
+
 def test_update_is_refused_while_clients_boot_the_image(wimpadmin, broker):
     with pytest.raises(services.ImageInUse) as refused:
         services.do_update("megatron", "bunting", "cs_lab", user=wimpadmin)
