@@ -85,9 +85,7 @@ class SyncNow:
                 told[0] = now
                 self.report(step, RUNNING, started, progress.line[:MAX_MESSAGE])
 
-        outcome = run_sync(
-            sync, options, self.root, entities, self.client, self.host, force, watch
-        )
+        outcome = run_sync(sync, options, self.root, entities, self.client, self.host, force, watch)
         self.report(step, outcome.state, outcome.line, last[0].line[:MAX_MESSAGE] if last else "")
 
 
