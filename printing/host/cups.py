@@ -22,14 +22,18 @@ class Cups:
 
     def _run(self, program: str, *args: str) -> str:
         command = [program, *(["-h", self.server] if self.server else []), *args]
+        # A device URI may carry a password (smb://user:password@server/queue): a timeout's
+        # message holds the command line, lpadmin's errors may quote the URI. Credentials
+        # go before the message is cut, which could leave a password without its scheme.
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise CupsError(f"{program}: {exc}") from None
+            raise CupsError(without_credentials(f"{program}: {exc}")) from None
         if done.returncode != 0:
             # lpadmin warns on every driver and raw queue that they are deprecated: noise.
             lines = [ln for ln in done.stderr.splitlines() if "deprecated" not in ln]
-            raise CupsError("\n".join(lines)[-500:] or f"{program} exited {done.returncode}")
+            message = without_credentials("\n".join(lines))[-500:]
+            raise CupsError(message or f"{program} exited {done.returncode}")
         return done.stdout
 
     def queues(self) -> dict[str, str]:
@@ -48,11 +52,7 @@ class Cups:
 
     def define(self, queue: PrinterQueue) -> None:
         """Create the queue or bring it to this definition, enabled and accepting jobs."""
-        try:
-            self._run("lpadmin", *queue.lpadmin_arguments())
-        except CupsError as exc:
-            # A timeout's message holds the command line, lpadmin's may quote the URI.
-            raise CupsError(without_credentials(str(exc))) from None
+        self._run("lpadmin", *queue.lpadmin_arguments())
 
     def remove(self, name: str) -> None:
         self._run("lpadmin", "-x", name)

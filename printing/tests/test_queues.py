@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from entities.exporting import export_mirror
@@ -92,6 +94,23 @@ def test_a_device_uri_password_never_reaches_the_report(db, cupsd, tmp_path, mon
     assert len(refused) == 1 and "Sekr3t" not in refused[0]
     assert "timed out" in str(timed_out.value) and "Sekr3t" not in str(timed_out.value)
     assert "labnet:smb://(credentials)@winsrv/lj" in str(timed_out.value)
+
+
+def test_a_long_error_cut_inside_a_device_uri_keeps_its_password_out(tmp_path, monkeypatch):
+    uri = "smb://lab:Sekr3t-pw@winsrv/lj"
+    # lpadmin's error ends 500 characters after the URI's scheme: the message kept begins
+    # inside the URI, after its "smb://".
+    said = tmp_path / "error"
+    said.write_text("lpadmin: " + "x" * 300 + uri + "y" * (500 - len(uri) + len("smb://")))
+    fake = tmp_path / "bin" / "lpadmin"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\ncat {said} >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    with pytest.raises(CupsError) as refused:
+        Cups().define(printer_queue("smb_lj", {"device_uri": [uri]}))
+    assert "Sekr3t" not in str(refused.value)
+    assert str(refused.value).startswith("(credentials)@winsrv/lj")
 
 
 def test_a_host_serving_no_printer_runs_no_cups_program(db, tmp_path):
