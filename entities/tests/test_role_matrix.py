@@ -425,6 +425,10 @@ MATRIX = [
     # runs none).
     Row("POST", "/api/v1/backups/odie/steps/1/", (401, 403, 403, 403, 400), {"state": "done"}),
     Row("POST", "/api/v1/backups/nermal/steps/1/", (401, 403, 403, 403, 403), {"state": "done"}),
+    # The master directory server's machine accounts: its own token only, and only a server
+    # with the masterldap function (odie has none).
+    Row("POST", "/api/v1/accounts/machines/odie/", (401, 403, 403, 403, 403), {}),
+    Row("POST", "/api/v1/accounts/machines/nermal/", (401, 403, 403, 403, 403), {}),
     # A client's restoreimage result: its own token only.
     Row("POST", "/api/v1/imaging/restores/odie/", (401, 403, 403, 403, 201), RESTORE),
     Row("POST", "/api/v1/imaging/restores/nermal/", (401, 403, 403, 403, 403), RESTORE),
