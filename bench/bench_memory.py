@@ -174,7 +174,12 @@ def run(args, tmp: Path, env: dict) -> None:
     finally:
         for process in processes.values():
             process.terminate()
-            process.wait(15)
+        for process in processes.values():
+            try:
+                process.wait(60)  # an agent finishes the pass it is in first
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     mirror = sum(
         f.stat().st_size for f in (tmp / "agent, client" / "etc").rglob("*") if f.is_file()
     )

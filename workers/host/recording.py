@@ -25,9 +25,9 @@ class RecordedValues(Mapping[str, list[str]]):
 
     __slots__ = ("values", "read")
 
-    def __init__(self, values: Mapping[str, list[str]]):
+    def __init__(self, values: Mapping[str, list[str]], read: set[str]):
         self.values = values
-        self.read: set[str] = set()
+        self.read = read
 
     def get(self, variable: str, default=None):
         self.read.add(variable)
@@ -56,17 +56,21 @@ class RecordingSource:
 
     def __init__(self, source: ConfigSource):
         self.source = source
-        self._entities: dict[Entity, RecordedValues | None] = {}
+        # The variables read of each entity (None: it does not exist). Only these are held,
+        # not the values: a template may read every host of a campus, one after the other.
+        self._entities: dict[Entity, set[str] | None] = {}
         self._types: dict[str, set[str]] = {}
 
     def entity_values(self, entity_type: str, name: str) -> Mapping[str, list[str]] | None:
         key = (entity_type, name)
-        try:
-            return self._entities[key]
-        except KeyError:
-            values = self.source.entity_values(entity_type, name)
-            recorded = self._entities[key] = None if values is None else RecordedValues(values)
-            return recorded
+        values = self.source.entity_values(entity_type, name)
+        if values is None:
+            self._entities.setdefault(key, None)
+            return None
+        read = self._entities.get(key)
+        if read is None:
+            read = self._entities[key] = set()
+        return RecordedValues(values, read)
 
     def entity_names(self, entity_type: str) -> list[str]:
         self._types.setdefault(entity_type, set()).add(EXISTS)
@@ -80,10 +84,7 @@ class RecordingSource:
         return self.source.entity_types()
 
     def reads(self) -> Reads:
-        found: Reads = {
-            key: frozenset(values.read if values is not None and values.read else (EXISTS,))
-            for key, values in self._entities.items()
-        }
+        found: Reads = {key: frozenset(read or (EXISTS,)) for key, read in self._entities.items()}
         for entity_type, variables in self._types.items():
             found[(entity_type, ANY)] = frozenset(variables)
         return found
