@@ -109,20 +109,22 @@ class Drained:
     refused: dict[int, str]
 
 
-def ingest_pending(batch: int = BATCH) -> Drained:
+def ingest_pending(batch: int = BATCH, upto: int | None = None) -> Drained:
     """Apply the queued reports, oldest first, `batch` hosts' reports a transaction, until
-    none is left that another process is not applying already (those are skipped, not
-    waited for). A host's second report waits for the next transaction, so its reports
-    apply in order. A report that is malformed (the API refuses those; this guards the
-    queue) is logged, refused naming its host and deleted; the others apply. A transaction
-    the database chose as a deadlock's victim is tried again, DEADLOCK_TRIES times in all."""
+    none is left (up to queue id `upto`: a request drains no further than its own report,
+    so its time stays bounded while the requests behind it drain theirs) that another
+    process is not applying already (those are skipped, not waited for). A host's second
+    report waits for the next transaction, so its reports apply in order. A report that is
+    malformed (the API refuses those; this guards the queue) is logged, refused naming its
+    host and deleted; the others apply. A transaction the database chose as a deadlock's
+    victim is tried again, DEADLOCK_TRIES times in all."""
     drained = Drained({}, {})
     settings = monitoring_settings()
     tries = 0
     while True:
         try:
             with transaction.atomic():
-                done = _drain_batch(batch, settings)
+                done = _drain_batch(batch, upto, settings)
         except OperationalError as exc:
             tries += 1
             if exc.args[:1] != (DEADLOCK,) or tries == DEADLOCK_TRIES:
@@ -135,10 +137,11 @@ def ingest_pending(batch: int = BATCH) -> Drained:
         drained.refused.update(done.refused)
 
 
-def _drain_batch(batch: int, settings: MonitoringSettings) -> Drained | None:
+def _drain_batch(batch: int, upto: int | None, settings: MonitoringSettings) -> Drained | None:
     """One transaction of ingest_pending; None when nothing is left to take."""
+    queue = PendingReport.objects.filter(id__lte=upto) if upto else PendingReport.objects
     rows = list(
-        PendingReport.objects.select_for_update(skip_locked=True)
+        queue.select_for_update(skip_locked=True)
         .order_by("id")
         .values_list("id", "host", "reports", "received", "taken")[:batch]
     )

@@ -19,9 +19,9 @@ log = logging.getLogger("labnet.nms")
 
 
 class HostReport(GenericAPIView):
-    """The report is queued (committed) before anything else, then the queue is drained:
-    this request's report and whatever else waits, many hosts' reports per transaction
-    (nms.ingest). 201 with the state changes when this request applied the report; 202
+    """The report is queued (committed) before anything else, then the queue is drained up
+    to it: this request's report and whatever waits before it, many hosts' reports per
+    transaction (nms.ingest). 201 with the state changes when this request applied the report; 202
     when a request beside it is applying it, or when applying failed: the report stays
     queued for the next drain, and the agent must not send it again."""
 
@@ -37,7 +37,7 @@ class HostReport(GenericAPIView):
         taken = received - timedelta(seconds=data["age"]) if "age" in data else data.get("time")
         queued = queue_report(host, data["reports"], received=received, taken=taken)
         try:
-            events = ingest_pending().applied.get(queued)
+            events = ingest_pending(upto=queued).applied.get(queued)
         except DatabaseError as exc:  # a deadlock, the database gone: still queued
             log.warning("nms: queued reports not applied yet: %s", exc)
             events = None

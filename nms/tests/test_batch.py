@@ -246,3 +246,17 @@ def test_drains_side_by_side_split_the_queue_and_apply_each_report_once():
     first, second = (set(r.applied) for r in results)
     assert not first & second and len(first | second) == len(hosts)
     assert Sample.objects.count() == len(hosts) and not PendingReport.objects.exists()
+
+
+def test_a_request_drains_the_queue_up_to_its_own_report(levels):
+    before = queue_report(
+        "jersey", {"mdstat": [reading("/dev/md0", "active")]}, received=at(1), taken=at(0)
+    )
+    own = queue_report(
+        "guernsey", {"mdstat": [reading("/dev/md0", "active")]}, received=at(1), taken=at(0)
+    )
+    after = queue_report(
+        "sark", {"mdstat": [reading("/dev/md0", "active")]}, received=at(1), taken=at(0)
+    )
+    assert sorted(ingest_pending(upto=own).applied) == [before, own]
+    assert list(PendingReport.objects.values_list("id", flat=True)) == [after]
