@@ -3,8 +3,9 @@ imaging.host.iscsi behind menuserver's COW queue, checked with iscsiadm and libi
 
 Writes OUT/result.json: {"checks": {name: [ok, detail]}, "figures": {name: seconds}}.
 Data disks: /dev/vdb (a thin pool, cached by a RAM disk as the appserver's iscsi_image_size
-and iscsi_cow_cache_size say) and /dev/vdc (classic snapshots). OUT/images holds the files
-of the image syncimage builds (test_iscsi_guest.py makes them)."""
+and iscsi_cow_cache_size say), /dev/vdc (classic snapshots, then a thin pool cached by the
+SSD iscsi_cow_cache_dev /dev/vdd). OUT/images holds the files of the image syncimage builds
+(test_iscsi_guest.py makes them)."""
 
 from __future__ import annotations
 
@@ -456,6 +457,32 @@ def classic_checks(etc: Path, root: Path) -> None:
             "client wren, image cs_lab" in str(exc),
             exc,
         )
+    ssd_checks(etc, lvm, mirror)
+
+
+def ssd_checks(etc: Path, lvm: Lvm, mirror: IscsiMirror) -> None:
+    """iscsi_cow_cache_dev: the SSD /dev/vdd caches a thin pool of vg3 instead of RAM; one
+    holding a file system is refused until it is wiped."""
+    write_entity(
+        etc, entity("server", "megatron", domain=DOMAIN, iscsi_image_vgroup="vg3",
+                    wi_image=["cs_lab"], TimeStamp=["none"], iscsi_cow_cache_dev="/dev/vdd")
+    )  # fmt: skip
+    lvm.create_thin_pool("pool", 128 * MIB)
+    sh("mkfs.ext4", "-q", "/dev/vdd")
+    try:
+        lvm.ensure_cache(mirror.cache_plan())
+        record("an SSD holding a file system is refused", False, "cached")
+    except StorageError as exc:
+        record("an SSD holding a file system is refused", "/dev/vdd" in str(exc), exc)
+    sh("wipefs", "-a", "/dev/vdd")
+    done = lvm.ensure_cache(mirror.cache_plan())
+    rows = lvs_all("vg3")
+    record(
+        "iscsi_cow_cache_dev caches the thin pool instead of RAM",
+        done == "vg3/pool cached by /dev/vdd"
+        and rows["[pool_cache_cvol]"]["devices"].startswith("/dev/vdd"),
+        (done, rows),
+    )
 
 
 def sync_checks(etc: Path, root: Path) -> None:

@@ -61,6 +61,8 @@ EXPECTED = [
     "bytes written of the COW are reported",
     "classic master untouched",
     "a COW larger than the free space is refused",
+    "an SSD holding a file system is refused",
+    "iscsi_cow_cache_dev caches the thin pool instead of RAM",
     "syncimage refuses an image a client has",
     "syncimage builds lab_sync's master",
     "the master starts with the bootsect",
@@ -111,7 +113,7 @@ def guest_result(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("iscsi-guest") / "out"
     make_sync_files(out / "images" / "cs", out / "expected.json")
     status = run_in_guest(
-        "python3 /labnet/imaging/tests/iscsi_guest.py /out", out, disks_mib=[1536, 512]
+        "python3 /labnet/imaging/tests/iscsi_guest.py /out", out, disks_mib=[1536, 512, 64]
     )
     log = (out / "run.log").read_text(errors="replace")
     result_file = out / "result.json"

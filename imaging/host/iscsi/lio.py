@@ -11,8 +11,8 @@ another process (targetcli by an administrator, `targetcli clearconfig`, the oth
 two) changes LIO meanwhile: a name deleted elsewhere stays in the cache ("Storage object
 block/... exists" at the next boot of that client) and an index taken elsewhere is handed
 out again ("This _Backstore already exists in configFS"). export() therefore drops that
-cache first, and removes a storage object left behind under the target's name, or one that
-holds the volume with no LUN (LIO opens a block device exclusively)."""
+cache first, and removes a storage object left behind under the target's name (it would
+hold the volume: LIO opens a block device exclusively)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ class Lio:
         device = os.path.realpath(export.device)
         try:
             self._root.invalidate_caches()  # see the module's docstring
-            self._remove_stale(name, device, export.target_iqn)
+            self._remove_stale(name)
             storage = rtslib.BlockStorageObject(name, dev=device, wwn=None)
             target = rtslib.Target(self._fabric, export.target_iqn, mode="create")
             tpg = rtslib.TPG(target, 1, mode="create")
@@ -90,22 +90,13 @@ class Lio:
             raise StorageError(f"target {export.target_iqn}: {exc}") from None
         return Target(export.target_iqn, export.device, (export.initiator_iqn,), ())
 
-    def _remove_stale(self, name: str, device: str, iqn: str) -> None:
-        """Remove a block storage object named name (this target's: left by a run that
-        stopped half-way), or one of device that no LUN uses; refuse a device that another
-        target exports."""
+    def _remove_stale(self, name: str) -> None:
+        """Remove the block storage object named name (a target's): before an export, one
+        left by a target deleted by hand (`targetcli /iscsi delete`) or by a run that
+        stopped half-way."""
         for storage in self._root.storage_objects:
-            if storage.plugin != "block":
-                continue
-            same_device = os.path.realpath(storage.udev_path or "") == device
-            if storage.name != name and not same_device:
-                continue
-            users = {lun.parent_tpg.parent_target.wwn for lun in storage.attached_luns}
-            if storage.name != name and users - {iqn}:
-                raise StorageError(
-                    f"target {iqn}: {device} is exported already by {', '.join(sorted(users))}"
-                )
-            storage.delete()
+            if storage.name == name and storage.plugin == "block":
+                storage.delete()
 
     def remove(self, iqn: str) -> None:
         try:
@@ -118,7 +109,4 @@ class Lio:
         for target in self._fabric.targets:
             if target.wwn == iqn:
                 target.delete()
-        name = _object_name(iqn)
-        for storage in self._root.storage_objects:
-            if storage.name == name and storage.plugin == "block":
-                storage.delete()
+        self._remove_stale(_object_name(iqn))

@@ -40,7 +40,8 @@ def _run(*argv: str) -> str:
         raise StorageError(f"{' '.join(argv[:3])} took longer than {TIMEOUT} s") from None
     if done.returncode != 0:
         said = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-        raise StorageError(f"{' '.join(argv[:2])} {argv[-1]}: {said[0][:300]}")
+        named = dict.fromkeys((*argv[:2], argv[-1]))  # the command and what it acts on, once
+        raise StorageError(f"{' '.join(named)}: {said[0][:300]}")
     return done.stdout
 
 
