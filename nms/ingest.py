@@ -196,7 +196,7 @@ def ingest_reports(
     """Apply several hosts' reports (one each) in the caller's transaction, as ingest_report
     applies one: each host's state changes. The notifications go once it commits."""
     settings = settings or monitoring_settings()
-    rows = _locked_hosts([r.host for r in batch], batch)
+    rows = _locked_hosts(batch)
     history_only = [r for r in batch if r.taken <= rows[r.host].collected]
     for report in history_only:
         _fill_history(rows[report.host], report.reports, report.taken, settings)
@@ -250,9 +250,10 @@ class Metric:
             setattr(self, name, value)
 
 
-def _locked_hosts(names: list[str], batch: Sequence[Report]) -> dict[str, Host]:
+def _locked_hosts(batch: Sequence[Report]) -> dict[str, Host]:
     """The hosts' rows, locked so one host's reports apply one at a time; a host reporting
     for the first time gets its row, dated never, so its report applies like any other."""
+    names = [r.host for r in batch]
     rows = {h.name: h for h in Host.objects.select_for_update().filter(name__in=names)}
     new = [r for r in batch if r.host not in rows]
     if new:
