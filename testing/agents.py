@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
@@ -22,11 +23,28 @@ def read(path: Path) -> str | None:
 
 
 class AgentProcess:
-    def __init__(self, host: str, server: str, token: str, tmp: Path, poll: float, broker: str):
-        self.root, self.etc = tmp / host / "root", tmp / host / "etc"
+    """The agent of host, installing into root (tmp/<host>/root unless given), with env added
+    to its environment."""
+
+    def __init__(
+        self,
+        host: str,
+        server: str,
+        token: str,
+        tmp: Path,
+        poll: float,
+        broker: str,
+        root: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ):
+        self.root, self.etc = root or tmp / host / "root", tmp / host / "etc"
         self.log_path = tmp / f"{host}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-        env.update(LABNET_VAR_DIR=str(tmp / "var"), LABNET_LOG_LEVEL="WARNING")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "LABNET_VAR_DIR": str(tmp / "var"),
+            "LABNET_LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
         self.log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [

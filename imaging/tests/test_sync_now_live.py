@@ -5,23 +5,18 @@ reloading itself with htmx, shows the agent's report."""
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from core.broker import FILESYSTEM, transport_options
 from entities.models import Entity
 from entities.reading import entity_contents
 from labnet_site.celery import app
 from testing import live
+from testing.agents import AgentProcess
 from testing.browser import sign_in
 from testing.sshd import available, running_sshd
 from workers.services import do_make_host_token
@@ -48,37 +43,6 @@ def filesystem_broker(tmp_path, monkeypatch) -> Path:
         yield var
 
 
-@contextmanager
-def agent(host: str, server: str, root: Path, var: Path, env: dict[str, str]) -> Iterator[Path]:
-    """`python -m workers.host run HOST` on the broker; yields its mirror's folder."""
-    etc = var.parent / f"{host}-etc"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LABNET_"))}
-    environment.update(env, LABNET_VAR_DIR=str(var), LABNET_LOG_LEVEL="WARNING")
-    argv = [
-        *(sys.executable, "-m", "workers.host", "run", host, "--server", server),
-        *("--token", do_make_host_token(host), "--broker", FILESYSTEM, "--root", str(root)),
-        *("--etc", str(etc), "--poll-interval", "3600"),
-    ]
-    log = var.parent / f"{host}-agent.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            argv,
-            cwd=django_settings.BASE_DIR,
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield etc
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def rs_date(server: str) -> str:
     entity = Entity.objects.get(entity_type__name="server", name=server)
     return entity_contents(entity).tables["Rsync"][0]["rs_date"]
@@ -101,9 +65,14 @@ def test_sync_now_in_the_browser_is_run_by_the_agent_and_the_page_shows_it(
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop; ORM reads
     with running_sshd(tmp_path / "sshd") as sshd:
         env = {"LABNET_SSH_CONFIG": str(sshd.ssh_config), "LABNET_PEER_ROOTS": str(roots)}
-        with agent("ratchet", live_server.url, roots / "ratchet", filesystem_broker, env) as etc:
+        # Its LABNET_VAR_DIR is tmp_path/var, the filesystem broker's.
+        ratchet = AgentProcess(
+            "ratchet", live_server.url, do_make_host_token("ratchet"), tmp_path, 3600,
+            FILESYSTEM, root=roots / "ratchet", env=env,
+        )  # fmt: skip
+        try:
             live.wait_for(
-                lambda: any(etc.rglob("scout")), timeout=60, what="ratchet's agent's mirror"
+                lambda: any(ratchet.etc.rglob("scout")), timeout=60, what="ratchet's mirror"
             )
             sign_in(page, "editor")
             page.goto("/imaging/rsync/server/scout/")
@@ -114,6 +83,8 @@ def test_sync_now_in_the_browser_is_run_by_the_agent_and_the_page_shows_it(
             # No reload by hand: htmx brings the agent's report.
             page.wait_for_selector("[data-step=scout][data-state=synced]", timeout=90_000)
             body = page.text_content("#sync-run")
+        finally:
+            ratchet.stop()
 
     assert "Finished at" in body and "1 of 1 destinations done." in body
     assert re.search(
