@@ -89,6 +89,10 @@ def test_another_sites_prefix_gives_its_iqns():
             "client rook, image cs_lab: image cs_lab has an open wimpSession",
         ),
         (
+            {"occupancy": replace(ROOM, session_clients=frozenset({"rook"}))},
+            "client rook is in a WIMP session: it boots the session's direct disk",
+        ),
+        (
             {"occupancy": replace(ROOM, volumes={})},
             "client rook, image cs_lab: megatron has no master volume cs_lab_m (run syncimage)",
         ),
@@ -202,6 +206,22 @@ def test_the_demo_mirror_refuses_what_the_guide_refuses(demo_etc, tmp_path, stor
         Refused, match="client rook, image cs_lab: image cs_lab has an open wimpSession"
     ):
         cow_for(storage, mirror, "rook")
+
+
+def test_a_client_in_a_direct_wimp_session_gets_no_cow(demo_etc, tmp_path, storage):
+    session = (demo_etc / "wimpSession" / "demo_img").read_bytes()
+    (demo_etc / "wimpSession" / "demo_img").write_bytes(
+        session.replace(b">heron<", b">rook<").replace(b">sapphire<", b">megatron<")
+    )
+    mirror = IscsiMirror(demo_etc, "megatron", tmp_path)
+    with pytest.raises(Refused, match="client rook is in a WIMP session"):
+        cow_for(storage, mirror, "rook")
+    assert storage.volumes.held.keys() == {"cs_lab_m"} and storage.targets.held == {}
+    # A local-disk session's client boots off its own disk: its COW is made as before.
+    (demo_etc / "wimpSession" / "demo_img").write_bytes(
+        session.replace(b">heron<", b">rook<").replace(b">clone<", b">local_image<")
+    )
+    assert cow_for(storage, mirror, "rook").iqn.endswith(":cs-lab:rook")
 
 
 def test_a_held_sync_lock_refuses_the_image(demo_etc, tmp_path, storage):

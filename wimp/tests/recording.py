@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
+from imaging.host.iscsi.planning import CachePlan
 from imaging.host.iscsi.storage import Export, Storage, StorageError, Target, Volume
 
 DIRECTORY_ENV = "LABNET_WIMP_RECORDING"
@@ -37,7 +38,8 @@ class Recording:
 
 
 class RecordingVolumes(Recording):
-    def volumes(self) -> list[Volume]:
+    def volumes(self, written: bool = False) -> list[Volume]:
+        # Sparse files are never snapshots: there is no COW whose bytes written to count.
         return [Volume(**v) for v in self._load()["volumes"].values()]
 
     def free_bytes(self) -> int:
@@ -67,6 +69,9 @@ class RecordingVolumes(Recording):
         return Volume(**volume)
 
     def create_cow(self, name: str, master: str, cow_size: int) -> Volume:
+        raise StorageError("not used by WIMP")
+
+    def ensure_cache(self, plan: CachePlan | None) -> str:
         raise StorageError("not used by WIMP")
 
     def remove(self, name: str) -> None:

@@ -60,6 +60,7 @@ def occupancy(storage: Storage, mirror: IscsiMirror) -> Occupancy:
         free_bytes=storage.volumes.free_bytes(),
         syncing=mirror.syncing(),
         wimp_sessions=mirror.wimp_sessions(),
+        session_clients=mirror.session_clients(),
     )
 
 

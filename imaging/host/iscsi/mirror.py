@@ -12,6 +12,7 @@ from pathlib import Path
 from entities.mirror import MirrorError, read_entity_file
 
 from .planning import (
+    DIRECT_MODES,
     Appserver,
     CachePlan,
     IscsiClient,
@@ -108,6 +109,15 @@ class IscsiMirror:
         if not directory.is_dir():
             return frozenset()
         return frozenset(p.name for p in directory.iterdir() if not p.name.startswith("."))
+
+    def session_clients(self) -> frozenset[str]:
+        """The clients of open wimpSessions that boot the session's direct disk."""
+        clients = set()
+        for image in self.wimp_sessions():
+            values = self._values("wimpSession", image) or {}
+            if self._first(values, "mode") in DIRECT_MODES:
+                clients.add(self._first(values, "client"))
+        return frozenset(clients - {""})
 
     def syncing(self) -> frozenset[str]:
         """Images whose syncimage lock is held right now."""

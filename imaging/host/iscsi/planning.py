@@ -87,15 +87,22 @@ class CowPlan:
         return self.initiator_iqn
 
 
+# The wimpSession modes whose client boots the image's master read-write (the iPXE template's
+# AND_expr names the same three).
+DIRECT_MODES = frozenset({"new", "update", "clone"})
+
+
 @dataclass(frozen=True)
 class Occupancy:
     """What the volume group holds right now: each volume's name and the bytes its removal
-    frees, the free bytes, images being synced and images with an open wimpSession."""
+    frees, the free bytes, images being synced, images with an open wimpSession and the
+    clients of those sessions that boot the session's direct disk."""
 
     volumes: Mapping[str, int]
     free_bytes: int
     syncing: frozenset[str] = frozenset()
     wimp_sessions: frozenset[str] = frozenset()
+    session_clients: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,10 @@ def plan_cow(
     occupancy: Occupancy,
 ) -> CowPlan:
     """The COW volume and target for one boot of client, or Refused saying why."""
+    if client.name in occupancy.session_clients:
+        raise Refused(
+            f"client {client.name} is in a WIMP session: it boots the session's direct disk"
+        )
     name = client.windows_image
     who = f"client {client.name}, image {name or '(none)'}"
     if not name:
