@@ -1,6 +1,6 @@
 """Configuration database figures on MariaDB, each beside a baseline from the same run.
 
-    .venv/bin/python bench/bench_config_db.py [--entities N]
+    .venv/bin/python bench/bench_config_db.py [--entities N] [--api-only]
     (LABNET_BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/labnet_bench)
 
 - importxml of gendata's campus vs inserting the same entity and value rows with the
@@ -8,7 +8,9 @@
 - one entity with all its values and tables through the API (server time, in process) vs
   the bare SQL query for the same rows;
 - `changes/?since=` for the last 1,000 changes vs the bare SQL query for those rows.
-The databases named here are dropped and made again."""
+The databases named here are dropped and made again. With --api-only, only the entity API
+figures, on the campus already in LABNET_BENCH_DATABASE_URL (kept; its campus data is only
+read, a `bench` user and token are added when missing)."""
 
 from __future__ import annotations
 
@@ -32,10 +34,65 @@ def report(label: str, samples: list[float], target: str = "") -> None:
     print(f"{label}: {percentiles(samples)} {target}".rstrip())
 
 
+def api_client():
+    """A test client with the token of an editor named bench."""
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    user, _ = User.objects.get_or_create(username="bench")
+    user.groups.add(Group.objects.get(name="editor"))
+    token = Token.objects.get_or_create(user=user)[0].key
+    return Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+
+def entity_api(client) -> None:
+    """300 random hosts through the API, each beside the bare SQL query for its rows."""
+    from django.db import connection
+
+    from entities.models import Entity
+
+    rng = random.Random(7)
+    sample = rng.sample(
+        [
+            e
+            for e in Entity.objects.select_related("entity_type")
+            if e.entity_type.name in HOST_TYPES
+        ],
+        300,
+    )
+    for entity in sample[:20]:  # warm up
+        client.get(f"/api/v1/entities/{entity.entity_type.name}/{entity.name}/")
+    api, bare = [], []
+    for entity in sample:
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/entities/{entity.entity_type.name}/{entity.name}/")
+        api.append(time.perf_counter() - started)
+        assert response.status_code == 200
+        started = time.perf_counter()
+        with connection.cursor() as c:
+            c.execute(
+                "SELECT d.name, d.`table`, v.indx, v.value FROM entities_value v "
+                "JOIN entities_variabledefinition d ON d.id = v.variable_id WHERE v.entity_id = %s",
+                [entity.pk],
+            )
+            c.fetchall()
+        bare.append(time.perf_counter() - started)
+    report("entity through the API", api, "(target p95 < 5 ms)")
+    report("bare SQL for the same rows", bare)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entities", type=int, default=17_000)
+    parser.add_argument("--api-only", action="store_true")
     args = parser.parse_args()
+    if args.api_only:
+        import django
+
+        django.setup()
+        entity_api(api_client())
+        return
     name = urlparse(URL).path.lstrip("/")
     raw_name = f"{name}_raw"
     raw_url = URL.rsplit("/", 1)[0] + f"/{raw_name}"
@@ -53,10 +110,7 @@ def main() -> None:
 
     django.setup()
     import MySQLdb
-    from django.contrib.auth.models import Group, User
     from django.db import connection
-    from django.test import Client
-    from rest_framework.authtoken.models import Token
 
     from entities import services
     from entities.models import Change, Entity, Value
@@ -108,38 +162,8 @@ def main() -> None:
     print(f"baseline executemany of the same entity and value rows: {executemany_seconds:.1f} s")
     print(f"ratio: {import_seconds / executemany_seconds:.2f}x (target within 3x)")
 
-    user = User.objects.create_user("bench")
-    user.groups.add(Group.objects.get(name="editor"))
-    token = Token.objects.create(user=user).key
-    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    rng = random.Random(7)
-    sample = rng.sample(
-        [
-            e
-            for e in Entity.objects.select_related("entity_type")
-            if e.entity_type.name in HOST_TYPES
-        ],
-        300,
-    )
-    for entity in sample[:20]:  # warm up
-        client.get(f"/api/v1/entities/{entity.entity_type.name}/{entity.name}/")
-    api, bare = [], []
-    for entity in sample:
-        started = time.perf_counter()
-        response = client.get(f"/api/v1/entities/{entity.entity_type.name}/{entity.name}/")
-        api.append(time.perf_counter() - started)
-        assert response.status_code == 200
-        started = time.perf_counter()
-        with connection.cursor() as c:
-            c.execute(
-                "SELECT d.name, d.`table`, v.indx, v.value FROM entities_value v "
-                "JOIN entities_variabledefinition d ON d.id = v.variable_id WHERE v.entity_id = %s",
-                [entity.pk],
-            )
-            c.fetchall()
-        bare.append(time.perf_counter() - started)
-    report("entity through the API", api, "(target p95 < 25 ms)")
-    report("bare SQL for the same rows", bare)
+    client = api_client()
+    entity_api(client)
 
     clients = list(Entity.objects.filter(entity_type__name="client")[:1000])
     services.do_batch_edit(clients, {"room": ["EN1018"]}, user="bench")

@@ -104,8 +104,33 @@ class ChangeBatch:
             change.seq = counter.last_seq + offset
         counter.last_seq += len(self.pending)
         counter.save(update_fields=["last_seq"])
-        Change.objects.bulk_create(self.pending, batch_size=2000)
+        _insert_changes(self.pending)
         return self.pending
+
+
+# The change log's columns, written by _insert_changes in this order.
+_CHANGE_FIELDS = list(Change._meta.concrete_fields)
+
+
+def _insert_changes(changes: Sequence[Change]) -> None:
+    """Insert the change log rows with the driver's executemany: building a bulk_create's
+    statement for a batch edit of 1,000 entities costs more than MariaDB's insert."""
+    table = connection.ops.quote_name(Change._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in _CHANGE_FIELDS)
+    marks = ", ".join(["%s"] * len(_CHANGE_FIELDS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    adapted: dict[tuple[str, object], object] = {}  # a batch shares its id, user and time
+
+    def prepared(field, value: object) -> object:
+        key = (field.attname, value)
+        if key not in adapted:
+            adapted[key] = field.get_db_prep_save(value, connection)
+        return adapted[key]
+
+    rows = [tuple(prepared(f, getattr(c, f.attname)) for f in _CHANGE_FIELDS) for c in changes]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[start : start + 2000])
 
 
 @contextmanager
@@ -292,47 +317,46 @@ def _plan_entity(
 
 def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
     """Make each planned variable hold exactly its planned values; returns the changes made."""
-    existing: dict[tuple[int, int], dict[int, Value]] = defaultdict(dict)
+    # (value id, text) by position, read as rows: a batch edit reads 1,000 entities' values.
+    existing: dict[tuple[int, int], dict[int, tuple[int, str]]] = defaultdict(dict)
     entity_ids = [e.pk for e in plan]
     variable_ids = {d.pk for per_entity in plan.values() for d in per_entity}
     for start in range(0, len(entity_ids), 1000):
-        for value in Value.objects.filter(
-            entity_id__in=entity_ids[start : start + 1000], variable_id__in=variable_ids
+        # Unordered: the default ordering joins the definitions for every value read.
+        for pk, entity_id, variable_id, indx, text in (
+            Value.objects.filter(
+                entity_id__in=entity_ids[start : start + 1000], variable_id__in=variable_ids
+            )
+            .order_by()
+            .values_list("pk", "entity_id", "variable_id", "indx", "value")
         ):
-            existing[value.entity_id, value.variable_id][value.indx] = value
-    to_create: list[Value] = []
+            existing[entity_id, variable_id][indx] = (pk, text)
+    to_create: list[tuple[int, int, int, str, datetime]] = []
     # Updated value ids by new text: a batch edit sets one text on many entities, so one
     # UPDATE per distinct text beats a per-row statement.
     to_update: dict[str, list[int]] = defaultdict(list)
     to_delete: list[int] = []
     before = len(batch.pending)
     for entity, per_entity in plan.items():
+        type_name = entity.entity_type.name
         for definition, wanted in per_entity.items():
             have = existing.get((entity.pk, definition.pk), {})
             for indx in sorted(have.keys() | wanted.keys()):
                 old, new = have.get(indx), wanted.get(indx)
-                old_text = None if old is None else old.value
+                old_text = None if old is None else old[1]
                 if old_text == new:
                     continue
                 if new is None:
-                    to_delete.append(old.pk)
+                    to_delete.append(old[0])
                 elif old is None:
-                    to_create.append(
-                        Value(
-                            entity=entity,
-                            variable=definition,
-                            indx=indx,
-                            value=new,
-                            modified=batch.now,
-                        )
-                    )
+                    to_create.append((entity.pk, definition.pk, indx, new, batch.now))
                 else:
-                    to_update[new].append(old.pk)
+                    to_update[new].append(old[0])
                 if definition.table:
-                    batch.tables[entity.entity_type.name, definition.name] = definition.table
+                    batch.tables[type_name, definition.name] = definition.table
                 batch.record(
                     ChangeAction.DELETE if new is None else ChangeAction.SET,
-                    entity.entity_type.name,
+                    type_name,
                     entity.name,
                     variable=definition.name,
                     indx=indx,
@@ -340,7 +364,10 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
                     new_value=new,
                     secret=definition.secret,
                 )
-            batch.touched.add(entity.pk)
+                # Activity follows the mandatory variables only; a change of which variables
+                # are mandatory re-decides every entity of the type (_touch_type).
+                if definition.mandatory:
+                    batch.touched.add(entity.pk)
     _refuse_kept_tables(batch, batch.pending[before:])
     _refuse_duplicates(
         (entity, definition, wanted.values())
@@ -356,7 +383,7 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
             Value.objects.filter(pk__in=ids[start : start + 1000]).update(
                 value=text, modified=batch.now
             )
-    Value.objects.bulk_create(to_create, batch_size=2000)
+    insert_values(to_create)
     return len(batch.pending) - before
 
 

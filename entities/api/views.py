@@ -25,7 +25,7 @@ from core.refusals import api_refusal
 
 from .. import services
 from ..models import Change, Entity, EntityType, VariableDefinition
-from ..reading import SECRET_MASK, committed_seq, entity_contents
+from ..reading import SECRET_MASK, committed_seq, entity_contents, entity_data
 from ..secret_access import secret_access
 from .serializers import (
     ChangeFeedSerializer,
@@ -233,7 +233,10 @@ class EntityDetail(GenericAPIView):
         )
 
     def get(self, request, type, name):
-        return Response(detail_data(request, self.get_object()))
+        # The read agents and scripts make most: one query, and the dict built here
+        # rather than by the serializer (a third of the time otherwise).
+        data = entity_data(type, name, lambda: secret_access(request.user).shows(type, name))
+        return Response(data if data is not None else detail_data(request, self.get_object()))
 
     @extend_schema(request=EntityWriteSerializer, responses=EntityDetailSerializer)
     def patch(self, request, type, name):

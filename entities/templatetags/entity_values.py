@@ -42,3 +42,25 @@ def options(choices: Iterable[str], value: str = "") -> SafeString:
 def datalist_options(choices: Iterable[str]) -> SafeString:
     """A datalist's <option>s."""
     return mark_safe("".join(f'<option value="{escape(choice)}"></option>' for choice in choices))
+
+
+def _joined(values: Iterable[str]) -> str:
+    return escape(", ".join(values)) or "—"
+
+
+# A batch edit's preview lists every value that changes: a row per entity and variable,
+# a thousand or more, joined here in one pass as the template loop wrote them.
+@register.simple_tag
+def preview_rows(rows: Iterable[tuple]) -> SafeString:
+    """The preview table's rows: (entity, label, [(variable, old values, new values)])."""
+    html = []
+    for entity, label, diffs in rows:
+        link = f'<a href="{escape(entity.get_absolute_url())}">{escape(str(label))}</a>'
+        for number, (name, old, new) in enumerate(diffs):
+            first = f'<td rowspan="{len(diffs)}">{link}</td>' if number == 0 else ""
+            html.append(
+                f"<tr>{first}<td><code>{escape(name)}</code></td>"
+                f'<td class="old">{_joined(old)}</td><td class="arrow">→</td>'
+                f'<td class="new">{_joined(new)}</td></tr>'
+            )
+    return mark_safe("\n".join(html))
