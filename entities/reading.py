@@ -63,59 +63,59 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
     return EntityContents(entity, definitions, values, tables, missing)
 
 
-def _read_entity_sql() -> str:
+def _read_entity_sql() -> tuple[str, str]:
     q = connection.ops.quote_name
     entities, types, definitions, values = (
         q(model._meta.db_table) for model in (Entity, EntityType, VariableDefinition, Value)
     )
     name, table, type_id = q("name"), q("table"), q("entity_type_id")
     return (
-        f"SELECT t.{name}, e.{name}, e.active, d.{name}, d.{table}, d.secret, d.mandatory, "
-        f"v.indx, v.value FROM {entities} e JOIN {types} t ON t.id = e.{type_id} "
+        f"SELECT t.{name}, e.{name}, e.active, e.id, d.id, d.{name}, d.{table}, d.secret, "
+        f"d.mandatory FROM {entities} e JOIN {types} t ON t.id = e.{type_id} "
         f"JOIN {definitions} d ON d.{type_id} = t.id "
-        f"LEFT JOIN {values} v ON v.entity_id = e.id AND v.variable_id = d.id "
-        f"WHERE t.{name} = %s AND e.{name} = %s ORDER BY d.display_order, d.{name}, v.indx"
+        f"WHERE t.{name} = %s AND e.{name} = %s ORDER BY d.display_order, d.{name}",
+        # Apart: joined to the definitions, MariaDB may read a variable's values of every
+        # entity (before its index statistics are collected) instead of one entity's.
+        f"SELECT variable_id, indx, value FROM {values} WHERE entity_id = %s ORDER BY indx",
     )
 
 
 def entity_data(
     entity_type: str, name: str, shows_secrets: Callable[[], bool]
 ) -> dict[str, object] | None:
-    """The API's view of one entity (type, name, active, values, tables, missing) in one
-    query, as entity_contents shapes it; None when there is no such entity, or its type has
+    """The API's view of one entity (type, name, active, values, tables, missing) in two
+    queries, as entity_contents shapes it; None when there is no such entity, or its type has
     no variables (entity_contents then reads it). shows_secrets is asked only when the entity
     holds a secret value: deciding it costs queries (a host's token, the user's roles)."""
+    definitions_sql, values_sql = _read_entity_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_read_entity_sql(), [entity_type, name])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    mask = any(secret and indx is not None for *_, secret, _, indx, _ in rows) and (
-        not shows_secrets()
-    )
-    held, table_of, columns, mandatory = [], {}, {}, []
-    for *_, variable, table, secret, required, indx, text in rows:
-        if table:
-            table_of[variable] = table
-            if variable not in columns.setdefault(table, []):
-                columns[table].append(variable)
-        if required and variable not in mandatory:
-            mandatory.append(variable)
-        if indx is not None:
-            held.append((variable, indx, SECRET_MASK if secret and mask else text))
+        cursor.execute(definitions_sql, [entity_type, name])
+        definitions = cursor.fetchall()
+        if not definitions:
+            return None
+        cursor.execute(values_sql, [definitions[0][3]])
+        values = cursor.fetchall()
+    by_id = {row[4]: row[5:] for row in definitions}
+    mask = any(by_id[variable_id][2] for variable_id, _, _ in values) and not shows_secrets()
+    held = []
+    for variable_id, indx, text in values:
+        variable, _, secret, _ = by_id[variable_id]
+        held.append((variable, indx, SECRET_MASK if secret and mask else text))
+    table_of = {variable: table for variable, table, _, _ in by_id.values() if table}
     lists = value_lists(held, table_of)
     tables: dict[str, list[dict[str, str]]] = {}
     for variable in lists:
         if (table := table_of.get(variable)) and table not in tables:
-            tables[table] = rows_of(lists, columns[table])
+            columns = [v for v, t, _, _ in by_id.values() if t == table]
+            tables[table] = rows_of(lists, columns)
     filled = {variable for variable, _, _ in held}
     return {
-        "type": rows[0][0],
-        "name": rows[0][1],
-        "active": bool(rows[0][2]),
+        "type": definitions[0][0],
+        "name": definitions[0][1],
+        "active": bool(definitions[0][2]),
         "values": {v: texts for v, texts in lists.items() if v not in table_of},
         "tables": tables,
-        "missing": [v for v in mandatory if v not in filled],
+        "missing": [v for v, _, _, required in by_id.values() if required and v not in filled],
     }
 
 

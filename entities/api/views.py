@@ -233,7 +233,7 @@ class EntityDetail(GenericAPIView):
         )
 
     def get(self, request, type, name):
-        # The read agents and scripts make most: one query, and the dict built here
+        # The read agents and scripts make most: two queries, and the dict built here
         # rather than by the serializer (a third of the time otherwise).
         data = entity_data(type, name, lambda: secret_access(request.user).shows(type, name))
         return Response(data if data is not None else detail_data(request, self.get_object()))
