@@ -106,6 +106,24 @@ def syncs_from(derivation: Derivation, host: str) -> list[Sync]:
     return sorted(found, key=lambda s: (s.node.server, s.node.path))
 
 
+# rsync's exit values (rsync(1)), said beside the number: when a remote receiver dies (a full
+# disk), rsync may exit before its message reaches the sending side.
+RSYNC_EXITS = {
+    1: "syntax or usage error",
+    2: "protocol incompatibility",
+    3: "errors selecting input/output files",
+    5: "error starting the client-server protocol",
+    10: "error in socket I/O",
+    11: "error in file I/O",
+    12: "error in the rsync protocol data stream",
+    20: "interrupted",
+    23: "partial transfer due to error",
+    24: "source files vanished",
+    30: "timeout in data send/receive",
+    255: "ssh failed",
+}
+
+
 def _last_lines(text: str) -> str:
     return " | ".join(text.strip().splitlines()[-LAST_LINES:])
 
@@ -211,7 +229,7 @@ def push(
     if code != 0:
         return Outcome(
             FAILED,
-            f"{sync.where}: FAILED, rsync exited {code}: "
+            f"{sync.where}: FAILED, rsync exited {code} ({RSYNC_EXITS.get(code, 'error')}): "
             f"{_last_lines(errors or output)}; rs_date left at {row.date}",
         )
     sent = _SENT.search(output)

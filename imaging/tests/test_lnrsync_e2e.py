@@ -115,8 +115,12 @@ def test_a_destination_disk_filling_up_leaves_rs_date_and_the_managed_files(chai
             assert lnrsync("crank", roots, sshd, web).returncode == 0
             full = lnrsync("ratchet", roots, sshd, web, "--only", "scout")
         assert full.returncode == 1
-        assert "scout:/diskless (diskless_dbgen32_test_1): FAILED, rsync exited" in full.stderr
-        assert "No space left on device" in full.stderr
+        # rsync's own "No space left on device" comes only when the receiver's message beats
+        # its exit to the sending side (most runs, not all); the exit value's meaning always.
+        assert (
+            "scout:/diskless (diskless_dbgen32_test_1): FAILED, rsync exited 11 "
+            "(error in file I/O)" in full.stderr
+        )
         assert f"rs_date left at {DATE}" in full.stderr
         assert rs_date("scout") == DATE
         assert (scout / "README.local").read_text() == "scout's managed file\n"
