@@ -39,9 +39,9 @@ Key = tuple[str, str, str]
 Entity = tuple[str, str]
 ANY = "*"
 FEED_PAGE = 5000
-# Entities per page of the whole mirror's download: about 0.5 MB of JSON on gendata's
-# campus, a few MB once parsed (the web server takes at most 2,000).
-MIRROR_PAGE = 250
+# Entities per page of the whole mirror's download: about 0.2 MB of JSON on gendata's
+# campus, a couple of MB once parsed (the web server takes at most 2,000).
+MIRROR_PAGE = 100
 # A page is gathered by a web server that may be loaded: more than the usual timeout.
 MIRROR_PAGE_TIMEOUT = 120.0
 
