@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from testing.live import free_port, wait_for
 
 CUPSD = "/usr/sbin/cupsd"
+CONNECT_TRIES = 3
 SYSTEM_SERVER_BIN = Path("/usr/lib/cups")
 SYSTEM_DATA_DIR = Path("/usr/share/cups")
 # cupsd refuses spool and state folders that are not root:lp with these modes.
@@ -55,10 +57,17 @@ class Cupsd:
         return self.directory / "log" / "error_log"
 
     def command(self, program: str, *args: str) -> subprocess.CompletedProcess:
-        """Run a CUPS client program (lp, lpstat, lpadmin, cancel) against this cupsd."""
-        return subprocess.run(
-            [program, "-h", self.server, *args], capture_output=True, text=True, timeout=30
-        )
+        """Run a CUPS client program (lp, lpstat, lpadmin, cancel) against this cupsd, again
+        after a moment when it could not connect (on a loaded machine cupsd, busy writing
+        its files, now and then drops a new connection: "Bad file descriptor")."""
+        command = [program, "-h", self.server, *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        for _ in range(CONNECT_TRIES - 1):
+            if "Unable to connect to server" not in done.stderr:
+                break
+            time.sleep(0.5)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        return done
 
 
 def available() -> bool:
