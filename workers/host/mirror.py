@@ -44,6 +44,9 @@ FEED_PAGE = 5000
 MIRROR_PAGE = 100
 # A page is gathered by a web server that may be loaded: more than the usual timeout.
 MIRROR_PAGE_TIMEOUT = 120.0
+# Pages of one download at most (500,000 entities, about 1 GB spooled): a web server that
+# never says the last page has come is not followed for ever.
+MAX_MIRROR_PAGES = 5000
 
 
 def _timestamp(text: str | None) -> datetime | None:
@@ -282,6 +285,8 @@ def download_whole(client: ApiClient, mirror: LocalMirror) -> int:
             count += 1
             if after is None:
                 break
+            if count >= MAX_MIRROR_PAGES:
+                raise ApiUnavailable(f"mirror download: no last page after {count} pages")
         del raw, page
         mirror.store_whole(json.loads(p.read_bytes()) for p in sorted(mirror.spool.iterdir()))
         return latest

@@ -77,3 +77,15 @@ def test_a_download_cut_short_leaves_the_mirror_as_it_was(campus, live_server, t
     assert tree(etc) == before
     assert mirror.last_seq() == latest
     assert not mirror.spool.exists()
+
+
+def test_a_download_without_a_last_page_stops_and_leaves_the_mirror(
+    campus, live_server, tmp_path, monkeypatch
+):
+    etc = tmp_path / "etc"
+    mirror = LocalMirror(etc, etc / ".agent" / "last_seq")
+    monkeypatch.setattr(host_mirror, "MAX_MIRROR_PAGES", 2)
+    with pytest.raises(ApiUnavailable, match="mirror download: no last page after 2 pages"):
+        download_whole(ApiClient(live_server.url, do_make_host_token("odie")), mirror)
+    assert tree(etc) == {} and mirror.last_seq() is None
+    assert not mirror.spool.exists()
