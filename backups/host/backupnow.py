@@ -12,9 +12,8 @@ import os
 import time
 from datetime import date as Date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import HostSide
 from workers.host.settings import LocalHost
@@ -24,6 +23,9 @@ from .commands import REPORT_PATH
 from .config import mirror_filter, mirror_rows
 from .rsync import Progress, ssh_command
 from .table import BackupRow, rows_backed_up_by
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.backups")
 BACK_UP_NOW_TASK = "backups.back_up_now"

@@ -3,10 +3,17 @@ the API out: nothing here imports Django or the ORM.
 
 The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
-from workers.host.registry import Agent, HostSide, register  # HostSideFactory's Agent
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from workers.host.registry import HostSide, register
 
 from . import blockimage, bootcommands, bootdaemons, lnrsync, syncnow
 from .iscsi import syncimage, upkeep
+
+if TYPE_CHECKING:
+    from workers.host.registry import Agent  # the agent, as the registry names it
 
 
 def host_side(agent: Agent) -> HostSide:

@@ -20,16 +20,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.files import write_atomic
 from core.hosts import SERVER
 from filemgr.templating import ConfigSource, MirrorSource
-from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import HostSide, Job
 
 from .bootrequests import read_requests
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.boot")
 APPSERVER = "appserver"

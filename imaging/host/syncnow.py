@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entities.mirror import MirrorError
-from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import HostSide
 from workers.host.rsync_progress import Progress
 
 from .lnrsync import FAILED, Entities, Options, Sync, read_mirror, run_sync, syncs_from
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.imaging")
 SYNC_NOW_TASK = "imaging.sync_now"

@@ -15,18 +15,20 @@ import math
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.files import write_atomic
 from core.hosts import CLIENT, SERVER, host_kind
 from filemgr.templating import ConfigSource, MirrorSource
-from workers.host.agent import Agent
 from workers.host.client import ApiClient
 from workers.host.mirror import LocalMirror
 from workers.host.outbox import deliver
 from workers.host.registry import HostSide, Job
 
 from .collectors import FstabRow, HostConfig, ImageCopy, System, collect_all
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.nms")
 COLLECT_TASK = "nms.collect"

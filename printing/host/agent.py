@@ -19,11 +19,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.files import write_atomic
 from filemgr.templating import ConfigSource, MirrorSource
-from workers.host.agent import Agent
 from workers.host.client import ApiClient
 from workers.host.outbox import deliver
 from workers.host.paths import under
@@ -32,6 +31,9 @@ from workers.host.registry import HostSide, Job
 from .cups import Cups, CupsError
 from .pagelog import PageLog
 from .queues import ACCOUNTING_SCHEME, PRINTER_TYPE, PrinterQueue, printer_queues
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.printing")
 QUEUES_TASK = "printing.queues"

@@ -11,17 +11,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imaging.host.iscsi.planning import Refused, master_name
 from imaging.host.iscsi.storage import Storage, StorageError
-from workers.host.agent import Agent
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.paths import PathOutsideRoot, under
 from workers.host.registry import HostSide
 
 from . import archive, mirror, volumes
 from .storage import storage_for
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.wimp")
 RUNNING, DONE, FAILED = "running", "done", "failed"

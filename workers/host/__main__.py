@@ -17,12 +17,14 @@ import logging
 import os
 import sys
 
-from .agent import Agent
 from .registry import commands
 from .settings import add_agent_arguments, plug_ins, settings_from
 
 
 def agent_command(args: argparse.Namespace) -> int:
+    # Imported here: the apps' host programs (lnrsync, tftpd, ...) start without the agent.
+    from .agent import Agent
+
     settings = settings_from(args)
     if args.command == "run":
         from .worker import run_worker

@@ -11,8 +11,10 @@ import argparse
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .agent import Agent
+if TYPE_CHECKING:
+    from .agent import Agent
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-HostSideFactory = Callable[[Agent], HostSide]
+HostSideFactory = Callable[["Agent"], HostSide]
 _registered: dict[str, HostSideFactory] = {}
 _commands: dict[str, dict[str, Command]] = {}
 

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from entities.mirror import MirrorError, read_entity_file
-from workers.host.agent import Agent
 from workers.host.client import ApiClient
 from workers.host.outbox import deliver
 from workers.host.registry import HostSide, Job
@@ -45,6 +44,9 @@ from .syncimage import (
     storage_lock,
     sync_images,
 )
+
+if TYPE_CHECKING:
+    from workers.host.agent import Agent
 
 log = logging.getLogger("labnet.iscsi")
 POLL = 60.0  # seconds between passes on an appserver
