@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Max
 
 from core.rows import rows_of, value_lists
@@ -88,7 +88,8 @@ def entity_data(
     no variables (entity_contents then reads it). shows_secrets is asked only when the entity
     holds a secret value: deciding it costs queries (a host's token, the user's roles)."""
     definitions_sql, values_sql = _read_entity_sql()
-    with connection.cursor() as cursor:
+    # Through the router, as an ORM read would go: a read that may lag goes to the replica.
+    with connections[router.db_for_read(Value)].cursor() as cursor:
         cursor.execute(definitions_sql, [entity_type, name])
         definitions = cursor.fetchall()
         if not definitions:
