@@ -178,18 +178,17 @@ PREFIXES = {str(ipaddress.IPv4Network(f"0.0.0.0/{n}").netmask): n for n in range
 
 def campus(clients: int) -> SnapshotSource:
     """gendata's campus, with the first `clients` clients served by APPSERVER."""
-
-    def served(item):
-        if isinstance(item, MirrorEntity) and item.entity_type == "client":
-            if served.left and "server" in item.variables:
-                served.left -= 1
-                item.variables["server"] = [
-                    MirrorValue(v.indx, APPSERVER, v.modified) for v in item.variables["server"]
-                ]
-        return item
-
-    served.left = clients
-    return SnapshotSource.from_items(served(i) for i in gendata.campus())
+    items = list(gendata.campus())
+    served = [
+        i
+        for i in items
+        if isinstance(i, MirrorEntity) and i.entity_type == "client" and "server" in i.variables
+    ]
+    for client in served[:clients]:
+        client.variables["server"] = [
+            MirrorValue(v.indx, APPSERVER, v.modified) for v in client.variables["server"]
+        ]
+    return SnapshotSource.from_items(items)
 
 
 def labnet_renderers(source: SnapshotSource) -> dict[str, Callable[[], str]]:

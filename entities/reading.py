@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -63,7 +64,9 @@ def entity_contents(entity: Entity, show_secrets: bool = False) -> EntityContent
     return EntityContents(entity, definitions, values, tables, missing)
 
 
+@functools.cache
 def _read_entity_sql() -> tuple[str, str]:
+    """The two statements of entity_data, written once per process."""
     q = connection.ops.quote_name
     entities, types, definitions, values = (
         q(model._meta.db_table) for model in (Entity, EntityType, VariableDefinition, Value)
