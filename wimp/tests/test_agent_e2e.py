@@ -7,16 +7,14 @@ makeimage, restoreimage, losetup and rsync are real."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from testing import live
+from testing.agents import AgentProcess
 from testing.browser import PASSWORD, sign_in
 from testing.factories import user
 from workers.services import do_make_host_token
@@ -33,30 +31,6 @@ pytestmark = [
 
 
 @contextmanager
-def agent(host: str, server: str, tmp: Path) -> Iterator[Path]:
-    """`python -m workers.host run HOST`, a real agent installing into tmp/<host>: its root."""
-    root = tmp / host / "root"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(LABNET_VAR_DIR=str(tmp / "var"), LABNET_LOG_LEVEL="WARNING")
-    argv = [
-        *(sys.executable, "-m", "workers.host", "run", host, "--server", server),
-        *("--token", do_make_host_token(host), "--broker", BROKER, "--root", str(root)),
-        *("--etc", str(tmp / host / "etc"), "--poll-interval", "30"),
-    ]
-    with open(tmp / f"{host}.log", "wb") as log:
-        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield root
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextmanager
 def live_campus(server: str, tmp: Path, monkeypatch, *hosts: str) -> Iterator[list[Path]]:
     """The campus, the broker, the central worker and the agents of hosts: their roots.
     megatron's storage is the recording backend in tmp/vg2."""
@@ -65,8 +39,12 @@ def live_campus(server: str, tmp: Path, monkeypatch, *hosts: str) -> Iterator[li
     monkeypatch.setenv(recording.DIRECTORY_ENV, str(tmp / "vg2"))
     monkeypatch.setenv("LABNET_PEER_ROOTS", str(tmp / "peers"))
     with live.broker(BROKER), live.central_worker(BROKER, tmp / "central.log"):
-        with ExitStack() as agents:
-            yield [agents.enter_context(agent(host, server, tmp)) for host in hosts]
+        agents = [AgentProcess(h, server, do_make_host_token(h), tmp, 30, BROKER) for h in hosts]
+        try:
+            yield [agent.root for agent in agents]
+        finally:
+            for agent in agents:
+                agent.stop()
 
 
 @pytest.fixture
