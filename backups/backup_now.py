@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.params import MAX_BIGINT
+from core.runs import locked_step
 from entities.services import username
 
-from .choices import UNDER_WAY, StepState
+from .choices import StepState
 from .configuration import backup_table
 from .host.backupnow import BACK_UP_NOW_TASK
 from .models import BackupNow, BackupNowStep
@@ -58,8 +58,7 @@ def do_request_backup(server: str, directory: str = "", *, user: object) -> Back
             )
             for r in rows
         ]
-        old = BackupNow.objects.values_list("pk", flat=True)[KEPT_RUNS:]
-        BackupNow.objects.filter(pk__in=list(old)).delete()
+        BackupNow.keep_newest(KEPT_RUNS)
         by_server: dict[str, list[BackupNowStep]] = {}
         for step in steps:
             by_server.setdefault(step.bk_server, []).append(step)
@@ -82,7 +81,7 @@ def send_steps(bk_server: str, steps: Iterable[BackupNowStep]) -> bool:
     except Exception as exc:  # kombu raises transport-specific errors
         log.warning("back up now: could not reach %s's agent: %s", bk_server, exc)
         for step in steps:
-            _finish(step, StepState.FAILED, BROKER_DOWN, step.progress)
+            _finish(step, StepState.FAILED, BROKER_DOWN)
         return False
     return True
 
@@ -92,36 +91,20 @@ def do_record_step(
 ) -> BackupNowStep:
     """What host's agent reports of a directory it backs up now: running (with rsync's
     progress line), then done or failed."""
-    if state not in StepState.values or state == StepState.QUEUED:
-        raise ValidationError(f"{state!r} is not a state a backup server reports")
     with transaction.atomic():
-        step = None
-        if 1 <= step_id <= MAX_BIGINT:
-            step = (
-                BackupNowStep.objects.select_for_update()
-                .select_related("run")
-                .filter(pk=step_id, bk_server=host)
-                .first()
-            )
-        if step is None:
-            raise ValidationError(f"{host} backs up no step {step_id} of a back up now")
-        if step.state not in UNDER_WAY:
-            raise ValidationError(f"step {step_id} is {step.state} already")
+        steps = BackupNowStep.objects.select_related("run").filter(bk_server=host)
+        step = locked_step(
+            steps, step_id, state, f"{host} backs up no step {step_id} of a back up now"
+        )
         if state == StepState.RUNNING:
-            step.state, step.message, step.updated = state, message, timezone.now()
-            step.progress = progress or step.progress
-            step.save(update_fields=["state", "message", "progress", "updated"])
+            step.report(state, message, progress=progress)
             return step
-        _finish(step, state, message, progress or step.progress)
+        _finish(step, state, message, progress)
     return step
 
 
-def _finish(step: BackupNowStep, state: str, message: str, progress: str) -> None:
+def _finish(step: BackupNowStep, state: str, message: str, progress: str = "") -> None:
     """Step ends in state; the run ends when no step is under way."""
     now = timezone.now()
-    step.state, step.message, step.progress, step.updated = state, message, progress, now
-    step.save(update_fields=["state", "message", "progress", "updated"])
-    run = step.run
-    if not run.steps.filter(state__in=UNDER_WAY).exists():
-        run.finished = now
-        run.save(update_fields=["finished"])
+    step.report(state, message, now, progress=progress)
+    step.run.finish_if_over(now)

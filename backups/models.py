@@ -5,6 +5,8 @@ included) is configuration, in entities."""
 from django.db import models
 from django.utils import timezone
 
+from core.runs import Run, Step, state_field
+
 from .choices import StepState
 
 
@@ -72,7 +74,7 @@ class BackupDisk(models.Model):
         return 100.0 * self.used / max(self.used + self.free, 1)
 
 
-class BackupNow(models.Model):
+class BackupNow(Run):
     """A "back up now" asked for on the backup status pages: one BackupTable row of a
     server, or every row of it switched on. Each row is a BackupNowStep, run by backupsync
     on the row's bk_server."""
@@ -81,18 +83,12 @@ class BackupNow(models.Model):
     directory = models.CharField(
         max_length=4095, blank=True, help_text="The one bk_directory asked for; empty: every one."
     )
-    requested_by = models.CharField(max_length=150)
-    requested = models.DateTimeField(db_index=True)
-    finished = models.DateTimeField(null=True, blank=True, help_text="When no step was left.")
-
-    class Meta:
-        ordering = ["-requested", "-pk"]
 
     def __str__(self) -> str:
         return f"back up {self.server}:{self.directory or 'every directory'} now"
 
 
-class BackupNowStep(models.Model):
+class BackupNowStep(Step):
     """One directory of a BackupNow: BackupTable row `row` of the run's server, backed up by
     `bk_server`, and where it stands as that backup server last reported."""
 
@@ -100,12 +96,7 @@ class BackupNowStep(models.Model):
     row = models.PositiveIntegerField(help_text="The row of the server's BackupTable.")
     directory = models.CharField(max_length=4095, help_text="bk_directory.")
     bk_server = models.CharField(max_length=128, help_text="The backup server that runs it.")
-    state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.QUEUED)
-    message = models.CharField(max_length=500, blank=True)
-    progress = models.CharField(
-        max_length=500, blank=True, help_text="rsync's last progress line, while it runs."
-    )
-    updated = models.DateTimeField()
+    state = state_field(StepState)
 
     class Meta:
         ordering = ["run", "row"]

@@ -1,12 +1,21 @@
-"""What every app's REST API shares: who may write for a host, and the fields of a host's
-reports."""
+"""What every app's REST API shares: who may write for a host, the fields of a host's
+reports, and the view a host's agent reports its work's progress to."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .refusals import api_refusal
+from .runs import MAX_MESSAGE
 
 
 class IsTheHostAgent(BasePermission):
@@ -33,3 +42,38 @@ class Seconds(serializers.FloatField):
         if not math.isfinite(seconds):
             self.fail("invalid")
         return seconds
+
+
+class HostReportSerializer(serializers.Serializer):
+    """What a host's agent reports of its work (core.runs.HostStep); a subclass declares
+    `state` as a ChoiceField of its model's `reported_states()`."""
+
+    message = serializers.CharField(max_length=MAX_MESSAGE, allow_blank=True, default="")
+
+
+class StepReportSerializer(HostReportSerializer):
+    """What a host's agent reports of a step it copies with rsync (core.runs.Step)."""
+
+    progress = serializers.CharField(
+        max_length=MAX_MESSAGE, allow_blank=True, default="", help_text="rsync's progress line"
+    )
+
+
+class HostReportView(GenericAPIView):
+    """POST: where a host's work stands, from the token of <host>, the host doing it. The
+    subclass names its serializer, the URL's id argument and the service (a staticmethod),
+    called as `service(host, id, **validated_data)`, that returns the step written."""
+
+    permission_classes = [IsTheHostAgent]
+    id_kwarg = "step"
+    service: Callable[..., Any]
+    answer = ("state", "message")  # the step's fields the answer shows
+
+    def post(self, request: Request, host: str, **ids: int) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            step = self.service(host, ids[self.id_kwarg], **serializer.validated_data)
+        except ValidationError as refused:
+            raise api_refusal(refused) from None
+        return Response({name: getattr(step, name) for name in self.answer})

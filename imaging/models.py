@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from core.runs import Run, Step, state_field
+
 from .choices import BootProtocol, StepState
 
 
@@ -28,7 +30,7 @@ class ImageRestore(models.Model):
         return f"{self.host} {self.partition} {self.received:%Y-%m-%d %H:%M}"
 
 
-class SyncRun(models.Model):
+class SyncRun(Run):
     """A "sync now" asked for in the Rsync Info Editor: one Rsync row of a server (its copy of
     an image), or that row and every copy below it in the image's tree (subtree). Each
     destination is a SyncStep, pushed by lnrsync on the server holding its parent copy."""
@@ -37,18 +39,12 @@ class SyncRun(models.Model):
     server = models.CharField(max_length=128, help_text="The server whose copy was asked for.")
     dst = models.CharField(max_length=4095, help_text="That copy's rs_dst.")
     subtree = models.BooleanField(help_text="Every copy below it too.")
-    requested_by = models.CharField(max_length=150)
-    requested = models.DateTimeField(db_index=True)
-    finished = models.DateTimeField(null=True, blank=True, help_text="When no step was left.")
-
-    class Meta:
-        ordering = ["-requested", "-pk"]
 
     def __str__(self) -> str:
         return f"sync {self.server}:{self.dst} ({self.image})"
 
 
-class SyncStep(models.Model):
+class SyncStep(Step):
     """One destination of a SyncRun: the Rsync row `row` of `server`, copied from `source`,
     and where it stands as the source's agent last reported."""
 
@@ -62,14 +58,7 @@ class SyncStep(models.Model):
     server = models.CharField(max_length=128)
     row = models.PositiveIntegerField(help_text="The row of server's Rsync table.")
     dst = models.CharField(max_length=4095)
-    state = models.CharField(max_length=16, choices=StepState.choices, default=StepState.QUEUED)
-    message = models.CharField(max_length=500, blank=True)
-    progress = models.CharField(
-        max_length=500,
-        blank=True,
-        help_text="rsync's last progress line (bytes, files copied, files checked).",
-    )
-    updated = models.DateTimeField()
+    state = state_field(StepState)
 
     class Meta:
         ordering = ["run", "position"]

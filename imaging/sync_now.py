@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.params import MAX_BIGINT
+from core.runs import locked_step
 
 from .choices import UNDER_WAY, StepState
 from .host.syncnow import SYNC_NOW_TASK
@@ -53,8 +53,7 @@ def do_request_sync(server: str, row: int, subtree: bool, *, user: object) -> Sy
             requested=now,
         )
         first = _add_steps(run, node, source.server, None, 0, subtree, [0], now)
-        old = SyncRun.objects.values_list("pk", flat=True)[KEPT_RUNS:]
-        SyncRun.objects.filter(pk__in=list(old)).delete()
+        SyncRun.keep_newest(KEPT_RUNS)
         transaction.on_commit(lambda: send_steps(source.server, [first]))
     log.info("%s asked to sync %s:%s (%s)%s", run.requested_by, server, node.path, image,
              " and below" if subtree else "")  # fmt: skip
@@ -104,46 +103,30 @@ def do_record_step(
     """What host's agent reports of a step it pushes: running (again with rsync's progress
     line while it runs), then lnrsync's outcome, which keeps the last progress line. A synced
     copy sends the steps below it to its own server; any other outcome skips them."""
-    if state not in StepState.values or state == StepState.QUEUED:
-        raise ValidationError(f"{state!r} is not a state a host reports")
     with transaction.atomic():
-        step = None
-        if 1 <= step_id <= MAX_BIGINT:
-            step = SyncStep.objects.select_for_update().filter(pk=step_id, source=host).first()
-        if step is None:
-            raise ValidationError(f"{host} pushes no step {step_id} of a sync now")
-        if step.state not in UNDER_WAY:
-            raise ValidationError(f"step {step_id} is {step.state} already")
-        step.progress = progress or step.progress
+        steps = SyncStep.objects.filter(source=host)
+        step = locked_step(steps, step_id, state, f"{host} pushes no step {step_id} of a sync now")
         if state == StepState.RUNNING:
-            step.state, step.message, step.updated = state, message, timezone.now()
-            step.save(update_fields=["state", "message", "progress", "updated"])
+            step.report(state, message, progress=progress)
             return step
-        _finish(step, state, message)
+        _finish(step, state, message, progress)
         children = list(step.children.all())
         if state == StepState.SYNCED and children:
             transaction.on_commit(lambda: send_steps(step.server, children))
     return step
 
 
-def _finish(step: SyncStep, state: str, message: str) -> None:
+def _finish(step: SyncStep, state: str, message: str, progress: str = "") -> None:
     """Step ends in state; below a copy not brought up to date nothing is synced; the run
     ends when no step is under way."""
     now = timezone.now()
-    step.state, step.message, step.updated = state, message, now
-    step.save(update_fields=["state", "message", "progress", "updated"])
+    step.report(state, message, now, progress=progress)
     if state != StepState.SYNCED:
         _skip_below(step, now)
-    run = step.run
-    if not run.steps.filter(state__in=UNDER_WAY).exists():
-        run.finished = now
-        run.save(update_fields=["finished"])
+    step.run.finish_if_over(now)
 
 
 def _skip_below(step: SyncStep, now) -> None:
-    children = list(step.children.filter(state__in=UNDER_WAY))
-    for child in children:
-        child.state, child.updated = StepState.SKIPPED, now
-        child.message = f"{step.server}'s copy was not brought up to date"
-        child.save(update_fields=["state", "message", "updated"])
+    for child in step.children.filter(state__in=UNDER_WAY):
+        child.report(StepState.SKIPPED, f"{step.server}'s copy was not brought up to date", now)
         _skip_below(child, now)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from core.runs import MAX_MESSAGE, HostStep, state_field
+
 from .choices import UNDER_WAY, TaskKind, TaskState
 
 MAX_NAME = 128  # an entity name
-MAX_MESSAGE = 500
 
 
 class SessionEvent(models.Model):
@@ -28,7 +29,7 @@ class SessionEvent(models.Model):
         return f"{self.image}: {self.text}"
 
 
-class AgentTask(models.Model):
+class AgentTask(HostStep):
     """Work of a session sent by name to a host's agent (queue host.<host>); the agent
     reports its state, a message and what its storage holds now (the live state the session
     page shows)."""
@@ -36,13 +37,11 @@ class AgentTask(models.Model):
     image = models.CharField(max_length=MAX_NAME, db_index=True)
     host = models.CharField(max_length=MAX_NAME, help_text="The host whose agent does it.")
     kind = models.CharField(max_length=20, choices=TaskKind.choices)
-    state = models.CharField(max_length=10, choices=TaskState.choices, default=TaskState.QUEUED)
-    message = models.CharField(max_length=MAX_MESSAGE, blank=True)
+    state = state_field(TaskState, max_length=10)
     arguments = models.JSONField(default=dict, help_text="What the task was sent with.")
     detail = models.JSONField(default=dict, blank=True, help_text="The agent's last report.")
     requested_by = models.CharField(max_length=150)
     created = models.DateTimeField()
-    updated = models.DateTimeField()
 
     class Meta:
         ordering = ["image", "-created", "-pk"]
@@ -56,9 +55,7 @@ class AgentTask(models.Model):
         ]
         permissions = [("run_wimp", "Can build, update, clone and delete managed Windows images")]
 
+    report_noun = "WIMP task"
+
     def __str__(self) -> str:
         return f"{self.image}: {self.kind} on {self.host} ({self.state})"
-
-    @property
-    def under_way(self) -> bool:
-        return self.state in UNDER_WAY

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.permissions import RUN_WIMP, require
+from core.runs import locked_step
 from entities import services as entity_services
 from entities.models import Entity, EntityType
 
@@ -373,22 +374,14 @@ def do_abandon(image: str, *, user: object) -> None:
 
 
 def do_record_report(
-    host: str, task_id: int, state: str, message: str, detail: dict[str, Any]
+    host: str, task_id: int, state: str, message: str, detail: dict[str, Any] | None = None
 ) -> AgentTask:
     """A host's agent reports a session's work: running, then done or failed; done moves
-    the session on."""
-    if state not in (TaskState.RUNNING, TaskState.DONE, TaskState.FAILED):
-        raise ValidationError(f"{state!r} is not a state an agent reports")
+    the session on. A report without detail keeps the last one."""
     with transaction.atomic():
-        task = AgentTask.objects.select_for_update().filter(pk=task_id, host=host).first()
-        if task is None:
-            raise ValidationError(f"{host} has no WIMP task {task_id}")
-        if task.state not in UNDER_WAY:
-            raise ValidationError(f"WIMP task {task_id} is {task.state} already")
-        task.state, task.message, task.updated = state, message, timezone.now()
-        if detail:
-            task.detail = detail
-        task.save(update_fields=["state", "message", "detail", "updated"])
+        tasks = AgentTask.objects.filter(host=host)
+        task = locked_step(tasks, task_id, state, f"{host} has no WIMP task {task_id}")
+        task.report(state, message, detail=detail or task.detail)
         if state == TaskState.FAILED:
             sessions.record(task.image, f"{host}: {message}", host)
         elif state == TaskState.DONE:

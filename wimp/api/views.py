@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
-from rest_framework.response import Response
 
-from core.api import IsTheHostAgent
-from core.refusals import api_refusal
+from core import api
 
-from ..choices import TaskState
-from ..models import MAX_MESSAGE
+from ..models import AgentTask
 from ..services import do_record_report
 
 MAX_ITEMS = 200  # volumes, targets or lines in one report
@@ -49,30 +44,17 @@ class DetailSerializer(serializers.Serializer):
     )
 
 
-class TaskReportSerializer(serializers.Serializer):
+class TaskReportSerializer(api.HostReportSerializer):
     state = serializers.ChoiceField(
-        choices=[c for c in TaskState.choices if c[0] != TaskState.QUEUED],
-        help_text="running, then done or failed",
+        choices=AgentTask.reported_states(), help_text="running, then done or failed"
     )
-    message = serializers.CharField(max_length=MAX_MESSAGE, allow_blank=True, default="")
     detail = DetailSerializer(required=False, help_text="the storage's live state, lines said")
 
 
-class TaskReport(GenericAPIView):
+class TaskReport(api.HostReportView):
     """POST: where task <task> of a WIMP session stands; only the token of <host>, the host
     doing it."""
 
-    permission_classes = [IsTheHostAgent]
     serializer_class = TaskReportSerializer
-
-    def post(self, request, host, task):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            found = do_record_report(
-                host, task, data["state"], data["message"], data.get("detail") or {}
-            )
-        except ValidationError as refused:
-            raise api_refusal(refused) from None
-        return Response({"state": found.state, "message": found.message})
+    id_kwarg = "task"
+    service = staticmethod(do_record_report)
