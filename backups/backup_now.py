@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import locked_step
+from core.runs import BROKER_DOWN, locked_step, send_to_agent
 from entities.services import username
 
 from .choices import StepState
@@ -22,7 +22,6 @@ from .models import BackupNow, BackupNowStep
 
 log = logging.getLogger("labnet.backups")
 KEPT_RUNS = 100
-BROKER_DOWN = "the message broker is not reachable: nothing was sent"
 
 
 def _same(a: str, b: str) -> bool:
@@ -74,16 +73,11 @@ def send_steps(bk_server: str, steps: Iterable[BackupNowStep]) -> bool:
 
     steps = list(steps)
     payload = [{"step": s.pk, "source": s.run.server, "directory": s.directory} for s in steps]
-    try:
-        app.send_task(
-            BACK_UP_NOW_TASK, kwargs={"steps": payload}, queue=f"host.{bk_server}", retry=False
-        )
-    except Exception as exc:  # kombu raises transport-specific errors
-        log.warning("back up now: could not reach %s's agent: %s", bk_server, exc)
-        for step in steps:
-            _finish(step, StepState.FAILED, BROKER_DOWN)
-        return False
-    return True
+    if send_to_agent(app, bk_server, BACK_UP_NOW_TASK, {"steps": payload}, "back up now"):
+        return True
+    for step in steps:
+        _finish(step, StepState.FAILED, BROKER_DOWN)
+    return False
 
 
 def do_record_step(

@@ -5,8 +5,9 @@ models subclass these abstract bases; their services find a reported step with
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,11 +16,17 @@ from django.utils import timezone
 
 from .params import MAX_BIGINT
 
+if TYPE_CHECKING:
+    from celery import Celery
+
+log = logging.getLogger("labnet.runs")
+
 # The states every step has before its host reports it over; an app's TextChoices start
 # with these two and add the outcomes its host reports.
 QUEUED, RUNNING = "queued", "running"
 UNDER_WAY = (QUEUED, RUNNING)
 MAX_MESSAGE = 500  # a step's message and progress line
+BROKER_DOWN = "the message broker is not reachable: nothing was sent"
 
 
 def state_field(states: type[models.TextChoices], max_length: int = 16) -> models.CharField:
@@ -116,3 +123,15 @@ def locked_step(steps: QuerySet[S], step_id: int, state: str, missing: str) -> S
     if not step.under_way:
         raise ValidationError(f"{step.report_noun} {step_id} is {step.state} already")
     return step
+
+
+def send_to_agent(app: Celery, host: str, task: str, kwargs: dict[str, Any], what: str) -> bool:
+    """Send `task` by name to host's agent (its queue host.<host>), once, without retrying.
+    False, logged, when the broker cannot take it: the caller then fails the steps it sent
+    with BROKER_DOWN, since no agent will ever report them."""
+    try:
+        app.send_task(task, kwargs=kwargs, queue=f"host.{host}", retry=False)
+    except Exception as exc:  # kombu raises transport-specific errors
+        log.warning("%s: could not reach %s's agent: %s", what, host, exc)
+        return False
+    return True

@@ -9,11 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 
+from .permissions import LabnetView
 from .refusals import refusal_text
 from .tables import configure
 
@@ -97,3 +98,26 @@ class ConfirmDeleteView(View):
             return redirect(self.refused_url(obj))
         messages.success(request, self.success_message(obj))
         return redirect(self.success_url(obj))
+
+
+class RunView(LabnetView, TemplateView):
+    """The page of one run (core.runs.Run): each step and how many are over. While any is
+    under way the body reloads itself every `refresh` seconds (htmx asks for the body
+    alone)."""
+
+    model: type[Model]
+    body_template_name: str
+    refresh = 2
+
+    def get_template_names(self) -> list[str]:
+        if self.request.htmx:
+            return [self.body_template_name]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs) -> dict:
+        run = get_object_or_404(self.model, pk=self.kwargs["pk"])
+        steps = list(run.steps.all())
+        done = sum(1 for s in steps if not s.under_way)
+        return super().get_context_data(
+            run=run, steps=steps, done=done, refresh=self.refresh, **kwargs
+        )

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import locked_step
+from core.runs import BROKER_DOWN, locked_step, send_to_agent
 
 from .choices import UNDER_WAY, StepState
 from .host.syncnow import SYNC_NOW_TASK
@@ -22,7 +22,6 @@ from .rsync_config import configuration
 
 log = logging.getLogger("labnet.imaging")
 KEPT_RUNS = 100
-BROKER_DOWN = "the message broker is not reachable: nothing was sent"
 
 
 def do_request_sync(server: str, row: int, subtree: bool, *, user: object) -> SyncRun:
@@ -87,14 +86,11 @@ def send_steps(source: str, steps: Iterable[SyncStep]) -> bool:
         {"step": s.pk, "server": s.server, "dst": s.dst, "force": s.parent_id is None}
         for s in steps
     ]
-    try:
-        app.send_task(SYNC_NOW_TASK, kwargs={"steps": payload}, queue=f"host.{source}", retry=False)
-    except Exception as exc:  # kombu raises transport-specific errors
-        log.warning("sync now: could not reach %s's agent: %s", source, exc)
-        for step in steps:
-            _finish(step, StepState.FAILED, BROKER_DOWN)
-        return False
-    return True
+    if send_to_agent(app, source, SYNC_NOW_TASK, {"steps": payload}, "sync now"):
+        return True
+    for step in steps:
+        _finish(step, StepState.FAILED, BROKER_DOWN)
+    return False
 
 
 def do_record_step(

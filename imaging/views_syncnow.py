@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
-from django.views.generic import TemplateView
 
-from core.permissions import CHANGE_VALUES, LabnetView, PermissionView
+from core.permissions import CHANGE_VALUES, PermissionView
 from core.refusals import refusal_text
+from core.views import RunView
 
 from .models import SyncRun
 from .sync_now import do_request_sync
 
 MAX_NAME = 255
-REFRESH_SECONDS = 2
 
 
 class SyncNowView(PermissionView, View):
@@ -38,21 +37,9 @@ class SyncNowView(PermissionView, View):
         return redirect("imaging:sync-run", run.pk)
 
 
-class SyncRunView(LabnetView, TemplateView):
-    """One sync now: each destination, who pushes it, its state and last message. While any
-    is under way the body reloads itself every few seconds (htmx)."""
+class SyncRunView(RunView):
+    """One sync now: each destination, who pushes it, its state and last message."""
 
+    model = SyncRun
     template_name = "imaging/sync_run.html"
-
-    def get_template_names(self) -> list[str]:
-        if self.request.htmx:
-            return ["imaging/sync_run_body.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        run = get_object_or_404(SyncRun, pk=self.kwargs["pk"])
-        steps = list(run.steps.all())
-        done = sum(1 for s in steps if s.state not in ("queued", "running"))
-        return super().get_context_data(
-            run=run, steps=steps, done=done, refresh=REFRESH_SECONDS, **kwargs
-        )
+    body_template_name = "imaging/sync_run_body.html"

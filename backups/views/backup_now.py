@@ -6,20 +6,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
-from django.views.generic import TemplateView
 
-from core.permissions import CHANGE_VALUES, LabnetView, PermissionView
+from core.permissions import CHANGE_VALUES, PermissionView
 from core.refusals import refusal_text
+from core.views import RunView
 
 from ..backup_now import do_request_backup
-from ..choices import UNDER_WAY
 from ..models import BackupNow
 
 MAX_NAME = 128  # a server's name
 MAX_PATH = 4095  # bk_directory
-REFRESH_SECONDS = 2
 
 
 class BackupNowView(PermissionView, View):
@@ -38,21 +36,10 @@ class BackupNowView(PermissionView, View):
         return redirect("backups:now-run", run.pk)
 
 
-class BackupNowRunView(LabnetView, TemplateView):
+class BackupNowRunView(RunView):
     """One back up now: each directory, its backup server, its state, its last message and
-    progress line. While any is under way the body reloads itself every few seconds."""
+    progress line."""
 
+    model = BackupNow
     template_name = "backups/now_run.html"
-
-    def get_template_names(self) -> list[str]:
-        if self.request.htmx:
-            return ["backups/now_run_body.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        run = get_object_or_404(BackupNow, pk=self.kwargs["pk"])
-        steps = list(run.steps.all())
-        done = sum(1 for s in steps if s.state not in UNDER_WAY)
-        return super().get_context_data(
-            run=run, steps=steps, done=done, refresh=REFRESH_SECONDS, **kwargs
-        )
+    body_template_name = "backups/now_run_body.html"
