@@ -93,8 +93,8 @@ def main() -> None:
     from backups.host.backupsync import backupsync
     from backups.host.bkupclean import bkupclean
     from backups.host.config import Retention
-    from backups.host.rsync import ssh_command
     from backups.host.table import BackupRow
+    from core.ssh import rsync_shell
     from testing.sshd import running_sshd
     from workers.host.paths import AgentPaths
 
@@ -111,7 +111,7 @@ def main() -> None:
         (agent.root / "backup1").mkdir(parents=True)
         row = BackupRow("carme", 1, str(source), "bumper", "/backup1", True, "", "none", "none")
         with running_sshd(work / "sshd") as sshd:
-            rsh = ssh_command(sshd.ssh_config)
+            rsh = rsync_shell(sshd.ssh_config)
             config = rsnapshot_config(work, source, sshd.ssh_config, options.nights)
             print(f"{'night':>5} {'backupsync s':>13} {'rsnapshot s':>12}")
             first = date(2013, 6, 1)

@@ -11,9 +11,9 @@ import logging
 import os
 import time
 from datetime import date as Date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.ssh import rsync_shell
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import HostSide
 from workers.host.settings import LocalHost
@@ -21,7 +21,7 @@ from workers.host.settings import LocalHost
 from .backupsync import backupsync, disks_report, outcome
 from .commands import REPORT_PATH
 from .config import mirror_filter, mirror_rows
-from .rsync import Progress, ssh_command
+from .rsync import Progress
 from .table import BackupRow, rows_backed_up_by
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class BackUpNow:
             return
         by_key = {_key(r.source, r.directory): r for r in rows}
         ssh_config = os.environ.get("LABNET_SSH_CONFIG")
-        rsh = ssh_command(Path(ssh_config) if ssh_config else None)
+        rsh = rsync_shell(ssh_config)
         for step in steps:
             row = by_key.get(_key(step["source"], step["directory"]))
             if row is None:

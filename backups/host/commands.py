@@ -7,8 +7,8 @@ import argparse
 import os
 import sys
 from datetime import date as Date
-from pathlib import Path
 
+from core.ssh import rsync_shell
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.registry import Command
 from workers.host.settings import LocalHost, add_agent_arguments, local_from, settings_from
@@ -18,7 +18,6 @@ from .bkupclean import bkupclean
 from .config import mirror_filter, mirror_retention, mirror_rows
 from .dates import is_date
 from .disks import DiskBusy
-from .rsync import ssh_command
 from .table import rows_backed_up_by
 
 REPORT_PATH = "backups/{host}/report/"
@@ -56,7 +55,7 @@ def run_backupsync(args: argparse.Namespace) -> int:
         local_from(args),
         client,
         args.date or Date.today().isoformat(),
-        ssh_command(Path(ssh_config) if ssh_config else None),
+        rsync_shell(ssh_config),
         only=args.only,
         dry_run=args.dry_run,
         check=args.verify,

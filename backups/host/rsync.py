@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from workers.host.rsync_progress import Progress, ProgressReader
 
@@ -35,16 +33,6 @@ class Transfer:
     @property
     def ok(self) -> bool:
         return self.exit_code in SUCCESS
-
-
-def ssh_command(ssh_config: Path | None) -> str:
-    """rsync's -e: ssh that never asks (BatchMode) and checks the host key against
-    known_hosts (StrictHostKeyChecking yes); ssh_config, when given, says how each host name
-    is reached."""
-    command = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"]
-    if ssh_config is not None:
-        command += ["-F", str(ssh_config)]
-    return shlex.join(command)
 
 
 def run_rsync(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from backups.host.rsync import ssh_command
+from core.ssh import rsync_shell
 from entities.models import Entity
 from entities.reading import entity_contents
 from testing import factories, hosts
@@ -42,7 +42,7 @@ class Campus:
 
     @property
     def rsh(self) -> str:
-        return ssh_command(self.sshd.ssh_config)
+        return rsync_shell(self.sshd.ssh_config)
 
     def source(self, name: str) -> Path:
         return self.sources / name

@@ -9,7 +9,6 @@ run as the host programs they are (`python -m workers.host ...`)."""
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.ssh import rsync_shell
 from imaging.host.iscsi.planning import Refused
 
 SECTOR = 512
@@ -134,10 +134,7 @@ def _peer(host: str, remote: str) -> tuple[str, list[str]]:
         target = Path(peers) / host / remote.lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         return str(target) + "/", []
-    ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
-    if os.environ.get(SSH_CONFIG_ENV):
-        ssh += ["-F", os.environ[SSH_CONFIG_ENV]]
-    return f"{host}:{remote.rstrip('/')}/", ["-e", shlex.join(ssh)]  # rsync splits -e as sh
+    return f"{host}:{remote.rstrip('/')}/", ["-e", rsync_shell(os.environ.get(SSH_CONFIG_ENV))]
 
 
 def copy_verified(directory: Path, image: str, host: str, remote: str) -> str:

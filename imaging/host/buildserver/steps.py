@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from core.ssh import rsync_shell
 from entities.mirror import MirrorEntity, iter_mirror
 from filemgr.resolution import FileInstance
 from filemgr.templating import MirrorSource
@@ -558,16 +559,14 @@ class Build:
         src = source.src
         if options.peer_roots:
             src = str(under(Path(options.peer_roots) / source.host, src))
-        ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
-        if options.ssh_config:
-            ssh += ["-F", options.ssh_config]
         destination = under(options.target, source.dst)
         destination.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", prefix="buildserver-", suffix=".rules") as merge:
             merge.write("".join(f"{rule}\n" for rule in rules))
             merge.flush()
             command = [
-                RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge.name}", "-e", shlex.join(ssh),
+                RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge.name}",
+                "-e", rsync_shell(options.ssh_config),
                 f"{source.host}:{src.rstrip('/')}/", f"{destination}/",
             ]  # fmt: skip
             self.say(shlex.join(command))
