@@ -13,6 +13,3 @@ class StepState(models.TextChoices):
     RUNNING = backupnow.RUNNING, "running"
     DONE = backupnow.DONE, "backed up"
     FAILED = backupnow.FAILED, "failed"
-
-
-UNDER_WAY = (StepState.QUEUED, StepState.RUNNING)

@@ -17,9 +17,6 @@ class StepState(models.TextChoices):
     SKIPPED = lnrsync.SKIPPED, "skipped"
 
 
-UNDER_WAY = (StepState.QUEUED, StepState.RUNNING)
-
-
 class BootProtocol(models.TextChoices):
     """How a boot request reached the appserver: lntftpd or menuserver."""
 

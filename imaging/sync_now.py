@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, locked_step, send_to_agent
+from core.runs import BROKER_DOWN, UNDER_WAY, locked_step, send_to_agent
 
-from .choices import UNDER_WAY, StepState
+from .choices import StepState
 from .host.syncnow import SYNC_NOW_TASK
 from .models import SyncRun, SyncStep
 from .replication import Node

@@ -107,6 +107,3 @@ class TaskState(models.TextChoices):
     RUNNING = "running", "running"
     DONE = "done", "done"
     FAILED = "failed", "failed"
-
-
-UNDER_WAY = (TaskState.QUEUED, TaskState.RUNNING)

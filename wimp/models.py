@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from core.runs import MAX_MESSAGE, HostStep, state_field
+from core.runs import MAX_MESSAGE, UNDER_WAY, HostStep, state_field
 
-from .choices import UNDER_WAY, TaskKind, TaskState
+from .choices import TaskKind, TaskState
 
 MAX_NAME = 128  # an entity name
 

@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.permissions import RUN_WIMP, require
-from core.runs import locked_step
+from core.runs import UNDER_WAY, locked_step
 from entities import services as entity_services
 from entities.models import Entity, EntityType
 
 from . import images, sessions
-from .choices import STEPS, UNDER_WAY, Mode, TaskKind, TaskState
+from .choices import STEPS, Mode, TaskKind, TaskState
 from .models import AgentTask
 from .sessions import Session
 from .tasks import queue
