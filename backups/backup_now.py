@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, locked_step, send_to_agent
+from core.runs import BROKER_DOWN, record_report, send_to_agent
 from entities.services import username
 
 from .choices import StepState
@@ -76,7 +76,7 @@ def send_steps(bk_server: str, steps: Iterable[BackupNowStep]) -> bool:
     if send_to_agent(app, bk_server, BACK_UP_NOW_TASK, {"steps": payload}, "back up now"):
         return True
     for step in steps:
-        _finish(step, StepState.FAILED, BROKER_DOWN)
+        step.end(StepState.FAILED, BROKER_DOWN)
     return False
 
 
@@ -85,20 +85,6 @@ def do_record_step(
 ) -> BackupNowStep:
     """What host's agent reports of a directory it backs up now: running (with rsync's
     progress line), then done or failed."""
-    with transaction.atomic():
-        steps = BackupNowStep.objects.select_related("run").filter(bk_server=host)
-        step = locked_step(
-            steps, step_id, state, f"{host} backs up no step {step_id} of a back up now"
-        )
-        if state == StepState.RUNNING:
-            step.report(state, message, progress=progress)
-            return step
-        _finish(step, state, message, progress)
-    return step
-
-
-def _finish(step: BackupNowStep, state: str, message: str, progress: str = "") -> None:
-    """Step ends in state; the run ends when no step is under way."""
-    now = timezone.now()
-    step.report(state, message, now, progress=progress)
-    step.run.finish_if_over(now)
+    steps = BackupNowStep.objects.select_related("run").filter(bk_server=host)
+    missing = f"{host} backs up no step {step_id} of a back up now"
+    return record_report(steps, step_id, state, message, missing, progress=progress)

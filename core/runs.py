@@ -1,7 +1,8 @@
 """Work an editor asks for and hosts' agents do, reporting as they go: a run (back up now,
 sync now) made of steps, or a single piece of work (a WIMP session's agent task). The apps'
 models subclass these abstract bases; their services find a reported step with
-`locked_step` and write the report with `HostStep.report`."""
+`locked_step` and write the report with `HostStep.report`, or do both with
+`record_report`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -105,6 +106,13 @@ class Step(HostStep):
         more["progress"] = more.get("progress") or self.progress
         super().report(state, message, now, **more)
 
+    def end(self, state: str, message: str, now: datetime | None = None, **more) -> None:
+        """The step is over in `state`; its run (the subclass's `run`) is finished once no
+        step is under way."""
+        now = now or timezone.now()
+        self.report(state, message, now, **more)
+        self.run.finish_if_over(now)
+
 
 S = TypeVar("S", bound=HostStep)
 
@@ -122,6 +130,20 @@ def locked_step(steps: QuerySet[S], step_id: int, state: str, missing: str) -> S
         raise ValidationError(missing)
     if not step.under_way:
         raise ValidationError(f"{step.report_noun} {step_id} is {step.state} already")
+    return step
+
+
+def record_report(
+    steps: QuerySet[S], step_id: int, state: str, message: str, missing: str, **more
+) -> S:
+    """A host's report of step `step_id` among `steps` (its own), refused as `locked_step`
+    refuses: running is written, any other state ends the step (Step.end)."""
+    with transaction.atomic():
+        step = locked_step(steps, step_id, state, missing)
+        if state == RUNNING:
+            step.report(state, message, **more)
+        else:
+            step.end(state, message, **more)
     return step
 
 

@@ -1,8 +1,11 @@
 """What the imaging app keeps centrally."""
 
-from django.db import models
+from datetime import datetime
 
-from core.runs import Run, Step, state_field
+from django.db import models
+from django.utils import timezone
+
+from core.runs import UNDER_WAY, Run, Step, state_field
 
 from .choices import BootProtocol, StepState
 
@@ -72,6 +75,19 @@ class SyncStep(Step):
 
     def __str__(self) -> str:
         return f"{self.source} -> {self.server}:{self.dst} {self.state}"
+
+    def end(self, state: str, message: str, now: datetime | None = None, **more) -> None:
+        """As Step.end; below a copy not brought up to date nothing is synced: the steps
+        under way below it are skipped first."""
+        now = now or timezone.now()
+        if state != StepState.SYNCED:
+            self._skip_below(now)
+        super().end(state, message, now, **more)
+
+    def _skip_below(self, now: datetime) -> None:
+        for child in self.children.filter(state__in=UNDER_WAY):
+            child.report(StepState.SKIPPED, f"{self.server}'s copy was not brought up to date", now)
+            child._skip_below(now)
 
 
 class BuildReport(models.Model):

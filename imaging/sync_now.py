@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, UNDER_WAY, locked_step, send_to_agent
+from core.runs import BROKER_DOWN, record_report, send_to_agent
 
 from .choices import StepState
 from .host.syncnow import SYNC_NOW_TASK
@@ -89,7 +89,7 @@ def send_steps(source: str, steps: Iterable[SyncStep]) -> bool:
     if send_to_agent(app, source, SYNC_NOW_TASK, {"steps": payload}, "sync now"):
         return True
     for step in steps:
-        _finish(step, StepState.FAILED, BROKER_DOWN)
+        step.end(StepState.FAILED, BROKER_DOWN)
     return False
 
 
@@ -98,31 +98,13 @@ def do_record_step(
 ) -> SyncStep:
     """What host's agent reports of a step it pushes: running (again with rsync's progress
     line while it runs), then lnrsync's outcome, which keeps the last progress line. A synced
-    copy sends the steps below it to its own server; any other outcome skips them."""
+    copy sends the steps below it to its own server; any other outcome skips them
+    (SyncStep.end)."""
+    steps = SyncStep.objects.filter(source=host)
+    missing = f"{host} pushes no step {step_id} of a sync now"
     with transaction.atomic():
-        steps = SyncStep.objects.filter(source=host)
-        step = locked_step(steps, step_id, state, f"{host} pushes no step {step_id} of a sync now")
-        if state == StepState.RUNNING:
-            step.report(state, message, progress=progress)
-            return step
-        _finish(step, state, message, progress)
+        step = record_report(steps, step_id, state, message, missing, progress=progress)
         children = list(step.children.all())
         if state == StepState.SYNCED and children:
             transaction.on_commit(lambda: send_steps(step.server, children))
     return step
-
-
-def _finish(step: SyncStep, state: str, message: str, progress: str = "") -> None:
-    """Step ends in state; below a copy not brought up to date nothing is synced; the run
-    ends when no step is under way."""
-    now = timezone.now()
-    step.report(state, message, now, progress=progress)
-    if state != StepState.SYNCED:
-        _skip_below(step, now)
-    step.run.finish_if_over(now)
-
-
-def _skip_below(step: SyncStep, now) -> None:
-    for child in step.children.filter(state__in=UNDER_WAY):
-        child.report(StepState.SKIPPED, f"{step.server}'s copy was not brought up to date", now)
-        _skip_below(child, now)
