@@ -1,7 +1,9 @@
 """Network monitoring figures on MariaDB, each beside a baseline from the same run.
 
-    .venv/bin/python bench/bench_nms.py [--hosts 10000] [--rounds 2]
-    (LABNET_BENCH_NMS_DATABASE_URL, default mysql://root@127.0.0.1:3306/labnet_nmsbench)
+    .venv/bin/python bench/bench_nms.py [--hosts 10000] [--rounds 2] [--own-mariadb 2G]
+    (LABNET_BENCH_NMS_DATABASE_URL, default mysql://root@127.0.0.1:3306/labnet_nmsbench;
+    --own-mariadb SIZE: on a MariaDB server of its own instead, started as testing.nodes
+    starts the layout's, with an InnoDB buffer pool of SIZE and a flush at every commit)
 
 - sustained ingest, one process, reports of the ten categories (25 readings) per host,
   every host once per round of five minutes of simulated time, rounds alternating between
@@ -27,14 +29,16 @@ import logging
 import os
 import random
 import statistics
+import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from _mariadb import create_database, drop_database
 from _setup import manage, use_database
 
 URL = os.environ.get("LABNET_BENCH_NMS_DATABASE_URL", "mysql://root@127.0.0.1:3306/labnet_nmsbench")
-use_database(URL)
+DATABASE = "labnet_nmsbench"
 CATEGORIES = 10
 REPORTS_A_DAY = 24 * 12
 TARGET = 5000
@@ -79,12 +83,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--own-mariadb",
+        metavar="SIZE",
+        help="run on a MariaDB server of its own with this InnoDB buffer pool (e.g. 2G)",
+    )
     args = parser.parse_args()
-    create_database(URL, fresh=True)
+    if not args.own_mariadb:
+        on_database(URL, args.hosts, args.rounds)
+        return
+    use_database(URL)  # testing.nodes imports Django's settings, read once set up
+    from testing.nodes import mariadb_server
+
+    with (
+        tempfile.TemporaryDirectory(prefix="labnet-bench-nms-") as directory,
+        mariadb_server(
+            Path(directory),
+            f"--innodb-buffer-pool-size={args.own_mariadb}",
+            "--innodb-flush-log-at-trx-commit=1",  # durable, as the shared server and production
+        ) as server,
+    ):
+        print(f"MariaDB of its own: buffer pool {args.own_mariadb}, flush at every commit")
+        on_database(server.url(DATABASE), args.hosts, args.rounds)
+
+
+def on_database(url: str, hosts: int, rounds: int) -> None:
+    use_database(url)
+    create_database(url, fresh=True)
     try:
-        run(args.hosts, args.rounds)
+        run(hosts, rounds)
     finally:
-        drop_database(URL)
+        drop_database(url)
 
 
 def run(hosts: int, rounds: int) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,10 +34,13 @@ from .notifications import notify_pending
 
 log = logging.getLogger("labnet.nms")
 Readings = Sequence[Mapping[str, str]]
-STATUS_FIELDS = [
-    "host_id", "category", "item", "value", "number", "detail", "level", "state", "streak",
-    "notified_state", "since", "changed", "stored",
+STATUS_COLUMNS = [
+    "id", "host_id", "category", "item", "value", "number", "detail", "level", "state",
+    "streak", "notified_state", "since", "changed", "stored",
 ]  # fmt: skip
+# What an update of a status writes besides since and changed, which it writes first.
+STATUS_UPDATED = ["value", "number", "detail", "level", "state", "streak", "stored"]
+SAMPLE_COLUMNS = ["host_id", "category", "item", "time", "value", "number", "detail", "level"]
 HOST_FIELDS = ["name", "first_report", "last_report", "collected", "silent", "notified_state"]
 GONE = "no longer reported"
 # Hosts' reports applied in one transaction: enough to pay the round trips and the commit
@@ -201,16 +204,10 @@ def ingest_reports(
     for report in history_only:
         _fill_history(rows[report.host], report.reports, report.taken, settings)
     current = [r for r in batch if r.taken > rows[r.host].collected]
-    existing: dict[int, dict[tuple[str, str], Metric]] = defaultdict(dict)
-    if current:
-        # No ordering: the model's (by host name) would join and sort every row.
-        ids = [rows[r.host].pk for r in current]
-        found = Status.objects.filter(host_id__in=ids).order_by().values_list("id", *STATUS_FIELDS)
-        for values in found:
-            status = Metric(*values)
-            existing[status.host_id][status.category, status.item] = status
+    existing = _statuses([rows[r.host].pk for r in current])
+    evaluate = _evaluator(settings)
     events: dict[str, list[Event]] = {r.host: [] for r in batch}
-    samples: list[Sample] = []
+    samples: list[tuple] = []
     changed: list[Metric] = []
     told_over: list[int] = []
     cleared: list[tuple[int, str, str]] = []
@@ -219,7 +216,7 @@ def ingest_reports(
         found = existing[row.pk]
         statuses = {key: s for key, s in found.items() if key[0] in report.reports}
         host_events = events[report.host]
-        _apply(row, report, statuses, settings, host_events, samples, changed, told_over)
+        _apply(row, report, statuses, settings, evaluate, host_events, samples, changed, told_over)
         if row.silent:
             host_events.append(
                 Event(report.host, HOST_CATEGORY, "", Heartbeat.SILENT, Heartbeat.REPORTING)
@@ -228,8 +225,8 @@ def ingest_reports(
         cleared += [(row.pk, e.category, e.item) for e in host_events if e.new == Level.OK]
     if told_over:
         Status.objects.filter(pk__in=told_over).delete()
-    Sample.objects.bulk_create(samples)
-    _upsert(Status, STATUS_FIELDS, changed)
+    _insert_samples(samples)
+    _write_statuses(changed)
     _upsert(Host, HOST_FIELDS, [rows[r.host] for r in current])
     if cleared:
         _end_acknowledgements(cleared, max(r.received for r in current))
@@ -240,14 +237,46 @@ def ingest_reports(
 
 
 class Metric:
-    """A status row as ingest reads and writes it (the columns of Status, id None until it
-    is stored): 5,000 of them a batch cost a third of what Status instances cost."""
+    """A status row as ingest reads and writes it (id None until it is stored), without what
+    follows from the rest: its number (the value's), when its state began and when its value
+    last changed (the time of the reading that changed them, `at`, written by
+    _write_statuses). 5,000 of them a batch, read by a plain query: Status instances, or
+    the two dates converted, cost more than the database's answer."""
 
-    __slots__ = ("id", *STATUS_FIELDS)
+    __slots__ = (
+        "id", "host_id", "category", "item", "value", "detail", "level", "state", "streak",
+        "notified_state", "stored", "at",
+    )  # fmt: skip
 
-    def __init__(self, *values: object) -> None:
-        for name, value in zip(self.__slots__, values, strict=True):
-            setattr(self, name, value)
+    def __init__(
+        self, pk: int | None, host_id: int, category: str, item: str, value: str, detail: str,
+        level: str, state: str, streak: int, notified_state: str, stored: float | None,
+        at: datetime | None = None,
+    ) -> None:  # fmt: skip
+        self.id, self.host_id, self.category, self.item = pk, host_id, category, item
+        self.value, self.detail, self.level, self.state = value, detail, level, state
+        self.streak, self.notified_state, self.stored, self.at = streak, notified_state, stored, at
+
+
+# What _statuses reads, in Metric's order.
+READ = "id, host_id, category, item, value, detail, level, state, streak, notified_state, stored"
+
+
+def _statuses(hosts: list[int]) -> dict[int, dict[tuple[str, str], Metric]]:
+    """The hosts' statuses by host id, then category and item."""
+    existing: dict[int, dict[tuple[str, str], Metric]] = defaultdict(dict)
+    if not hosts:
+        return existing
+    table = connection.ops.quote_name(Status._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {READ} FROM {table} WHERE host_id IN ({', '.join(['%s'] * len(hosts))})",
+            hosts,
+        )
+        for values in cursor.fetchall():
+            status = Metric(*values)
+            existing[status.host_id][status.category, status.item] = status
+    return existing
 
 
 def _locked_hosts(batch: Sequence[Report]) -> dict[str, Host]:
@@ -269,34 +298,51 @@ def _locked_hosts(batch: Sequence[Report]) -> dict[str, Host]:
     return rows
 
 
+def _evaluator(settings: MonitoringSettings) -> Callable[[str, str], tuple[float | None, str]]:
+    """A reading's number and level, by category and value: a batch's 5,000 readings are
+    mostly the same words and numbers (ok, mounted, running, 12), each evaluated once."""
+    known: dict[tuple[str, str], tuple[float | None, str]] = {}
+
+    def evaluate(category: str, value: str) -> tuple[float | None, str]:
+        found = known.get((category, value))
+        if found is None:
+            found = as_number(value), settings.levels_of(category).evaluate(value)
+            known[category, value] = found
+        return found
+
+    return evaluate
+
+
 def _apply(
     row: Host,
     report: Report,
     existing: dict[tuple[str, str], Metric],
     settings: MonitoringSettings,
+    evaluate: Callable[[str, str], tuple[float | None, str]],
     events: list[Event],
-    samples: list[Sample],
+    samples: list[tuple],
     changed: list[Metric],
     told_over: list[int],
 ) -> None:
     """One host's report against its statuses (of the categories reported), adding what to
     write to the batch's lists."""
     host, reports, now = report.host, report.reports, report.taken
+    time = connection.ops.adapt_datetimefield_value(now)
     for category, readings in reports.items():
         levels = settings.levels_of(category)
         band = levels.band()
         for reading in readings:
             item = reading.get("item", "")
             value, detail = reading["value"], reading.get("detail", "")
-            number, level = as_number(value), levels.evaluate(value)
+            number, level = evaluate(category, value)
             status = existing.pop((category, item), None)
             if status is None:
                 # A new metric starts OK and its level is held like any change.
                 status = Metric(
-                    None, row.pk, category, item, value, number, detail, level, Level.OK, 0,
-                    Level.OK, now, now, number,
+                    None, row.pk, category, item, value, detail, level, Level.OK, 0, Level.OK,
+                    number, now,
                 )  # fmt: skip
-                _update(status, value, detail, level, now, settings.hold_reports)
+                _update(status, value, detail, level, settings.hold_reports)
                 changed.append(status)
                 if status.state != Level.OK:
                     events.append(_event(host, status, Level.OK))
@@ -308,18 +354,20 @@ def _apply(
                 old_state = status.state
                 if store:
                     status.stored = number
-                if _update(status, value, detail, level, now, settings.hold_reports) or store:
+                if _update(status, value, detail, level, settings.hold_reports) or store:
+                    status.at = now
                     changed.append(status)
                 if status.state != old_state:
                     events.append(_event(host, status, old_state))
             if store:
-                samples.append(_sample(row, category, item, now, value, number, detail, level))
+                samples.append((row.pk, category, item, time, value, number, detail, level))
     erred = {c for c, readings in reports.items() if any(r["value"] == ERROR for r in readings)}
     gone = [s for s in existing.values() if s.category not in erred]
     for status in gone:
         if status.notified_state != Level.OK and status.state != Level.OK:
             events.append(_event(host, status, status.state))
-            _end(status, now)
+            _end(status)
+            status.at = now
             changed.append(status)
     told_over += [s.id for s in gone if s.notified_state == Level.OK]
 
@@ -342,6 +390,15 @@ def _sample(
         host=row, category=category, item=item, time=time, value=value, number=number,
         detail=detail, level=level,
     )  # fmt: skip
+
+
+def _insert_samples(samples: list[tuple]) -> None:
+    """The samples in one multi-row insert (an executemany mysqlclient sends as one)."""
+    if samples:
+        table, columns = _quoted(Sample, SAMPLE_COLUMNS)
+        placeholders = ", ".join(["%s"] * len(SAMPLE_COLUMNS))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", samples)
 
 
 def _fill_history(
@@ -384,27 +441,74 @@ def _samples_before(
     return {(s.category, s.item): s for s in Sample.objects.filter(match, host=row)}
 
 
-def _update(status: Metric, value: str, detail: str, level: str, now: datetime, hold: int) -> bool:
+def _update(status: Metric, value: str, detail: str, level: str, hold: int) -> bool:
     """Move status to the new reading; True when anything changed. The state follows the
-    level only once `hold` readings in a row have had that level (no flapping)."""
+    level only once `hold` readings in a row have had that level (no flapping). When the
+    value or the state changes, so does its date: _write_statuses sees to it."""
     before = (status.value, status.detail, status.level, status.state, status.streak)
-    if value != status.value:
-        status.value, status.number, status.changed = value, as_number(value), now
     if level == status.state:
         status.streak = 0
     else:
         status.streak = status.streak + 1 if level == status.level else 1
         if status.streak >= hold:
-            status.state, status.since, status.streak = level, now, 0
-    status.detail, status.level = detail, level
+            status.state, status.streak = level, 0
+    status.value, status.detail, status.level = value, detail, level
     return before != (status.value, status.detail, status.level, status.state, status.streak)
 
 
-def _end(status: Metric, now: datetime) -> None:
+def _end(status: Metric) -> None:
     """A metric no longer reported (an unmounted disk) whose problem people were told of: it
     turns OK, so they are told it is over, and goes at the next report after that."""
     status.level = status.state = Level.OK
-    status.streak, status.since, status.detail = 0, now, GONE
+    status.streak, status.detail = 0, GONE
+
+
+def _write_statuses(statuses: Sequence[Metric]) -> None:
+    """Insert the new statuses and update the changed ones in one statement (an
+    executemany of INSERT ... ON DUPLICATE KEY UPDATE that mysqlclient sends as one
+    multi-row insert). An update leaves notified_state to the notifications, which may have
+    marked it since it was read, and moves since (changed) to the reading's time only when
+    it changes the state (the value): the database compares them before it assigns them,
+    MariaDB's assignments going left to right."""
+    if not statuses:
+        return
+    table, columns = _quoted(Status, STATUS_COLUMNS)
+    q = connection.ops.quote_name
+    if connection.vendor == "mysql":
+        tail = "ON DUPLICATE KEY UPDATE"
+        new = "VALUES({})".format
+        same = "CAST({0} AS BINARY) = CAST(VALUES({0}) AS BINARY)".format
+    else:
+        tail = f"ON CONFLICT ({q('id')}) DO UPDATE SET"
+        new = "excluded.{}".format
+        same = "{0} = excluded.{0}".format
+    value, state, since, changed = map(q, ("value", "state", "since", "changed"))
+    update = ", ".join(
+        [
+            f"{since} = CASE WHEN {same(state)} THEN {since} ELSE {new(since)} END",
+            f"{changed} = CASE WHEN {same(value)} THEN {changed} ELSE {new(changed)} END",
+            *(f"{q(f)} = {new(q(f))}" for f in STATUS_UPDATED),
+        ]
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            s.id, s.host_id, s.category, s.item, s.value, as_number(s.value), s.detail, s.level,
+            s.state, s.streak, s.notified_state, adapt(s.at), adapt(s.at), s.stored,
+        )
+        for s in statuses
+    ]  # fmt: skip
+    placeholders = ", ".join(["%s"] * len(STATUS_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {tail} {update}", rows
+        )
+
+
+def _quoted(model: type[Model], columns: list[str]) -> tuple[str, str]:
+    """The model's table and the columns, quoted for the database."""
+    quote = connection.ops.quote_name
+    return quote(model._meta.db_table), ", ".join(map(quote, columns))
 
 
 def _upsert(model: type[Model], fields: list[str], rows: Sequence[object]) -> None:

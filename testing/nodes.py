@@ -165,18 +165,15 @@ def _mariadbd(name: str, datadir: Path, server_id: int, *options: str) -> MariaD
     return server
 
 
-@contextmanager
-def mariadb_pair(directory: Path) -> Iterator[tuple[MariaDB, MariaDB]]:
-    """A primary writing its binary log and a read-only replica of it, both empty but for
-    the database DATABASE; root without a password on 127.0.0.1."""
-    primary_dir, replica_dir = directory / "primary", directory / "replica"
-    directory.mkdir(parents=True, exist_ok=True)
+def _install(datadir: Path) -> None:
+    """A new data directory: the system tables, root without a password."""
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [
             str(MARIADB_INSTALL_DB),
             "--no-defaults",
             f"--user={pwd.getpwuid(os.geteuid()).pw_name}",
-            f"--datadir={primary_dir}",
+            f"--datadir={datadir}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
         ],
@@ -184,6 +181,28 @@ def mariadb_pair(directory: Path) -> Iterator[tuple[MariaDB, MariaDB]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
+
+
+@contextmanager
+def mariadb_server(directory: Path, *options: str) -> Iterator[MariaDB]:
+    """One MariaDB server of its own, empty, root without a password on 127.0.0.1; options
+    (mariadbd's, later ones win) replace the defaults above, as a benchmark that needs a
+    production-sized buffer pool does."""
+    datadir = directory / "server"
+    _install(datadir)
+    server = _mariadbd("server", datadir, 1, *options)
+    try:
+        yield server
+    finally:
+        server.node.stop()
+
+
+@contextmanager
+def mariadb_pair(directory: Path) -> Iterator[tuple[MariaDB, MariaDB]]:
+    """A primary writing its binary log and a read-only replica of it, both empty but for
+    the database DATABASE; root without a password on 127.0.0.1."""
+    primary_dir, replica_dir = directory / "primary", directory / "replica"
+    _install(primary_dir)
     # Both start from the same system tables: the binary log holds everything after them.
     shutil.copytree(primary_dir, replica_dir, symlinks=True)
     servers: list[MariaDB] = []

@@ -172,6 +172,38 @@ def test_a_level_must_hold_for_the_configured_reports(levels):
     )
 
 
+def test_since_and_changed_move_only_with_the_state_and_the_value(levels):
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "active"}), now=at(0))
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(5))
+    md0 = status("mdstat", "/dev/md0")
+    assert (md0.state, md0.since, md0.changed) == (Level.OK, at(0), at(5))
+    # A value differing only by a trailing blank or its case is a change all the same.
+    for minute, value in ((10, "degraded "), (15, "Degraded "), (20, "Degraded ")):
+        ingest_report("guernsey", report(mdstat={"/dev/md0": value}), now=at(minute))
+    md0 = status("mdstat", "/dev/md0")
+    assert (md0.value, md0.state, md0.since, md0.changed) == (
+        "Degraded ", Level.CRITICAL, at(10), at(15),
+    )  # fmt: skip
+
+
+def test_a_notification_marked_while_a_report_applies_is_kept(levels, monkeypatch):
+    import nms.ingest
+
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(0))
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "degraded"}), now=at(5))
+    read = nms.ingest._statuses
+
+    def read_then_told(hosts):
+        found = read(hosts)  # as it was read, then the notifications mark it told
+        Status.objects.update(notified_state=Level.CRITICAL)
+        return found
+
+    monkeypatch.setattr(nms.ingest, "_statuses", read_then_told)
+    ingest_report("guernsey", report(mdstat={"/dev/md0": "resync"}), now=at(10))
+    md0 = status("mdstat", "/dev/md0")
+    assert (md0.value, md0.notified_state) == ("resync", Level.CRITICAL)
+
+
 def test_flapping_never_alerts(levels):
     events = []
     for minute, load in enumerate(["0.5", "3.5", "0.5", "3.5", "0.5", "3.5"]):
