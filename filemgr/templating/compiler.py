@@ -1,33 +1,40 @@
 """The compiler of the language: check every element's argument shape against an element
-table and build a tree of closures. The elements (filemgr.templating.elements) call back
-into it for their children; filemgr.templating.template gives it their table."""
+table, then generate Python source for the elements that have a generator
+(filemgr.templating.codegen) and build closures for the others. The elements
+(filemgr.templating.elements) call back into it for their children; filemgr.templating.template
+gives it their table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .context import Render, Where, error
+from .codegen import NOTHING, Source, Value, display, merged, name_of, text
+from .context import Render, error
+from .nodes import Child, Node, check_count, child_nodes
 
 ValueFn = Callable[[Render], list[str]]
 TestFn = Callable[[Render], bool | None]  # None is the guide's "invalid"
-Child = etree._Element | str  # an element, or text that is not only whitespace
 
 MAX_DEPTH = 100
-EMPTY: list[str] = []
+# Python allows 20 nested blocks in one function: an element deeper than this gets its own.
+MAX_BLOCKS = 12
 
 
 @dataclass(frozen=True)
 class Element:
-    """One element of the language: how to build it and the argument shape it accepts.
+    """One element of the language: how to compile it and the argument shape it accepts.
 
-    args is how many ordinary children (text or elements) it takes; parts are the syntactic
-    elements it accepts (tag -> (min, max) count). An element with build=None is itself a part
-    and appears only inside the elements named in within."""
+    generate writes its source (None: this form is built); build makes a closure. args is how
+    many ordinary children (text or elements) it takes; parts are the syntactic elements it
+    accepts (tag -> (min, max) count). An element with neither is itself a part and appears
+    only inside the elements named in within."""
 
-    build: Callable[[Node, Compiler], Callable] | None
+    build: Callable[[Node, Compiler], Callable] | None = None
+    generate: Callable[[Node, Generator], Value | None] | None = None
     args: tuple[int, int | None] = (0, 0)
     parts: dict[str, tuple[int, int | None]] = field(default_factory=dict)
     attrs: frozenset[str] = frozenset()
@@ -36,24 +43,14 @@ class Element:
     text_only: bool = False
 
 
-@dataclass
-class Node:
-    """A checked element: its children in order, split into arguments and parts."""
+@dataclass(frozen=True)
+class Loop:
+    """An enclosing iterateOverLists: its number of iterator lists, and the generated function
+    and variable holding its row (an <item> elsewhere reads the rendering's items)."""
 
-    tag: str
-    line: int
-    attrs: dict[str, str]
-    children: list[Child]
-    args: list[Child]
-    parts: dict[str, list[etree._Element]]
-
-    @property
-    def where(self) -> Where:
-        return (self.tag, self.line)
-
-    def part(self, tag: str) -> etree._Element | None:
-        found = self.parts.get(tag)
-        return found[0] if found else None
+    width: int
+    source: Generator
+    row: str
 
 
 class Compiler:
@@ -62,7 +59,7 @@ class Compiler:
     def __init__(self, elements: Mapping[str, Element]) -> None:
         self.elements = elements
         self.depth = 0
-        self.loops: list[int] = []  # iteratorList count of each enclosing iterateOverLists
+        self.loops: list[Loop] = []
         # Every text the template writes: only these are quoted in render errors.
         self.spelled: set[str] = set()
 
@@ -72,7 +69,7 @@ class Compiler:
         where = (tag, el.sourceline or 0)
         if spec is None:
             raise error("unknown element", where)
-        if spec.build is None and parent not in spec.within:
+        if spec.build is None and spec.generate is None and parent not in spec.within:
             raise error(f"belongs inside <{'>, <'.join(spec.within)}>", where)
         for attr in el.attrib:
             if attr not in spec.attrs:
@@ -97,57 +94,27 @@ class Compiler:
             check_count(len(node.parts.get(part, ())), bounds, f"<{part}>", where)
         return node, spec
 
-    def compile(self, el: etree._Element) -> tuple[Element, Callable]:
+    @contextmanager
+    def entered(self, el: etree._Element) -> Iterator[tuple[Node, Element]]:
+        """el checked, while its children are compiled one level deeper."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise error(f"elements nested more than {MAX_DEPTH} deep", (el.tag, el.sourceline))
-        node, spec = self.node(el)
-        built = spec.build(node, self)
+        yield self.node(el)
         self.depth -= 1
-        return spec, built
 
     def value(self, child: Child) -> ValueFn:
-        if isinstance(child, str):
-            constant = [child]
-            return lambda r: constant
-        spec, built = self.compile(child)
-        if spec.condition:
-            raise error(
-                "is a condition: use it inside <if>, <or> or <and>", (child.tag, child.sourceline)
-            )
-        return built
+        source = Generator(self)
+        return source.function(source.value(child).strings)
 
     def test(self, child: Child) -> TestFn:
-        if not isinstance(child, str):
-            spec, built = self.compile(child)
-            if spec.condition:
-                return built
-        else:
-            built = self.value(child)
-        return lambda r: not is_null(built(r))
+        source = Generator(self)
+        return source.function(source.test(child))
 
     def content(self, children: list[Child]) -> ValueFn:
         """The concatenation of the children's lists."""
-        fns = [self.value(c) for c in children]
-        if not fns:
-            return lambda r: EMPTY
-        if len(fns) == 1:
-            return fns[0]
-        # The common short ones unrolled: a line is mostly text, a value, text.
-        if len(fns) == 2:
-            a, b = fns
-            return lambda r: [*a(r), *b(r)]
-        if len(fns) == 3:
-            a, b, c = fns
-            return lambda r: [*a(r), *b(r), *c(r)]
-
-        def concatenation(r: Render) -> list[str]:
-            out: list[str] = []
-            for fn in fns:
-                out += fn(r)
-            return out
-
-        return concatenation
+        source = Generator(self)
+        return source.function(source.content(children).strings)
 
     def part(self, node: Node, tag: str) -> Node | None:
         """node's part element tag, checked against its own shape; None when absent."""
@@ -161,46 +128,95 @@ class Compiler:
 
     def name(self, content: ValueFn) -> Callable[[Render], str]:
         """A name: the first string of content, stripped; "" when content is NULL."""
-
-        def name(r: Render) -> str:
-            strings = content(r)
-            return strings[0].strip() if strings else ""
-
-        return name
+        return lambda r: name_of(content(r))
 
 
-def child_nodes(el: etree._Element, where: Where) -> list[Child]:
-    """An element's children in order; whitespace-only text and comments are dropped."""
-    children: list[Child] = []
-    if el.text and not el.text.isspace():
-        children.append(el.text)
-    for child in el:
-        if isinstance(child, etree._Entity):
-            raise error(f"entity reference &{child.name}; is not allowed", where)
-        if isinstance(child, etree._ProcessingInstruction):
-            raise error("processing instructions are not allowed", where)
-        if not isinstance(child, etree._Comment):
-            children.append(child)
-        if child.tail and not child.tail.isspace():
-            children.append(child.tail)
-    return children
+class Generator(Source):
+    """Writes elements into a generated function: the elements with a generator as source,
+    the others as closures it calls."""
 
+    def __init__(self, cc: Compiler):
+        super().__init__()
+        self.cc = cc
 
-def check_count(count: int, bounds: tuple[int, int | None], what: str, where: Where) -> None:
-    low, high = bounds
-    if low <= count and (high is None or count <= high):
-        return
-    if low == high:
-        limit, wanted = low, "exactly" if low else "no"
-    elif count < low:
-        limit, wanted = low, "at least"
-    else:
-        limit, wanted = high, "at most"
-    plural = "s" if what == "argument" and limit != 1 else ""
-    number = f" {limit}" if limit else ""
-    raise error(f"takes {wanted}{number} {what}{plural}, got {count}", where)
+    def value(self, child: Child) -> Value:
+        if isinstance(child, str):
+            return text(child)
+        with self.cc.entered(child) as (node, spec):
+            if spec.condition:
+                self.condition(node, spec)  # its own errors first
+                raise error("is a condition: use it inside <if>, <or> or <and>", node.where)
+            return self.element(node, spec)
 
+    def element(self, node: Node, spec: Element) -> Value:
+        if spec.generate is not None:
+            if self.indent >= MAX_BLOCKS:
+                inner = Generator(self.cc)
+                return self.call(inner.function(inner.element(node, spec).strings))
+            value = spec.generate(node, self)
+            if value is not None:
+                return value
+        return self.call(spec.build(node, self.cc))
 
-def is_null(strings: list[str]) -> bool:
-    """NULL is no strings at all, or only empty strings."""
-    return not any(strings)
+    def call(self, fn: Callable) -> Value:
+        return Value(f"{self.constant(fn)}(r)")
+
+    def test(self, child: Child) -> str:
+        """The source of a truth value: a condition's (None is "invalid"), or whether a value
+        is not NULL."""
+        if isinstance(child, str):
+            return "True"
+        with self.cc.entered(child) as (node, spec):
+            if not spec.condition:
+                value = self.element(node, spec)
+                return f"({value.code} != '')" if value.single else f"any({value.code})"
+            return self.condition(node, spec)
+
+    def condition(self, node: Node, spec: Element) -> str:
+        return f"{self.constant(spec.build(node, self.cc))}(r)"
+
+    def gather(self, children: list[Child]) -> tuple[str | None, list[Value]]:
+        """The children's values in order: a list variable holding the first ones when a
+        child needs statements (what comes before it is evaluated first), then the rest."""
+        target: str | None = None
+        values: list[Value] = []
+        for child in children:
+            mark = len(self.lines)
+            value = self.value(child)
+            if values and len(self.lines) > mark:
+                if target is None:
+                    target = self.temp()
+                    line = f"{target} = {display(values)}"
+                else:
+                    line = f"{target} += {display(values)}"
+                self.lines.insert(mark, "    " * self.indent + line)
+                values = []
+            if value is not NOTHING:  # adds nothing: a setvalue, an empty content
+                values.append(value)
+        return target, values
+
+    def content(self, children: list[Child]) -> Value:
+        """The concatenation of the children's lists."""
+        target, values = self.gather(children)
+        if target is None:
+            if len(values) == 1:
+                return values[0]
+            return Value(display(values)) if values else NOTHING
+        if values:
+            self.emit(f"{target} += {display(values)}")
+        return Value(target)
+
+    def joined(self, children: list[Child], where: str, end: str = "") -> Value:
+        """The children's strings and end as one string, its size charged before it is built."""
+        target, values = self.gather(children)
+        values = merged([*values, text(end)])
+        if target is None and len(values) == 1 and values[0].text is not None:
+            self.charge(str(len(values[0].text)), where)
+            return values[0]
+        if target is None:
+            target = self.temp()
+            self.emit(f"{target} = {display(values)}")
+        else:
+            self.emit(f"{target} += {display(values)}")
+        self.charge(f"sum(map(len, {target}))", where)
+        return Value(f"''.join({target})", single=True)

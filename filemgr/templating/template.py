@@ -89,5 +89,5 @@ def compile_root(root: etree._Element) -> CompiledTemplate:
     if root.text and root.text.startswith("\n"):
         root.text = root.text[1:]
     compiler = Compiler(ELEMENTS)
-    body = compiler.compile(root)[1]
+    body = compiler.value(root)
     return CompiledTemplate(body, frozenset(compiler.spelled))

@@ -12,8 +12,9 @@ from collections.abc import Callable
 import regex as regex_engine
 
 from .. import context
-from ..compiler import Child, Compiler
+from ..compiler import Compiler, Generator
 from ..context import Render, Where, error, quoted
+from ..nodes import Child
 
 NUMBER_RE = re.compile(r"\s*[-+]?[0-9]+\s*")
 BACKTRACKING_RE = re.compile(r"[*+?{|]")
@@ -43,14 +44,23 @@ def number_fn(cc: Compiler, children: list[Child], where: Where) -> Callable[[Re
         value = number(text, where)
         return lambda r: value
     content = cc.content(children)
+    return lambda r: number_in(content(r), where, r)
 
-    def evaluate(r: Render) -> int:
-        strings = content(r)
-        if not strings:
-            raise error("needs a number, got nothing", where)
-        return number(strings[0], where, r.quote)
 
-    return evaluate
+def number_code(src: Generator, children: list[Child], where: Where) -> str:
+    """The source of an integer argument: checked when compiling if it is constant text."""
+    text = constant_text(children)
+    if text is not None:
+        return repr(number(text, where))
+    strings = src.content(children).strings
+    return f"{src.constant(number_in)}({strings}, {src.where(where)}, r)"
+
+
+def number_in(strings: list[str], where: Where, r: Render) -> int:
+    """The integer of the first string, which must be there."""
+    if not strings:
+        raise error("needs a number, got nothing", where)
+    return number(strings[0], where, r.quote)
 
 
 def regex_fn(

@@ -2,123 +2,142 @@
 
 from __future__ import annotations
 
-from time import monotonic
+from contextlib import nullcontext
 
 from .. import context
-from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
-from ..context import NOT_SHOWN, Render, error
-from .common import constant_text, number, number_fn
+from ..codegen import NOTHING, Value
+from ..compiler import Compiler, Generator, Loop, TestFn
+from ..context import NOT_SHOWN, Render, Where, error
+from ..nodes import Node
+from .common import constant_text, number, number_code
 
 
-def build_template(node: Node, cc: Compiler) -> ValueFn:
-    return cc.content(node.args)
+def generate_template(node: Node, src: Generator) -> Value:
+    return src.content(node.args)
 
 
-def build_if(node: Node, cc: Compiler) -> ValueFn:
-    branches = [(cc.test(node.args[0]), cc.part_content(node, "then"))]
+def generate_if(node: Node, src: Generator) -> Value:
+    # The branches one after the other, not nested: an <elseif>'s test may need statements.
+    result = src.temp()
+    src.emit(f"{result} = None")
+    branch(src, result, node, first=True)
     order = [node.args[0], node.part("then")]
     for elseif in node.parts.get("elseif", ()):
-        elseif_node = cc.node(elseif, node.tag)[0]
+        elseif_node = src.cc.node(elseif, node.tag)[0]
         if elseif_node.children != [elseif_node.args[0], elseif_node.part("then")]:
             raise error("takes a condition followed by <then>", elseif_node.where)
-        branches.append((cc.test(elseif_node.args[0]), cc.part_content(elseif_node, "then")))
+        branch(src, result, elseif_node, first=False)
         order.append(elseif)
-    otherwise = cc.part_content(node, "else") or (lambda r: EMPTY)
-    if "else" in node.parts:
+    otherwise = src.cc.part(node, "else")
+    with src.block(f"if {result} is None:"):
+        src.emit(f"{result} = {src.content(otherwise.args if otherwise else []).strings}")
+    if otherwise is not None:
         order.append(node.part("else"))
     if node.children != order:
         raise error("takes a condition, <then>, any <elseif> and an optional <else>", node.where)
-
-    def if_(r: Render) -> list[str]:
-        for test, then in branches:
-            if test(r):
-                return then(r)
-        return otherwise(r)
-
-    return if_
+    return Value(result)
 
 
-def build_iterate(node: Node, cc: Compiler) -> ValueFn:
+def branch(src: Generator, result: str, node: Node, first: bool) -> None:
+    """node's condition and <then>: sets result when taken (and no branch before was)."""
+    with nullcontext() if first else src.block(f"if {result} is None:"):
+        test = src.test(node.args[0])
+        then = src.cc.part(node, "then")
+        with src.block(f"if {test}:"):
+            src.emit(f"{result} = {src.content(then.args).strings}")
+
+
+def generate_iterate(node: Node, src: Generator) -> Value:
+    where = src.where(node.where)
+    lists = [
+        src.local(src.content(src.cc.node(el, node.tag)[0].args))
+        for el in node.parts["iteratorList"]
+    ]
+    if len(lists) > 1:
+        unequal = " or ".join(f"len({c}) != len({lists[0]})" for c in lists[1:])
+        with src.block(f"if {unequal}:"):
+            src.emit(f"raise {src.constant(unequal_lengths)}({where}, {', '.join(lists)})")
+    src.emit(f"r.count_iterations(len({lists[0]}), {where})")
+    out, size, items, row, length = (src.temp() for _ in range(5))
+    src.emit(f"{out} = []")
+    src.emit(f"{size} = 0")
+    src.emit(f"{items} = r.items")
+    src.cc.loops.append(Loop(len(lists), src, row))
+    with src.block(f"for {row} in zip({', '.join(lists)}):"):
+        with src.block("if monotonic() > r.deadline:"):
+            src.emit(f"r.check_time({where})")
+        # The elements built as closures read the row there.
+        src.emit(f"{items}.append({row})")
+        body = src.content(node.args)
+        if body.single:
+            text = src.temp()
+            src.emit(f"{text} = {body.code}")
+            src.emit(f"{items}.pop()")
+            src.emit(f"{length} = len({text})")
+        else:
+            parts = src.local(body)
+            src.emit(f"{items}.pop()")
+            src.emit(f"{length} = sum(map(len, {parts}))")
+            text = f"''.join({parts})"
+        src.emit(f"{size} += {length}")
+        src.charge(length, where)
+        with src.block(f"if {size} > context.MAX_OUTPUT:"):
+            src.emit(f"r.check_output({size}, {where})")
+        src.emit(f"{out}.append({text})")
+    src.cc.loops.pop()
+    return Value(out)
+
+
+def unequal_lengths(where: Where, *columns: list[str]) -> Exception:
+    lengths = ", ".join(str(len(c)) for c in columns)
+    return error(f"iterator lists have unequal lengths ({lengths})", where)
+
+
+def generate_item(node: Node, src: Generator) -> Value:
     where = node.where
-    lists = [cc.content(cc.node(el, node.tag)[0].args) for el in node.parts["iteratorList"]]
-    cc.loops.append(len(lists))
-    body = cc.content(node.args)
-    cc.loops.pop()
-
-    def iterate(r: Render) -> list[str]:
-        columns = [fn(r) for fn in lists]
-        count = len(columns[0])
-        if any(len(c) != count for c in columns):
-            lengths = ", ".join(str(len(c)) for c in columns)
-            raise error(f"iterator lists have unequal lengths ({lengths})", where)
-        r.count_iterations(count, where)
-        out: list[str] = []
-        size = 0
-        items = r.items
-        for row in zip(*columns, strict=True):
-            if monotonic() > r.deadline:
-                r.check_time(where)
-            items.append(row)
-            parts = body(r)
-            items.pop()
-            length = sum(map(len, parts))
-            size += length
-            r.budget -= length
-            if r.budget < 0:
-                raise r.over_budget(where)
-            if size > context.MAX_OUTPUT:
-                r.check_output(size, where)
-            out.append("".join(parts))
-        return out
-
-    return iterate
-
-
-def build_item(node: Node, cc: Compiler) -> ValueFn:
-    where = node.where
-    if not cc.loops:
+    loops = src.cc.loops
+    if not loops:
         raise error("only works inside <iterateOverLists>", where)
     level = number(node.attrs.get("level", "0"), where)
-    if not 0 <= level < len(cc.loops):
-        raise error(f"level {level} but only {len(cc.loops)} enclosing loops", where)
-    width = cc.loops[-1 - level]
-    depth = -1 - level
+    if not 0 <= level < len(loops):
+        raise error(f"level {level} but only {len(loops)} enclosing loops", where)
+    loop, depth = loops[-1 - level], -1 - level
+    row = loop.row if loop.source is src else f"r.items[{depth}]"
     text = constant_text(node.args)
     if text is not None:
-        constant = number(text, where) if node.args else 0
-        if not 0 <= constant < width:
-            raise error(f"index {constant} but only {width} iterator lists", where)
-        return lambda r: [r.items[depth][constant]]
-    index = number_fn(cc, node.args, where)
-
-    def item(r: Render) -> list[str]:
-        i = index(r)
-        if not 0 <= i < width:
-            shown = i if r.spells(str(i)) else NOT_SHOWN
-            raise error(f"index {shown} but only {width} iterator lists", where)
-        return [r.items[depth][i]]
-
-    return item
+        index = number(text, where) if node.args else 0
+        if not 0 <= index < loop.width:
+            raise error(f"index {index} but only {loop.width} iterator lists", where)
+        return Value(f"{row}[{index}]", single=True)
+    index = number_code(src, node.args, where)
+    check = src.constant(checked_index)
+    return Value(f"{row}[{check}(r, {index}, {loop.width}, {src.where(node.where)})]", single=True)
 
 
-def build_setvalue(node: Node, cc: Compiler) -> ValueFn:
-    where = node.where
-    name = cc.name(cc.value(node.args[0]))
-    value = cc.value(node.args[1])
-
-    def setvalue(r: Render) -> list[str]:
-        strings = value(r)
-        if strings and len(strings[0]) > context.MAX_OUTPUT:
-            raise error(f"value larger than {context.MAX_OUTPUT} characters", where)
-        r.variables[name(r)] = strings[:1]
-        return EMPTY
-
-    return setvalue
+def checked_index(r: Render, index: int, width: int, where: Where) -> int:
+    if not 0 <= index < width:
+        shown = index if r.spells(str(index)) else NOT_SHOWN
+        raise error(f"index {shown} but only {width} iterator lists", where)
+    return index
 
 
-def build_getvalue(node: Node, cc: Compiler) -> ValueFn:
-    name = cc.name(cc.value(node.args[0]))
-    return lambda r: r.variables.get(name(r), EMPTY)
+def generate_setvalue(node: Node, src: Generator) -> Value:
+    # The name is compiled first, evaluated after the value.
+    name_lines, name = src.aside(lambda: src.name(src.value(node.args[0])))
+    value = src.local(src.value(node.args[1]))
+    with src.block(f"if {value} and len({value}[0]) > context.MAX_OUTPUT:"):
+        src.emit(f"raise {src.constant(too_large)}({src.where(node.where)})")
+    src.lines += name_lines
+    src.emit(f"r.variables[{name}] = {value}[:1]")
+    return NOTHING
+
+
+def too_large(where: Where) -> Exception:
+    return error(f"value larger than {context.MAX_OUTPUT} characters", where)
+
+
+def generate_getvalue(node: Node, src: Generator) -> Value:
+    return Value(f"r.variables.get({src.name(src.value(node.args[0]))}, EMPTY)")
 
 
 def build_or(node: Node, cc: Compiler) -> TestFn:

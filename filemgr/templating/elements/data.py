@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
+from ..codegen import EMPTY, Value
+from ..compiler import Compiler, Generator, TestFn, ValueFn
 from ..context import Render, error
-from .common import constant_text, first, names_fn
+from ..nodes import Node
+from .common import constant_text, names_fn
 
 APPCONF_TYPE = "lnappconf"
 
 
-def build_self(node: Node, cc: Compiler) -> ValueFn:
-    return lambda r: [r.host]
+def generate_self(node: Node, src: Generator) -> Value:
+    return Value("r.host", single=True)
 
 
-def build_selftype(node: Node, cc: Compiler) -> ValueFn:
-    return lambda r: [r.host_type]
+def generate_selftype(node: Node, src: Generator) -> Value:
+    return Value("r.host_type", single=True)
 
 
-def build_def_entity(node: Node, cc: Compiler) -> ValueFn:
-    return lambda r: [r.def_entity]
+def generate_def_entity(node: Node, src: Generator) -> Value:
+    return Value("r.def_entity", single=True)
 
 
-def build_def_type(node: Node, cc: Compiler) -> ValueFn:
-    return lambda r: [r.def_type]
+def generate_def_type(node: Node, src: Generator) -> Value:
+    return Value("r.def_type", single=True)
 
 
 def type_fn(node: Node, cc: Compiler) -> Callable[[Render], str]:
@@ -33,23 +35,21 @@ def type_fn(node: Node, cc: Compiler) -> Callable[[Render], str]:
     return cc.name(content) if content else (lambda r: r.def_type)
 
 
+def generate_varval(node: Node, src: Generator) -> Value | None:
+    """The common case, kept short: one named variable of the default entity."""
+    text = constant_text(node.args)
+    if node.parts or text is None or not text.strip():
+        return None
+    # Read as the entity's values are first needed, so a missing entity is this element's error.
+    values = f"(r.def_values if r.def_values is not None else r.defaults({src.where(node.where)}))"
+    return Value(f"{values}.get({text.strip()!r}, EMPTY)")
+
+
 def build_varval(node: Node, cc: Compiler) -> ValueFn:
     where = node.where
     variables = names_fn(cc, node.args)
     entity_part = cc.part(node, "entity")
     if entity_part is None and "type" not in node.parts:
-        text = constant_text(node.args)
-        if text is not None and text.strip():
-            # The common case, kept short: one named variable of the default entity.
-            variable = text.strip()
-
-            def varval_named(r: Render) -> list[str]:
-                values = r.def_values
-                if values is None:
-                    values = r.defaults(where)
-                return values.get(variable, EMPTY)
-
-            return varval_named
 
         def varval_default(r: Render) -> list[str]:
             values = r.def_values
@@ -146,20 +146,23 @@ def build_getentitylist(node: Node, cc: Compiler) -> ValueFn:
     return getentitylist
 
 
-def build_setdefaults(node: Node, cc: Compiler) -> ValueFn:
-    type_content = cc.part_content(node, "type")
-    entity_content = cc.part_content(node, "entity")
-    body = cc.content(node.args)
+def generate_setdefaults(node: Node, src: Generator) -> Value:
+    type_node, entity_node = src.cc.part(node, "type"), src.cc.part(node, "entity")
+    saved = src.temp()
+    src.emit(f"{saved} = r.def_type, r.def_entity, r.def_values")
+    # Both are evaluated in the enclosing defaults before either changes.
+    entity_type = default_name(src, type_node, "r.def_type")
+    entity = default_name(src, entity_node, "r.def_entity")
+    src.emit(f"r.def_type, r.def_entity, r.def_values = {entity_type}, {entity}, None")
+    body = src.local(src.content(node.args))
+    # No finally: an error ends the rendering, and the Render with it.
+    src.emit(f"r.def_type, r.def_entity, r.def_values = {saved}")
+    return Value(body)
 
-    def setdefaults(r: Render) -> list[str]:
-        saved = (r.def_type, r.def_entity, r.def_values)
-        # Both are evaluated in the enclosing defaults before either changes.
-        entity_type = first(type_content(r)).strip() if type_content else r.def_type
-        entity = first(entity_content(r)).strip() if entity_content else r.def_entity
-        r.def_type, r.def_entity, r.def_values = entity_type, entity, None
-        try:
-            return body(r)
-        finally:
-            r.def_type, r.def_entity, r.def_values = saved
 
-    return setdefaults
+def default_name(src: Generator, part: Node | None, default: str) -> str:
+    """The source of a local holding the name part gives, or default's value."""
+    name = src.temp()
+    code = default if part is None else src.name(src.content(part.args))
+    src.emit(f"{name} = {code}")
+    return name

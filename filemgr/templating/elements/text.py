@@ -6,72 +6,63 @@ import operator
 import re
 from collections.abc import Callable
 
-from ..compiler import EMPTY, Compiler, Node, TestFn, ValueFn
+from ..codegen import EMPTY, Value
+from ..codegen import text as fixed
+from ..compiler import Compiler, Generator, TestFn, ValueFn
 from ..context import Render, Where, error
-from .common import first, number_fn, regex_fn, search
+from ..nodes import Node
+from .common import first, number_code, number_fn, regex_fn, search
 
 TOKEN_RE = re.compile(r"\\([0-9])")
 
 
-def build_literal(node: Node, cc: Compiler) -> ValueFn:
-    text = [node.children[0]]
-    return lambda r: text
+def generate_literal(node: Node, src: Generator) -> Value:
+    return fixed(node.children[0])
 
 
-def joined(parts: list[str], r: Render, where: Where, end: str = "") -> str:
-    """The parts and end as one string, taken from the rendering's budget before it is built."""
-    r.budget -= sum(map(len, parts)) + len(end)
-    if r.budget < 0:
-        raise r.over_budget(where)
-    return "".join(parts) + end
+def generate_cat(node: Node, src: Generator) -> Value:
+    return src.joined(node.args, src.where(node.where))
 
 
-def build_cat(node: Node, cc: Compiler) -> ValueFn:
-    where = node.where
-    content = cc.content(node.args)
-
-    def cat(r: Render) -> list[str]:
-        return [joined(content(r), r, where)]
-
-    return cat
-
-
-def build_line(node: Node, cc: Compiler) -> ValueFn:
-    where = node.where
+def generate_line(node: Node, src: Generator) -> Value:
+    where = src.where(node.where)
     if "ts" not in node.parts:
-        content = cc.content(node.args)
-
-        def line_(r: Render) -> list[str]:
-            return [joined(content(r), r, where, "\n")]
-
-        return line_
-    # Segments in order: a tab stop (an int function and its <ts>) or content (a list function).
-    segments: list[tuple[Where | None, Callable]] = []
+        return src.joined(node.args, where, "\n")
+    parts, column, scanned = src.temp(), src.temp(), src.temp()
+    src.emit(f"{parts} = []")
+    src.emit(f"{column} = {scanned} = 0")
     for child in node.children:
-        if not isinstance(child, str) and child.tag == "ts":
-            ts = cc.node(child, node.tag)[0]
-            segments.append((ts.where, number_fn(cc, ts.args, ts.where)))
-        else:
-            segments.append((None, cc.value(child)))
+        if isinstance(child, str) or child.tag != "ts":
+            value = src.value(child)
+            src.emit(
+                f"{parts}.append({value.code})" if value.single else f"{parts} += {value.code}"
+            )
+            continue
+        ts = src.cc.node(child, node.tag)[0]
+        stop = src.temp()
+        src.emit(f"{stop} = {number_code(src, ts.args, ts.where)}")
+        src.emit(f"{column} = {src.constant(column_after)}({parts}, {scanned}, {column})")
+        with src.block(f"if {column} < {stop}:"):
+            pad = src.constant(padding)
+            src.emit(f"{parts}.append({pad}(r, {stop} - {column}, {src.where(ts.where)}))")
+            src.emit(f"{column} = {stop}")
+        src.emit(f"{scanned} = len({parts})")
+    src.emit(f"{parts}.append('\\n')")
+    src.charge(f"sum(map(len, {parts}))", where)
+    return Value(f"''.join({parts})", single=True)
 
-    def line(r: Render) -> list[str]:
-        parts: list[str] = []
-        column = 0
-        for tab_stop, fn in segments:
-            if tab_stop:
-                stop = fn(r)
-                if column < stop:
-                    r.reserve(stop - column, tab_stop)
-                    parts.append(" " * (stop - column))
-                    column = stop
-                continue
-            for text in fn(r):
-                parts.append(text)
-                newline = text.rfind("\n")
-                column = len(text) - newline - 1 if newline >= 0 else column + len(text)
-        return [joined(parts, r, where, "\n")]
 
-    return line
+def column_after(parts: list[str], start: int, column: int) -> int:
+    """The column a line is at after parts[start:], from column before them."""
+    for part in parts[start:]:
+        newline = part.rfind("\n")
+        column = len(part) - newline - 1 if newline >= 0 else column + len(part)
+    return column
+
+
+def padding(r: Render, size: int, where: Where) -> str:
+    r.reserve(size, where)
+    return " " * size
 
 
 def build_select(node: Node, cc: Compiler) -> ValueFn:
@@ -128,38 +119,50 @@ def build_arithmetic(op: Callable[[int, int], int]):
     return build
 
 
-def build_substitute(node: Node, cc: Compiler) -> ValueFn:
-    where = node.where
-    pattern_node = cc.part(node, "pattern")
-    pattern = regex_fn(cc, pattern_node.args, pattern_node.where)
-    string, replacement = cc.value(node.args[0]), cc.value(node.args[1])
+def generate_substitute(node: Node, src: Generator) -> Value:
+    where = src.where(node.where)
+    pattern_node = src.cc.part(node, "pattern")
+    pattern = src.constant(regex_fn(src.cc, pattern_node.args, pattern_node.where))
+    strings = src.local(src.value(node.args[0]))
+    result, match = src.temp(), src.temp()
+    with src.block(f"if not {strings}:"):
+        src.emit(f"{result} = EMPTY")
+    with src.block("else:"):
+        find = src.constant(search)
+        src.emit(f"{match} = {find}({pattern}(r), {strings}[0], {where}, r)")
+        with src.block(f"if {match} is None:"):
+            src.emit(f"{result} = [{strings}[0]]")
+        with src.block("else:"):
+            replacement = src.value(node.args[1])
+            chosen = replacement.code
+            if not replacement.single:
+                chosen = f"{src.constant(first)}({chosen})"
+            replace = src.constant(replaced)
+            src.emit(f"{result} = [{replace}({strings}[0], {match}, {chosen}, {where}, r)]")
+    return Value(result)
 
-    def substitute(r: Render) -> list[str]:
-        strings = string(r)
-        if not strings:
-            return EMPTY
-        text = strings[0]
-        compiled = pattern(r)
-        match = search(compiled, text, where, r)
-        if match is None:
-            return [text]
-        parts = expand_tokens(first(replacement(r)), match, where)
-        start, end = match.span()
-        size = len(text) - (end - start)
-        for part in parts:
-            size += len(part) if isinstance(part, str) else part[1] - part[0]
-        r.reserve(size, where)
-        replaced = "".join(p if isinstance(p, str) else text[p[0] : p[1]] for p in parts)
-        return [text[:start] + replaced + text[end:]]
 
-    return substitute
+def replaced(text: str, match: re.Match, replacement: str, where: Where, r: Render) -> str:
+    """text with the match replaced, the tokens of replacement expanded."""
+    start, end = match.span()
+    if "\\" not in replacement:  # the common case (", $" replaced by ""), kept short
+        r.reserve(len(text) - (end - start) + len(replacement), where)
+        return text[:start] + replacement + text[end:]
+    parts = expand_tokens(replacement, match, where)
+    size = len(text) - (end - start)
+    for part in parts:
+        size += len(part) if isinstance(part, str) else part[1] - part[0]
+    r.reserve(size, where)
+    return (
+        text[:start]
+        + "".join(p if isinstance(p, str) else text[p[0] : p[1]] for p in parts)
+        + text[end:]
+    )
 
 
 def expand_tokens(template: str, match: re.Match, where: Where) -> list[str | tuple[int, int]]:
     """The replacement in parts: text, or the span of the match a token stands for (\\0 the
     whole match, \\1 to \\9 its groups); every other character stays as written."""
-    if "\\" not in template:
-        return [template]
     parts: list[str | tuple[int, int]] = []
     position = 0
     for token in TOKEN_RE.finditer(template):
