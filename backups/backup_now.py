@@ -12,10 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, record_report, send_to_agent
+from core.runs import record_report, send_to_agent
 from entities.services import username
 
-from .choices import StepState
 from .configuration import backup_table
 from .host.backupnow import BACK_UP_NOW_TASK
 from .models import BackupNow, BackupNowStep
@@ -73,11 +72,7 @@ def send_steps(bk_server: str, steps: Iterable[BackupNowStep]) -> bool:
 
     steps = list(steps)
     payload = [{"step": s.pk, "source": s.run.server, "directory": s.directory} for s in steps]
-    if send_to_agent(app, bk_server, BACK_UP_NOW_TASK, {"steps": payload}, "back up now"):
-        return True
-    for step in steps:
-        step.end(StepState.FAILED, BROKER_DOWN)
-    return False
+    return send_to_agent(app, bk_server, BACK_UP_NOW_TASK, {"steps": payload}, steps, "back up now")
 
 
 def do_record_step(

@@ -7,6 +7,7 @@ models subclass these abstract bases; their services find a reported step with
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,8 +24,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("labnet.runs")
 
 # The states every step has before its host reports it over; an app's TextChoices start
-# with these two and add the outcomes its host reports.
-QUEUED, RUNNING = "queued", "running"
+# with these two and add the outcomes its host reports, FAILED among them.
+QUEUED, RUNNING, FAILED = "queued", "running", "failed"
 UNDER_WAY = (QUEUED, RUNNING)
 MAX_MESSAGE = 500  # a step's message and progress line
 BROKER_DOWN = "the message broker is not reachable: nothing was sent"
@@ -90,6 +91,10 @@ class HostStep(models.Model):
             setattr(self, name, value)
         self.save(update_fields=["state", "message", "updated", *more])
 
+    def end(self, state: str, message: str, now: datetime | None = None, **more) -> None:
+        """The work is over in `state`."""
+        self.report(state, message, now, **more)
+
 
 class Step(HostStep):
     """One step of a run, copied by rsync: the step keeps rsync's last progress line."""
@@ -147,13 +152,17 @@ def record_report(
     return step
 
 
-def send_to_agent(app: Celery, host: str, task: str, kwargs: dict[str, Any], what: str) -> bool:
+def send_to_agent(
+    app: Celery, host: str, task: str, kwargs: dict[str, Any], steps: Iterable[HostStep], what: str
+) -> bool:
     """Send `task` by name to host's agent (its queue host.<host>), once, without retrying.
-    False, logged, when the broker cannot take it: the caller then fails the steps it sent
-    with BROKER_DOWN, since no agent will ever report them."""
+    When the broker cannot take it no agent will ever report `steps`: they end failed with
+    BROKER_DOWN, and the answer is False."""
     try:
         app.send_task(task, kwargs=kwargs, queue=f"host.{host}", retry=False)
     except Exception as exc:  # kombu raises transport-specific errors
         log.warning("%s: could not reach %s's agent: %s", what, host, exc)
+        for step in steps:
+            step.end(FAILED, BROKER_DOWN)
         return False
     return True

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, record_report, send_to_agent
+from core.runs import record_report, send_to_agent
 
 from .choices import StepState
 from .host.syncnow import SYNC_NOW_TASK
@@ -86,11 +86,7 @@ def send_steps(source: str, steps: Iterable[SyncStep]) -> bool:
         {"step": s.pk, "server": s.server, "dst": s.dst, "force": s.parent_id is None}
         for s in steps
     ]
-    if send_to_agent(app, source, SYNC_NOW_TASK, {"steps": payload}, "sync now"):
-        return True
-    for step in steps:
-        step.end(StepState.FAILED, BROKER_DOWN)
-    return False
+    return send_to_agent(app, source, SYNC_NOW_TASK, {"steps": payload}, steps, "sync now")
 
 
 def do_record_step(

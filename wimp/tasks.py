@@ -9,9 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from core.runs import BROKER_DOWN, send_to_agent
+from core.runs import send_to_agent
 
-from .choices import TaskState
 from .models import AgentTask
 
 
@@ -36,7 +35,4 @@ def send(task: AgentTask) -> bool:
     from labnet_site.celery import app
 
     kwargs = {"task": task.pk, **task.arguments}
-    if send_to_agent(app, task.host, f"wimp.{task.kind}", kwargs, "WIMP"):
-        return True
-    task.report(TaskState.FAILED, BROKER_DOWN)
-    return False
+    return send_to_agent(app, task.host, f"wimp.{task.kind}", kwargs, [task], "WIMP")

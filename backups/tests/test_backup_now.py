@@ -11,9 +11,9 @@ from datetime import date as Date
 import pytest
 from rest_framework.test import APIClient
 
-from backups.backup_now import BROKER_DOWN
 from backups.host.backupnow import BACK_UP_NOW_TASK, BackUpNow
 from backups.models import BackupNowStep, BackupRun
+from core.runs import BROKER_DOWN
 from labnet_site.celery import app
 from testing import hosts
 from testing.clients import signed_in

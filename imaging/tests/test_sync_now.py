@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from core.runs import BROKER_DOWN
 from entities.exporting import export_mirror
 from entities.models import Entity
 from entities.reading import entity_contents
 from imaging.host.syncnow import SYNC_NOW_TASK, SyncNow
 from imaging.models import SyncStep
-from imaging.sync_now import BROKER_DOWN
 from labnet_site.celery import app
 from testing.clients import signed_in
 from testing.sshd import available, running_sshd
