@@ -5,7 +5,11 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-from . import backupnow
-from .commands import COMMANDS
-
-register(__name__, backupnow.host_side, commands=COMMANDS)
+register(
+    __name__,
+    "backups.host.backupnow:host_side",
+    programs={
+        "backupsync": "backups.host.commands:COMMANDS",
+        "bkupclean": "backups.host.commands:COMMANDS",
+    },
+)

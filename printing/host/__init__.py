@@ -6,6 +6,4 @@ The agent loads this package as a plug-in (workers.host.settings.PLUG_INS)."""
 
 from workers.host.registry import register
 
-from .agent import host_side
-
-register(__name__, host_side)
+register(__name__, "printing.host.agent:host_side")

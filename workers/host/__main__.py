@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 
-from .registry import commands
+from .registry import command, programs
 from .settings import add_agent_arguments, plug_ins, settings_from
 
 
@@ -43,32 +44,43 @@ def agent_command(args: argparse.Namespace) -> int:
     return 1 if report and report["errors"] else 0
 
 
-def parser() -> argparse.ArgumentParser:
+AGENT_COMMANDS = {
+    "run": "the agent, on the broker",
+    "poll": "the agent, without a broker",
+    "sync": "catch up once",
+    "sanity": "re-check everything once",
+}
+
+
+def parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """Every program's command line, or only the one argv names: a host program then imports
+    its own module and no other plug-in's (its start is a large part of a short run)."""
     main = argparse.ArgumentParser(
         prog="python -m workers.host",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    programs = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, text in (
-        ("run", "the agent, on the broker"),
-        ("poll", "the agent, without a broker"),
-        ("sync", "catch up once"),
-        ("sanity", "re-check everything once"),
-    ):
-        sub = programs.add_parser(name, help=text)
-        add_agent_arguments(sub)
-        sub.add_argument("--poll-interval", type=float, help="seconds between polls (60)")
-        sub.set_defaults(handler=agent_command)
-    for command in commands(plug_ins()).values():
-        sub = programs.add_parser(command.name, help=command.help)
-        command.add_arguments(sub)
-        sub.set_defaults(handler=command.run)
+    subparsers = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    found = programs(plug_ins())
+    chosen = argv[0] if argv and (argv[0] in AGENT_COMMANDS or argv[0] in found) else None
+    for name, text in AGENT_COMMANDS.items():
+        if chosen in (None, name):
+            sub = subparsers.add_parser(name, help=text)
+            add_agent_arguments(sub)
+            sub.add_argument("--poll-interval", type=float, help="seconds between polls (60)")
+            sub.set_defaults(handler=agent_command)
+    for name, target in found.items():
+        if chosen in (None, name):
+            program = command(name, target)
+            sub = subparsers.add_parser(name, help=program.help)
+            program.add_arguments(sub)
+            sub.set_defaults(handler=program.run)
     return main
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("LABNET_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

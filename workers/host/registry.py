@@ -1,9 +1,11 @@
 """How an app's host side plugs into the agent, so the agent imports no app.
 
-The agent imports the modules its settings name (AgentSettings.plug_ins); each registers, on
-import, a function that builds its HostSide for one agent, and the host programs it adds to
-`python -m workers.host` (DESIGN.md contract 5). An app's host-side package imports this
-agent core and nothing of another app's host side."""
+The agent imports the packages its settings name (AgentSettings.plug_ins); each registers, on
+import, where to find the function that builds its HostSide for one agent and the host programs
+it adds to `python -m workers.host` (DESIGN.md contract 5), as "module:attribute" names. They
+are imported only when used: a host program such as lnrsync starts without importing every
+app's host side (its start is a large part of a short run). An app's host-side package imports
+this agent core and nothing of another app's host side."""
 
 from __future__ import annotations
 
@@ -47,42 +49,62 @@ class Command:
 
 
 HostSideFactory = Callable[["Agent"], HostSide]
-_registered: dict[str, HostSideFactory] = {}
-_commands: dict[str, dict[str, Command]] = {}
+_registered: dict[str, str] = {}
+_programs: dict[str, dict[str, str]] = {}
 
 
 def register(
-    module: str, host_side: HostSideFactory | None = None, commands: Sequence[Command] = ()
+    module: str, host_side: str | None = None, programs: Mapping[str, str] | None = None
 ) -> None:
-    """Called by a plug-in module, with its own __name__, when it is imported."""
+    """Called by a plug-in package, with its own __name__, when it is imported. host_side
+    names its HostSideFactory, programs each host program's Command (or a list of Commands
+    holding it) by program name, all as "module:attribute"."""
     if host_side is not None:
         _registered[module] = host_side
-    _commands[module] = {c.name: c for c in commands}
+    _programs[module] = dict(programs or {})
 
 
 def _load(module: str) -> None:
     importlib.import_module(module)
-    if module not in _commands:
+    if module not in _programs:
         raise ImportError(f"{module} registers nothing with the agent")
 
 
+def _attribute(target: str) -> object:
+    module, _, attribute = target.partition(":")
+    if not attribute:
+        raise ImportError(f"{target!r} is not a 'module:attribute' name")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def host_sides(modules: Iterable[str], agent: Agent) -> list[HostSide]:
-    """Import each plug-in module and build its host side for agent, in the order given."""
+    """Import each plug-in and build its host side for agent, in the order given."""
     sides = []
     for module in modules:
         _load(module)
         if module in _registered:
-            sides.append(_registered[module](agent))
+            factory: HostSideFactory = _attribute(_registered[module])  # type: ignore[assignment]
+            sides.append(factory(agent))
     return sides
 
 
-def commands(modules: Iterable[str]) -> dict[str, Command]:
-    """The host programs of the plug-in modules, by name; a name taken twice is refused."""
-    found: dict[str, Command] = {}
+def programs(modules: Iterable[str]) -> dict[str, str]:
+    """Where each host program of the plug-ins is, by name, with none of them imported; a
+    name taken twice is refused."""
+    found: dict[str, str] = {}
     for module in modules:
         _load(module)
-        for name, command in _commands[module].items():
+        for name, target in _programs[module].items():
             if name in found:
                 raise ImportError(f"{module} registers host program {name!r} a second time")
-            found[name] = command
+            found[name] = target
     return found
+
+
+def command(name: str, target: str) -> Command:
+    """Import the host program name from target (programs' value for it)."""
+    found = _attribute(target)
+    for candidate in found if isinstance(found, (list, tuple)) else [found]:
+        if isinstance(candidate, Command) and candidate.name == name:
+            return candidate
+    raise ImportError(f"{target} holds no host program {name!r}")
