@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -46,6 +47,8 @@ VARDEF_ATTRIBUTES = {
 NAME_ATTRIBUTES = ("table", "reference", "enum_type")
 
 
+# Cached: a campus's 600,000 values share a few dozen variable names (and timestamps below).
+@lru_cache(maxsize=4096)
 def is_plain_name(name: str) -> bool:
     """Whether name may name a type, variable, table, entity or file instance."""
     return NAME_RE.fullmatch(name) is not None
@@ -127,12 +130,17 @@ def _name(path: Path, element: etree._Element, what: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace(" ", "T"))
+
+
 def _timestamp(path: Path, element: etree._Element) -> datetime | None:
     text = element.get("modified")
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace(" ", "T"))
+        return _moment(text)
     except ValueError:
         raise MirrorError(path, element.sourceline, f"bad modified timestamp {text!r}") from None
 
@@ -146,17 +154,15 @@ def _number(text: str) -> int | None:
     return number if abs(number) <= MAX_NUMBER else None
 
 
-def _text(path: Path, variable: str, element: etree._Element) -> str:
-    """A value's text; any node inside it (an entity reference, an element, a comment) would
-    cut the text short, so it is refused."""
-    if len(element):
-        node = element[0]
-        if node.tag is etree.Entity:
-            what = f"entity reference {node.text}"
-        else:
-            what = "a comment" if node.tag is etree.Comment else f"element <{node.tag}>"
-        raise MirrorError(path, node.sourceline, f"{variable}: a value may not hold {what}")
-    return element.text or ""
+def _refuse_inner_node(path: Path, variable: str, element: etree._Element) -> None:
+    """Any node inside a value (an entity reference, an element, a comment) would cut its
+    text short, so it is refused."""
+    node = element[0]
+    if node.tag is etree.Entity:
+        what = f"entity reference {node.text}"
+    else:
+        what = "a comment" if node.tag is etree.Comment else f"element <{node.tag}>"
+    raise MirrorError(path, node.sourceline, f"{variable}: a value may not hold {what}")
 
 
 def read_entity_file(path: Path | str) -> MirrorEntity:
@@ -170,27 +176,38 @@ def read_entity_file(path: Path | str) -> MirrorEntity:
             root.sourceline,
             f"entity {entity.entity_type}/{entity.name} does not match its path",
         )
+    variables = entity.variables
+    comment = etree.Comment
     for var in root:
-        if var.tag is etree.Comment:
-            continue
         if var.tag != "variable":
+            if var.tag is comment:
+                continue
             raise MirrorError(path, var.sourceline, f"unexpected element <{var.tag}>")
         var_name = _name(path, var, "variable")
-        if var_name in entity.variables:
+        if var_name in variables:
             raise MirrorError(path, var.sourceline, f"variable {var_name!r} appears twice")
         values: list[MirrorValue] = []
+        in_order = True  # files list values by indx: only a value out of order needs a sort
         for val in var:
-            if val.tag is etree.Comment:
-                continue
             if val.tag != "value":
+                if val.tag is comment:
+                    continue
                 raise MirrorError(path, val.sourceline, f"unexpected element <{val.tag}>")
             indx = _number(val.get("indx", "1"))
             if indx is None or indx < 1:
                 raise MirrorError(path, val.sourceline, f"bad indx {val.get('indx')!r}")
-            if any(v.indx == indx for v in values):
-                raise MirrorError(path, val.sourceline, f"{var_name}: indx {indx} appears twice")
-            values.append(MirrorValue(indx, _text(path, var_name, val), _timestamp(path, val)))
-        entity.variables[var_name] = sorted(values, key=lambda v: v.indx)
+            if not in_order or (values and indx <= values[-1].indx):
+                if any(v.indx == indx for v in values):
+                    raise MirrorError(
+                        path, val.sourceline, f"{var_name}: indx {indx} appears twice"
+                    )
+                in_order = False
+            if len(val):
+                _refuse_inner_node(path, var_name, val)
+            values.append(MirrorValue(indx, val.text or "", _timestamp(path, val)))
+        if not in_order:
+            values.sort(key=lambda v: v.indx)
+        variables[var_name] = values
     return entity
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -389,9 +390,11 @@ def apply_plan(batch: ChangeBatch, plan: Plan) -> int:
 
 def _refuse_duplicates(
     planned: Iterable[tuple[Entity, VariableDefinition, Iterable[str]]],
+    alone: Collection[int] = (),
 ) -> None:
     """A unique variable's value may be held by one entity of its type only: refused, naming
-    the entity that holds it, when another one does or when several would."""
+    the entity that holds it, when another one does or when several would. The types whose
+    ids are in alone have no entity but the planned ones, so none is looked up."""
     holders: dict[tuple[VariableDefinition, str], list[Entity]] = defaultdict(list)
     for entity, definition, values in planned:
         for value in set(values):
@@ -403,6 +406,8 @@ def _refuse_duplicates(
     for definition, value in holders:
         by_definition[definition].append(value)
     for definition, values in by_definition.items():
+        if definition.entity_type_id in alone:
+            continue
         # The action's entities hold exactly their planned values once it is done.
         planned_ids = {e.pk for v in values for e in holders[definition, v]}
         found: set[tuple[str, str]] = set()
@@ -852,23 +857,16 @@ def do_load_entities(loads: Sequence[EntityLoad], *, user: object = None) -> tup
         )
         for load in new:
             batch.record(ChangeAction.CREATE_ENTITY, load.entity_type.name, load.name)
-        insert_values(
-            (
-                row.pk,
-                definitions[load.entity_type.pk][name].pk,
-                v.indx,
-                v.text,
-                _aware(v.modified) or batch.now,
-            )
-            for load, row in zip(new, rows, strict=True)
-            for name, values in load.values.items()
-            for v in values
-        )
+        insert_values(_value_rows(batch, zip(new, rows, strict=True), definitions))
+        unique = {pk: [d for d in defs.values() if d.unique] for pk, defs in definitions.items()}
         _refuse_duplicates(
-            (row, definition, [v.text for v in load.values.get(definition.name, [])])
-            for load, row in zip(new, rows, strict=True)
-            for definition in definitions[load.entity_type.pk].values()
-            if definition.unique
+            (
+                (row, definition, [v.text for v in load.values.get(definition.name, [])])
+                for load, row in zip(new, rows, strict=True)
+                for definition in unique[load.entity_type.pk]
+            ),
+            # A type with no entity before the load: only the load's own can hold a value.
+            alone=types.keys() - {type_id for type_id, _ in existing},
         )
         plan: Plan = {}
         for load in loads:
@@ -883,6 +881,21 @@ def do_load_entities(loads: Sequence[EntityLoad], *, user: object = None) -> tup
         return len(new), len({c.entity for c in batch.pending[first_change:]})
 
 
+def _value_rows(
+    batch: ChangeBatch,
+    created: Iterable[tuple[EntityLoad, Entity]],
+    definitions: Mapping[int, Mapping[str, VariableDefinition]],
+) -> Iterator[tuple[int, int, int, str, datetime]]:
+    """insert_values' rows for the values of new entities (a campus has 600,000)."""
+    stamp = cache(lambda moment: _aware(moment) or batch.now)  # a load shares few timestamps
+    for load, row in created:
+        by_name = definitions[load.entity_type.pk]
+        for name, values in load.values.items():
+            variable_id = by_name[name].pk
+            for value in values:
+                yield row.pk, variable_id, value.indx, value.text, stamp(value.modified)
+
+
 def _refuse_loads(
     batch: ChangeBatch,
     loads: Sequence[EntityLoad],
@@ -895,6 +908,8 @@ def _refuse_loads(
         validator.pending.setdefault(load.entity_type.pk, set()).add(load.name)
     errors = []
     seen: set[tuple[int, str]] = set()
+    # Each definition's checker by type id and variable name, made when first needed.
+    checkers: dict[int, dict[str, Callable[[str, list[str]], list[str]]]] = defaultdict(dict)
     for load in loads:
         key = (load.entity_type.pk, load.name)
         label = f"{load.entity_type.name}/{load.name}"
@@ -903,12 +918,15 @@ def _refuse_loads(
         if message := check_name("entity", load.name):
             errors.append(f"{label}: {message}")
         seen.add(key)
+        by_name, checks = definitions[key[0]], checkers[key[0]]
         for name, values in load.values.items():
-            definition = definitions[load.entity_type.pk].get(name)
-            if definition is None:
-                errors.append(f"{label}: unknown variable {name!r}")
-            else:
-                errors.extend(validator.check(label, definition, [v.text for v in values]))
+            if (check := checks.get(name)) is None:
+                if (definition := by_name.get(name)) is None:
+                    errors.append(f"{label}: unknown variable {name!r}")
+                    continue
+                check = checks[name] = validator.checker(definition)
+            if values:
+                errors.extend(check(label, [v.text for v in values]))
     if errors:
         raise ValidationError(errors)
 
