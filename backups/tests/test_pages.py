@@ -109,6 +109,7 @@ class TestServerOffersBackUpNow(PageTestCase):
     form = {"server": "carme", "directory": "/var"}
     post_url = "/backups/now/"
     post_status = {"viewer": 403, "editor": 302, "admin": 302}
+    max_queries = 9
 
 
 def test_a_viewer_is_offered_no_back_up_now(page_data):

@@ -37,3 +37,4 @@ class TestEntityRemoval(PageTestCase):
     status = {"viewer": 403, "editor": 200}
     contains = ["Remove standalone/discovery?"]
     post_status = {"viewer": 403, "editor": 302}
+    max_queries = 7

@@ -285,3 +285,4 @@ class TestServerViewOffersSyncNow(PageTestCase):
     form = {"server": "scout", "row": "1", "scope": "server"}
     post_url = "/imaging/rsync/sync/"
     post_status = {"viewer": 403, "editor": 302, "admin": 302}
+    max_queries = 8
