@@ -18,6 +18,10 @@ from .host.buildserver.steps import Changes
 
 
 class DatabaseConfiguration:
+    # No web server to ask: the server's agent brings its functions' work (masterldap's
+    # machine accounts) at its first pass.
+    client = None
+
     def __init__(self, user: str):
         self.user = user
         self.store = MasterStore()

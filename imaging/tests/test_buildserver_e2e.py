@@ -240,8 +240,7 @@ def test_a_failed_rsync_stops_the_build_and_the_next_run_resumes(bolt, capsys):
     assert [r.status for r in BuildReport.objects.order_by("pk")] == [1, 0]
 
 
-@pytest.fixture
-def spare(rig):
+def spare_server(**values) -> None:
     """A server with no image: / on sda1 and swap on sdb1."""
     factories.entity(
         hosts.host_type("server"), "spare",
@@ -249,7 +248,20 @@ def spare(rig):
             fstab("/dev/sda1", "/", size=str(32 * MIB), pass_="1"),
             fstab("UUID=/dev/sdb1", "swap", "swap", str(16 * MIB), opts="sw"),
         ]},
+        **values,
     )  # fmt: skip
+
+
+@pytest.fixture
+def spare(rig):
+    spare_server()
+    return rig
+
+
+@pytest.fixture
+def spare_master(rig):
+    """spare as the master directory server: step 9 runs its masterldap function."""
+    spare_server(functions=["masterldap"])
     return rig
 
 
@@ -310,11 +322,16 @@ def web():
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_through_the_api_with_the_servers_own_token(spare, web, capsys):
+def test_through_the_api_with_the_servers_own_token(spare_master, web, capsys):
+    spare = spare_master
     token = do_make_host_token("spare")
     assert spare.build("spare", "--no-grub", "--server", web.url, "--token", token) == 0
     printed = capsys.readouterr().out
     assert token not in printed
+    # Step 9's masterldap asked the web server, which has no directory configured here.
+    assert (
+        "masterldap: 0 changed, problems: no LDAP directory is configured (LABNET_LDAP_URL)"
+    ) in printed
     rows = tables("spare")["fstab"]
     assert rows[0]["fst_uuid"] == blkid(part(spare.disks["sda"], 1))
     assert rows[1]["fst_dev"] == "UUID=" and rows[1]["fst_uuid"] == blkid(

@@ -21,6 +21,7 @@ from core.ssh import rsync_shell
 from entities.mirror import MirrorEntity, iter_mirror
 from filemgr.resolution import FileInstance
 from filemgr.templating import MirrorSource
+from workers.host.client import ApiClient
 from workers.host.files import HostFiles
 from workers.host.functions import FunctionContext, run_functions
 from workers.host.paths import AgentPaths, under
@@ -78,6 +79,10 @@ Changes = dict[str, dict[int, dict[str, str]]]  # table -> row -> column -> new 
 
 class Configuration(Protocol):
     """Where buildserver reads the configuration and writes back what it built."""
+
+    # The web server's client that step 9's server functions ask (masterldap's accounts),
+    # as the server's agent would; None on the database directly, where none is asked.
+    client: ApiClient | None
 
     def export_mirror(self, directory: Path) -> None:
         """Write the whole XML mirror into directory."""
@@ -669,7 +674,7 @@ class Build:
         for line in self.config.certificate(server, paths, own):
             self.say(line)
         self.say("Performing specific server customizations")
-        context = FunctionContext(server, paths, source)
+        context = FunctionContext(server, paths, source, self.config.client)
         for function, done in run_functions(context, own.get("functions", ())).items():
             problems = "; ".join(done.problems) or "none"
             self.say(f"{function}: {len(done.changed)} changed, problems: {problems}")
