@@ -210,13 +210,30 @@ class Generator(Source):
         """The children's strings and end as one string, its size charged before it is built."""
         target, values = self.gather(children)
         values = merged([*values, text(end)])
-        if target is None and len(values) == 1 and values[0].text is not None:
-            self.charge(str(len(values[0].text)), where)
-            return values[0]
-        if target is None:
-            target = self.temp()
-            self.emit(f"{target} = {display(values)}")
-        else:
+        if target is not None:
             self.emit(f"{target} += {display(values)}")
-        self.charge(f"sum(map(len, {target}))", where)
-        return Value(f"''.join({target})", single=True)
+            self.charge(f"sum(map(len, {target}))", where)
+            return Value(f"''.join({target})", single=True)
+        # Each value held in a variable, to be measured and then joined.
+        values = [self.held(value) for value in values]
+        fixed = sum(len(value.text) for value in values if value.text is not None)
+        sizes = [size(value) for value in values if value.text is None]
+        terms = [str(fixed)] if fixed or not sizes else []
+        self.charge(" + ".join(terms + sizes), where)
+        if len(values) == 1 and values[0].single:
+            return values[0]
+        return Value(f"''.join({display(values)})", single=True)
+
+    def held(self, value: Value) -> Value:
+        if value.text is not None or value.code.isidentifier():
+            return value
+        name = self.temp()
+        self.emit(f"{name} = {value.code}")
+        return Value(name, value.single)
+
+
+def size(value: Value) -> str:
+    """The source of value's length in characters (a list of one string is the common case)."""
+    if value.single:
+        return f"len({value.code})"
+    return f"(len({value.code}[0]) if len({value.code}) == 1 else sum(map(len, {value.code})))"

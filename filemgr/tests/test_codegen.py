@@ -91,3 +91,18 @@ def test_closures_read_the_rows_of_generated_loops():
         "</iterateOverLists></iterateOverLists>"
     )
     assert render(body) == "12"
+
+
+@pytest.mark.parametrize(
+    "body,output",
+    [
+        ("<cat/>x", "x"),
+        ("<cat><literal></literal></cat>x", "x"),
+        ("<line/>", "\n"),
+        ("<line><literal></literal></line>", "\n"),
+        ("<numStrings><cat/></numStrings>", "1"),
+        ("<numStrings><iterateOverLists><iteratorList/></iterateOverLists></numStrings>", "0"),
+    ],
+)
+def test_empty_strings_are_built_like_any_other(body, output):
+    assert render(body) == output

@@ -58,7 +58,7 @@ def generate_iterate(node: Node, src: Generator) -> Value:
         with src.block(f"if {unequal}:"):
             src.emit(f"raise {src.constant(unequal_lengths)}({where}, {', '.join(lists)})")
     src.emit(f"r.count_iterations(len({lists[0]}), {where})")
-    out, size, items, row, length = (src.temp() for _ in range(5))
+    out, size, items, row = (src.temp() for _ in range(4))
     src.emit(f"{out} = []")
     src.emit(f"{size} = 0")
     src.emit(f"{items} = r.items")
@@ -68,19 +68,10 @@ def generate_iterate(node: Node, src: Generator) -> Value:
             src.emit(f"r.check_time({where})")
         # The elements built as closures read the row there.
         src.emit(f"{items}.append({row})")
-        body = src.content(node.args)
-        if body.single:
-            text = src.temp()
-            src.emit(f"{text} = {body.code}")
-            src.emit(f"{items}.pop()")
-            src.emit(f"{length} = len({text})")
-        else:
-            parts = src.local(body)
-            src.emit(f"{items}.pop()")
-            src.emit(f"{length} = sum(map(len, {parts}))")
-            text = f"''.join({parts})"
-        src.emit(f"{size} += {length}")
-        src.charge(length, where)
+        text = src.temp()
+        src.emit(f"{text} = {src.joined(node.args, where).code}")
+        src.emit(f"{items}.pop()")
+        src.emit(f"{size} += len({text})")
         with src.block(f"if {size} > context.MAX_OUTPUT:"):
             src.emit(f"r.check_output({size}, {where})")
         src.emit(f"{out}.append({text})")

@@ -11,7 +11,7 @@ from ..codegen import text as fixed
 from ..compiler import Compiler, Generator, TestFn, ValueFn
 from ..context import Render, Where, error
 from ..nodes import Node
-from .common import first, number_code, number_fn, regex_fn, search
+from .common import constant_text, first, linear, number_code, number_fn, regex, regex_fn, search
 
 TOKEN_RE = re.compile(r"\\([0-9])")
 
@@ -122,14 +122,22 @@ def build_arithmetic(op: Callable[[int, int], int]):
 def generate_substitute(node: Node, src: Generator) -> Value:
     where = src.where(node.where)
     pattern_node = src.cc.part(node, "pattern")
-    pattern = src.constant(regex_fn(src.cc, pattern_node.args, pattern_node.where))
+    text = constant_text(pattern_node.args)
+    plain = text is not None and linear(text)
+    if plain:
+        pattern = src.constant(regex(text, pattern_node.where))
+    else:
+        pattern = src.constant(regex_fn(src.cc, pattern_node.args, pattern_node.where))
     strings = src.local(src.value(node.args[0]))
     result, match = src.temp(), src.temp()
     with src.block(f"if not {strings}:"):
         src.emit(f"{result} = EMPTY")
     with src.block("else:"):
-        find = src.constant(search)
-        src.emit(f"{match} = {find}({pattern}(r), {strings}[0], {where}, r)")
+        if plain:  # what search() does with such a pattern, without its two calls
+            src.emit(f"{match} = {pattern}.search({strings}[0])")
+        else:
+            find = src.constant(search)
+            src.emit(f"{match} = {find}({pattern}(r), {strings}[0], {where}, r)")
         with src.block(f"if {match} is None:"):
             src.emit(f"{result} = [{strings}[0]]")
         with src.block("else:"):
