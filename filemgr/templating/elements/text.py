@@ -43,8 +43,8 @@ def generate_line(node: Node, src: Generator) -> Value:
         src.emit(f"{stop} = {number_code(src, ts.args, ts.where)}")
         src.emit(f"{column} = {src.constant(column_after)}({parts}, {scanned}, {column})")
         with src.block(f"if {column} < {stop}:"):
-            pad = src.constant(padding)
-            src.emit(f"{parts}.append({pad}(r, {stop} - {column}, {src.where(ts.where)}))")
+            src.emit(f"r.reserve({stop} - {column}, {src.where(ts.where)})")
+            src.emit(f"{parts}.append(' ' * ({stop} - {column}))")
             src.emit(f"{column} = {stop}")
         src.emit(f"{scanned} = len({parts})")
     src.emit(f"{parts}.append('\\n')")
@@ -58,11 +58,6 @@ def column_after(parts: list[str], start: int, column: int) -> int:
         newline = part.rfind("\n")
         column = len(part) - newline - 1 if newline >= 0 else column + len(part)
     return column
-
-
-def padding(r: Render, size: int, where: Where) -> str:
-    r.reserve(size, where)
-    return " " * size
 
 
 def build_select(node: Node, cc: Compiler) -> ValueFn:
