@@ -1,7 +1,7 @@
-"""The agent as a Celery worker consuming only its host's queue host.<name>, with its own
-schedule thread: the poll and the daily sanity pass go on while the broker is down, and
-SIGUSR2 asks for a sanity pass (the guide's SIGUSR1; Celery's worker uses SIGUSR1 to dump
-its threads' tracebacks and leaves SIGUSR2 free unless CELERY_RDBSIG is set)."""
+"""The agent consuming only its host's queue host.<name> (workers.host.consumer: kombu, no
+Celery worker), with its own schedule thread: the poll and the daily sanity pass go on while
+the broker is down, and SIGUSR2 asks for a sanity pass (the guide's SIGUSR1, kept free as
+when the agent was a Celery worker, which dumps its threads' tracebacks on SIGUSR1)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from celery import Celery
-from celery.signals import worker_shutting_down
 
 from core.broker import transport_options
 
@@ -91,44 +88,12 @@ def broker_options(url: str) -> dict:
     return transport_options(url, var)
 
 
-def make_app(settings: AgentSettings, agent: Agent, sides: list[HostSide]) -> Celery:
-    # fixups=[]: the agent never sets Django up, whatever DJANGO_SETTINGS_MODULE says.
-    app = Celery("labnet-agent", broker=settings.broker, fixups=[], set_as_current=True)
-    app.conf.update(
-        task_default_queue=settings.queue,
-        task_serializer="json",
-        accept_content=["json"],
-        result_backend=None,
-        task_ignore_result=True,
-        worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=None,  # the agent outlives any broker outage
-        broker_transport_options=broker_options(settings.broker),
-        worker_hijack_root_logger=False,
-    )
-
-    @app.task(name=SYNC_TASK)
-    def sync(seq: int | None = None) -> None:
-        agent.sync(seq)
-
-    @app.task(name=SANITY_TASK)
-    def sanity() -> None:
-        agent.sanity()
-
+def agent_tasks(agent: Agent, sides: list[HostSide]) -> dict[str, Callable[..., object]]:
+    """What the agent runs from its queue, by task name: sync and sanity, and the plug-ins'."""
+    tasks: dict[str, Callable[..., object]] = {SYNC_TASK: agent.sync, SANITY_TASK: agent.sanity}
     for side in sides:
-        for name, run in side.tasks.items():
-            app.task(name=name)(_named(run))
-    return app
-
-
-def _named(run: Callable[..., object]) -> Callable[..., object]:
-    """A plug-in's task as a plain named function: Celery rebuilds a task's signature from
-    its function's name, which a lambda or a bound method's partial does not have."""
-
-    def plug_in_task(*args: object, **kwargs: object) -> object:
-        return run(*args, **kwargs)
-
-    return plug_in_task
+        tasks.update(side.tasks)
+    return tasks
 
 
 def periodic(sides: list[HostSide]) -> list[Periodic]:
@@ -136,7 +101,12 @@ def periodic(sides: list[HostSide]) -> list[Periodic]:
 
 
 def run_worker(settings: AgentSettings) -> None:
-    """Register, then consume host.<name> until stopped (SIGTERM)."""
+    """Register, then consume host.<name> until stopped (SIGTERM: the task under way, if
+    any, is finished first)."""
+    from kombu import Connection  # only here: the poll and the host programs do without
+
+    from .consumer import TaskConsumer, host_queue
+
     agent = Agent(settings)
     try:
         agent.register()
@@ -144,32 +114,28 @@ def run_worker(settings: AgentSettings) -> None:
         log.warning("could not register with %s: %s", settings.server, exc)
     schedule = Schedule(agent, settings.poll_interval, settings.sanity_interval)
     signal.signal(SANITY_SIGNAL, schedule.ask_sanity)
-    os.environ.pop("CELERY_RDBSIG", None)
     sides = host_sides(settings.plug_ins, agent)
-    app = make_app(settings, agent, sides)
-    # Started here, not on worker_ready: that fires only once the broker answers, and the
-    # agent must sync, check and collect while it is down.
-    for thread in (schedule, *periodic(sides)):
-        worker_shutting_down.connect(lambda thread=thread, **_: thread.stop(), weak=False)
+    connection = Connection(settings.broker, transport_options=broker_options(settings.broker))
+    consumer = TaskConsumer(connection, host_queue(settings.queue), agent_tasks(agent, sides))
+    threads = (schedule, *periodic(sides))
+
+    def stop(*_: object) -> None:
+        consumer.stop()
+        for thread in threads:
+            thread.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    pidfile = Path(settings.paths.pidfile)
+    pidfile.write_text(f"{os.getpid()}\n")
+    # Started before the broker is reached: the agent must sync, check and collect while it
+    # is down.
+    for thread in threads:
         thread.start()
-    app.worker_main(
-        [
-            "worker",
-            "--queues",
-            settings.queue,
-            "--hostname",
-            f"agent@{settings.host}",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            os.environ.get("LABNET_LOG_LEVEL", "INFO"),
-            "--pidfile",
-            str(settings.paths.pidfile),
-        ]
-    )
+    try:
+        consumer.consume_until_stopped()
+    finally:
+        pidfile.unlink(missing_ok=True)
 
 
 def run_poll_only(settings: AgentSettings) -> None:

@@ -1,6 +1,6 @@
 """The agent end to end with real parts: a live Django server, the broker (Redis database 15,
 flushed, or RabbitMQ), the central worker finding the hosts a commit affects, and each host's
-agent as a real Celery worker process installing into a temporary LABNET_ROOT."""
+agent as a real process consuming its queue, installing into a temporary LABNET_ROOT."""
 
 from __future__ import annotations
 

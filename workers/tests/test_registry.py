@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from workers.host.agent import Agent
+from workers.host.consumer import run_task
 from workers.host.registry import HostSide, host_sides
 from workers.host.settings import PLUG_INS, AgentSettings
-from workers.host.worker import make_app
+from workers.host.worker import agent_tasks
 
 
 @pytest.fixture
@@ -39,6 +40,5 @@ def test_a_module_that_registers_no_host_side_is_refused(agent):
 def test_a_plug_in_task_may_be_any_callable(agent):
     ran = []
     side = HostSide(tasks={"demo.ping": lambda value: ran.append(value) or value})
-    app = make_app(agent.settings, agent, [side])
-    assert app.tasks["demo.ping"](7) == 7
+    run_task(agent_tasks(agent, [side]), {"task": "demo.ping"}, [[7], {}, {}])
     assert ran == [7]
