@@ -21,7 +21,7 @@ from workers.host.agent import Agent
 from workers.host.registry import host_sides
 from workers.host.rsync_progress import parse_progress
 from workers.host.settings import PLUG_INS, AgentSettings
-from workers.host.worker import make_app
+from workers.host.worker import agent_tasks
 from workers.services import do_make_host_token
 
 from .campus import campus, row
@@ -258,7 +258,7 @@ def test_the_backup_servers_agent_consumes_back_up_now(tmp_path, caplog):
     agent = Agent(settings)
     assert "backups.host" in PLUG_INS
     (backups,) = host_sides(["backups.host"], agent)
-    task = make_app(settings, agent, [backups]).tasks[BACK_UP_NOW_TASK]
+    task = agent_tasks(agent, [backups])[BACK_UP_NOW_TASK]
     task(steps=[{"step": 7, "source": "carme", "directory": "/var"}])
     # The web server is away: the step's failure is logged, and the agent goes on.
     assert "back up now: step 7 (failed) not reported" in caplog.text
