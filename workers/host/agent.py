@@ -31,6 +31,8 @@ from .sshkey import publish_ssh_key
 
 log = logging.getLogger("labnet.agent")
 SYNC, SANITY = "sync", "sanity"
+# 500 made a client's agent peak about 5 MB higher on gendata's campus for no pass faster.
+PARSED_FILES = 100
 
 
 class Agent:
@@ -41,8 +43,9 @@ class Agent:
             settings.server, settings.token, ca_file=installed_ca(settings.root)
         )
         self.mirror = LocalMirror(settings.etc, self.paths.last_seq)
-        # Kept across passes: a pass re-parses only the mirror files that changed.
-        self.parsed = ParsedFiles()
+        # Kept across passes: a pass re-parses only the mirror files that changed, of the
+        # PARSED_FILES last read (a template reading every host parses them all anyway).
+        self.parsed = ParsedFiles(PARSED_FILES)
         self.deps = DepsFile(self.paths.state / "deps.json")
         # The digest of the reads last put in a report: a sync's report carries them only
         # when they changed (a sanity pass's always does).

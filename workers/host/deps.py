@@ -38,11 +38,16 @@ class DepsFile:
         return dict(self._deps)
 
     def save(self, deps: Deps) -> None:
-        stored = {
-            name: [[t, n, sorted(variables)] for (t, n), variables in sorted(reads.items())]
-            for name, reads in deps.items()
-        }
-        write_atomic(self.path, json.dumps(stored, sort_keys=True).encode())
+        # One file's reads turned into lists at a time, not the whole copy at once: a
+        # client's is tens of thousands of lists, a few MB at the agent's peak.
+        parts = [
+            json.dumps(name)
+            + ": "
+            + json.dumps([[t, n, sorted(variables)] for (t, n), variables in sorted(reads.items())])
+            for name, reads in sorted(deps.items())
+        ]
+        write_atomic(self.path, ("{" + ", ".join(parts) + "}").encode())
+        del parts
         self._deps = dict(deps)
         self._stamp = self._file_stamp()
 

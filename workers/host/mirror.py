@@ -39,12 +39,13 @@ Key = tuple[str, str, str]
 Entity = tuple[str, str]
 ANY = "*"
 FEED_PAGE = 5000
-# Entities per page of the whole mirror's download: about 0.2 MB of JSON on gendata's
-# campus, a couple of MB once parsed (the web server takes at most 2,000).
-MIRROR_PAGE = 100
+# Entities per page of the whole mirror's download: up to 0.5 MB of JSON on gendata's campus
+# (a page of servers, 150 values each), a few MB once parsed; 100 made a client's agent peak
+# 6 MB higher (the web server takes at most 2,000).
+MIRROR_PAGE = 50
 # A page is gathered by a web server that may be loaded: more than the usual timeout.
 MIRROR_PAGE_TIMEOUT = 120.0
-# Pages of one download at most (500,000 entities, about 1 GB spooled): a web server that
+# Pages of one download at most (250,000 entities, about 0.5 GB spooled): a web server that
 # never says the last page has come is not followed for ever.
 MAX_MIRROR_PAGES = 5000
 
@@ -154,6 +155,8 @@ class LocalMirror:
                 kept.add(f"{item['type']}/{item['name']}")
                 # Synced once below: two fsyncs a file make a whole campus take minutes.
                 changed |= self.write(entity_from_json(item), sync=False)
+            # Released before the next page is parsed, not after: one parsed page at a time.
+            del page, types
         if changed:
             os.sync()  # before the caller stores the sequence number these files are current to
         for type_dir in self.directory.iterdir():
@@ -281,13 +284,16 @@ def download_whole(client: ApiClient, mirror: LocalMirror) -> int:
                 raise ApiUnavailable(f"mirror page {count + 1} cut short") from None
             latest = page["latest"] if latest is None else latest
             after = page["next"]
+            # Released before the next page arrives (a server's page is about 1 MB of JSON,
+            # several once parsed): one page in memory at a time.
+            del page
             (mirror.spool / f"{count:06d}.json").write_bytes(raw)
+            del raw
             count += 1
             if after is None:
                 break
             if count >= MAX_MIRROR_PAGES:
                 raise ApiUnavailable(f"mirror download: no last page after {count} pages")
-        del raw, page
         mirror.store_whole(json.loads(p.read_bytes()) for p in sorted(mirror.spool.iterdir()))
         return latest
     finally:
