@@ -7,6 +7,7 @@ with a type name and is skipped by a plain `*/*` glob over entity files."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ class MirrorError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a campus import makes 600,000 of them
 class MirrorValue:
     indx: int
     text: str
@@ -263,14 +264,16 @@ def iter_mirror(
     if defs.is_dir() and types is None:
         for path in sorted(defs.iterdir()):
             yield read_var_defs_file(path)
-    for type_dir in sorted(directory.iterdir()):
-        if type_dir.name.startswith(".") or not type_dir.is_dir():
+    # Names sorted as strings: sorting 17,000 Paths cost more than a tenth of a campus's parse.
+    for type_name in sorted(os.listdir(directory)):
+        type_dir = directory / type_name
+        if type_name.startswith(".") or not type_dir.is_dir():
             continue
-        if types is not None and type_dir.name not in types:
+        if types is not None and type_name not in types:
             continue
-        for path in sorted(type_dir.iterdir()):
-            if not path.name.startswith("."):
-                yield read_entity_file(path)
+        for name in sorted(os.listdir(type_dir)):
+            if not name.startswith("."):
+                yield read_entity_file(type_dir / name)
 
 
 def entity_xml(entity: MirrorEntity) -> bytes:
