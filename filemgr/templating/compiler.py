@@ -22,6 +22,10 @@ TestFn = Callable[[Render], bool | None]  # None is the guide's "invalid"
 MAX_DEPTH = 100
 # Python allows 20 nested blocks in one function: an element deeper than this gets its own.
 MAX_BLOCKS = 12
+# compile() holds a whole function's syntax tree at once, about 1 KiB a source line: past
+# this many elements, an element gets a function of its own, so a large template compiles
+# in memory proportional to its largest element, not to the whole template.
+MAX_ELEMENTS = 500
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class Generator(Source):
     def __init__(self, cc: Compiler):
         super().__init__()
         self.cc = cc
+        self.elements = 0
 
     def value(self, child: Child) -> Value:
         if isinstance(child, str):
@@ -150,7 +155,8 @@ class Generator(Source):
 
     def element(self, node: Node, spec: Element) -> Value:
         if spec.generate is not None:
-            if self.indent >= MAX_BLOCKS:
+            self.elements += 1
+            if self.indent >= MAX_BLOCKS or self.elements > MAX_ELEMENTS:
                 inner = Generator(self.cc)
                 return self.call(inner.function(inner.element(node, spec).strings))
             value = spec.generate(node, self)

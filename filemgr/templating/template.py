@@ -4,6 +4,7 @@ element table, and keep the result by content hash."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 
 from lxml import etree
@@ -15,7 +16,12 @@ from .elements import ELEMENTS
 from .errors import TemplateError
 from .sources import ConfigSource, host_type
 
+# A template's bytes: compiling takes about 5 s of CPU per MiB of dense elements.
+MAX_TEMPLATE = 1024 * 1024
 CACHE_SIZE = 512
+# The compiled templates kept hold about 60 times their text's size when dense: the cache is
+# bounded by the text it holds too, well above a campus's templates (a few KiB each).
+CACHE_BYTES = 4 * MAX_TEMPLATE
 
 
 class CompiledTemplate:
@@ -46,25 +52,35 @@ class CompiledTemplate:
         return "".join(parts)
 
 
-_cache: OrderedDict[bytes, CompiledTemplate] = OrderedDict()
+# sha256 of the text -> (the text's size, the compiled template), least recently used first;
+# changed under the lock, as a web worker's threads share it.
+_cache: OrderedDict[bytes, tuple[int, CompiledTemplate]] = OrderedDict()
+_cached_bytes = 0
+_lock = threading.Lock()
 
 
 def compile_template(text: bytes | str, filename: str | None = None) -> CompiledTemplate:
     """Compile template text, or return the compiled template of the same content."""
+    global _cached_bytes
     data = text.encode() if isinstance(text, str) else text
+    if len(data) > MAX_TEMPLATE:
+        raise TemplateError(f"template larger than {MAX_TEMPLATE} bytes", filename=filename)
     key = hashlib.sha256(data).digest()
-    compiled = _cache.get(key)
-    if compiled is None:
-        try:
-            compiled = compile_root(parse(data))
-        except TemplateError as exc:
-            exc.filename = filename
-            raise
-        _cache[key] = compiled
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key][1]
+    try:
+        compiled = compile_root(parse(data))
+    except TemplateError as exc:
+        exc.filename = filename
+        raise
+    with _lock:
+        if key not in _cache:
+            _cache[key] = (len(data), compiled)
+            _cached_bytes += len(data)
+        while len(_cache) > CACHE_SIZE or _cached_bytes > CACHE_BYTES:
+            _cached_bytes -= _cache.popitem(last=False)[1][0]
     return compiled
 
 

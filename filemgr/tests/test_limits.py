@@ -4,11 +4,12 @@ and a number too large for the language is a template error like any other."""
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 
 import pytest
 
-from filemgr.templating import SnapshotSource, TemplateError, compile_template, context
+from filemgr.templating import SnapshotSource, TemplateError, compile_template, context, template
 
 from .conftest import render
 
@@ -53,7 +54,7 @@ def test_many_copies_of_a_long_value_are_refused_before_they_are_joined():
 def test_many_copies_at_the_top_are_refused_before_they_are_joined():
     body = (
         "<setvalue>x<literal>"
-        + "a" * MiB
+        + "a" * (MiB - 2000)  # templates are at most 1 MiB
         + "</literal></setvalue>"
         + ("<getvalue>x</getvalue>" * 40)
     )
@@ -127,3 +128,65 @@ def test_nested_loops_share_one_time_budget(monkeypatch):
     template = compile_template(f"<Template>{body}</Template>", "slow.xml")
     with pytest.raises(TemplateError, match="<iterateOverLists>: rendering took longer than 0.1 s"):
         template.render(SnapshotSource(data), "h", "client", "slow.xml")
+
+
+def test_a_template_larger_than_the_limit_is_refused_before_it_is_parsed():
+    text = "<Template>" + "x" * template.MAX_TEMPLATE + "</Template>"
+    with pytest.raises(TemplateError) as caught:
+        compile_template(text, "big.xml")
+    assert str(caught.value) == f"big.xml:0: template larger than {template.MAX_TEMPLATE} bytes"
+
+
+def test_a_large_template_compiles_in_memory_of_its_parts_not_of_the_whole():
+    # 128 KiB of lines with a tab stop and a value: as one Python function, compile() held
+    # 175 MB of syntax tree at once.
+    unit = "<line>a<ts>4</ts><varVal>v</varVal></line>"
+    text = "<Template>" + unit * (128 * 1024 // len(unit)) + "</Template>"
+    tracemalloc.start()
+    try:
+        compiled = compile_template(text, "large.xml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 60 * MiB
+    output = compiled.render(SnapshotSource({"client": {"h": {"v": ["1"]}}}), "h", "client")
+    assert output == "a   1\n" * (128 * 1024 // len(unit))
+
+
+def test_the_compiled_templates_kept_are_bounded_by_the_text_they_hold():
+    # Twelve different templates of half a MiB each, 6 MiB of text: all of them were kept,
+    # each holding its text twice (in its code, and among the texts its errors may quote).
+    half = template.MAX_TEMPLATE // 2
+    texts = [f"<Template>{i:02}{'x' * half}</Template>" for i in range(12)]
+    tracemalloc.start()
+    try:
+        for text in texts:
+            compile_template(text)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2 * template.CACHE_BYTES + template.MAX_TEMPLATE
+    assert compile_template(texts[-1]) is compile_template(texts[-1])
+
+
+LOOP = "<iterateOverLists><iteratorList><varVal>n</varVal></iteratorList>{}</iterateOverLists>"
+DEEP = "<if><literal>y</literal><then>" * 14 + "{}" + "</then></if>" * 14
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        LOOP.format("x"),
+        f"<numStrings>{LOOP.format('x')}</numStrings>",
+        DEEP.format(LOOP.format("x")),
+    ],
+    ids=["generated", "in-a-closure", "in-a-function-of-its-own"],
+)
+def test_every_loop_counts_into_the_one_iteration_budget(monkeypatch, inner):
+    # Each loop runs 3 times: 3 + 3 * 3 iterations pass a budget of 10 only if the inner loop,
+    # wherever its code was generated, counts into the rendering's budget.
+    monkeypatch.setattr(context, "MAX_ITERATIONS", 10)
+    compiled = compile_template(f"<Template>{LOOP.format(inner)}</Template>", "loops.xml")
+    with pytest.raises(TemplateError, match="<iterateOverLists>: more than 10 iterations"):
+        compiled.render(SnapshotSource({"client": {"h": {"n": ["1", "2", "3"]}}}), "h", "client")
