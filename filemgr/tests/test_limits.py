@@ -114,6 +114,18 @@ def test_a_regular_expression_made_from_a_long_value_is_refused_unquoted():
     )
 
 
+def test_a_regular_expression_is_at_most_512_characters():
+    # The regex module's first search with a pattern of one repeated letter took 36 s at the
+    # 4,096 characters allowed before, past the one second for searches: its timeout does not
+    # stop that search's preparation, so only the pattern's length bounds it.
+    assert (
+        render(f"<substitute><pattern>{'n' * 512}</pattern>{'n' * 512}-<literal/></substitute>")
+        == "-"
+    )
+    with pytest.raises(TemplateError, match="<pattern>: regular expression longer than 512 char"):
+        render(f"<substitute><pattern>{'n' * 513}</pattern>{'n' * 513}<literal/></substitute>")
+
+
 def test_nested_loops_share_one_time_budget(monkeypatch):
     # 999 x 999 iterations, under the iteration cap, each a little work: with the budget cut
     # to a tenth of a second, the rendering stops instead of running to the end.
