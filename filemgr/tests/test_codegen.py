@@ -3,11 +3,12 @@ however it is spelled, and every nesting the language allows compiles."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
 
-from filemgr.templating import SnapshotSource
+from filemgr.templating import SnapshotSource, TemplateError
 
 from .conftest import render
 
@@ -106,3 +107,76 @@ def test_closures_read_the_rows_of_generated_loops():
 )
 def test_empty_strings_are_built_like_any_other(body, output):
     assert render(body) == output
+
+
+# Spellings that end a literal, a line or a statement of Python source if pasted in.
+HOSTILE = [
+    f")\nimport sys; sys.modules.setdefault('{CANARY}', 1)#",
+    f"__import__('sys').modules.setdefault('{CANARY}', 1)",
+    f"x\u2028__import__('sys').modules.setdefault('{CANARY}', 1)\u2029y\x85z\rw",
+    "\\' \\\" \\\\ \\N{BULLET} {0} %s",
+    "n" * 500,  # a regular expression is at most 512 characters
+]
+
+
+def escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("\r", "&#13;")
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_names_of_types_entities_variables_and_searches_are_names(text):
+    name = escaped(text)
+    source = SnapshotSource(
+        {"client": {"h": {}}, text: {text: {text: [text]}}, "lnappconf": {text: {text: ["c"]}}}
+    )
+    body = (
+        f"<varVal><type>{name}</type><entity>{name}</entity>{name}</varVal>"
+        f"<confVal><entity>{name}</entity>{name}</confVal>"
+        f"<OR_expr><type>{name}</type><var>{name}</var><val>{name}</val></OR_expr>"
+        f"<numStrings><getentitylist>{name}</getentitylist></numStrings>"
+        f"<if><is_entity>{name}<literal>{name}</literal></is_entity><then>!</then></if>"
+        f"<setdefaults><type>{name}</type><entity>{name}</entity><def_entity/></setdefaults>"
+    )
+    assert render(body, source, "h", "client") == f"{text}c{text}1!{text}"
+    assert CANARY not in sys.modules
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_patterns_match_as_written(text):
+    pattern = escaped(re.escape(text))
+    body = (
+        f"<substitute><pattern>{pattern}</pattern><literal>a{escaped(text)}b</literal>-</substitute>"
+        f"<if><match><pattern>{pattern}</pattern><literal>{escaped(text)}</literal></match>"
+        "<then>!</then></if>"
+    )
+    assert render(body) == "a-b!"
+    assert CANARY not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (f"<line>a<ts>{escaped(HOSTILE[0])}</ts></line>", '<ts>: ")\\nimport sys; '),
+        (f"<plus>1<literal>{escaped(HOSTILE[1])}</literal></plus>", '<plus>: "__import__('),
+        (
+            f"<iterateOverLists><iteratorList>a</iteratorList><item>{escaped(HOSTILE[0])}</item>"
+            "</iterateOverLists>",
+            '<item>: ")\\nimport sys',
+        ),
+        (
+            "<iterateOverLists><iteratorList>a</iteratorList>"
+            f'<item level="{escaped(HOSTILE[0]).replace(chr(10), "&#10;")}"/></iterateOverLists>',
+            '<item>: ")\\nimport sys',
+        ),
+        (f"<{'n' * 40_000}/>", "unknown element"),
+        (f"<{'n' * 100_000}/>", "malformed XML: Name too long"),
+        ("<literal>\x00</literal>", "malformed XML"),
+        ("<literal>&#0;</literal>", "malformed XML"),
+    ],
+    ids=["ts", "number", "item", "level", "long-tag", "too-long-tag", "nul", "nul-reference"],
+)
+def test_hostile_numbers_and_markup_are_refused_naming_what_the_template_wrote(body, message):
+    with pytest.raises(TemplateError) as caught:
+        render(body)
+    assert message in str(caught.value)
+    assert CANARY not in sys.modules
