@@ -238,3 +238,14 @@ def test_errors_never_quote_a_value_read_from_the_configuration(body, message):
 def test_errors_quote_what_the_template_writes_even_through_elements():
     body = "<setvalue>n<literal>1.5</literal></setvalue><plus>1<getvalue>n</getvalue></plus>"
     assert "<plus>: '1.5' is not a number" in error_of(f"<Template>{body}</Template>")
+
+
+def test_a_token_of_a_replacement_read_from_the_configuration_is_not_quoted():
+    # The replacement is a secret's value: even one digit of it stays out of the report.
+    source = SnapshotSource({"client": {"h": {"secret": ["pw\\7x"]}}})
+    body = "<substitute><pattern>a</pattern>a<varVal>secret</varVal></substitute>"
+    with pytest.raises(TemplateError) as caught:
+        compile_template(f"<Template>{body}</Template>").render(source, "h", "client", "bad.xml")
+    assert str(caught.value) == (
+        "bad.xml:1: <substitute>: the replacement names a group but the pattern has 0 groups"
+    )

@@ -151,7 +151,7 @@ def replaced(text: str, match: re.Match, replacement: str, where: Where, r: Rend
     if "\\" not in replacement:  # the common case (", $" replaced by ""), kept short
         r.reserve(len(text) - (end - start) + len(replacement), where)
         return text[:start] + replacement + text[end:]
-    parts = expand_tokens(replacement, match, where)
+    parts = expand_tokens(replacement, match, where, r)
     size = len(text) - (end - start)
     for part in parts:
         size += len(part) if isinstance(part, str) else part[1] - part[0]
@@ -163,7 +163,9 @@ def replaced(text: str, match: re.Match, replacement: str, where: Where, r: Rend
     )
 
 
-def expand_tokens(template: str, match: re.Match, where: Where) -> list[str | tuple[int, int]]:
+def expand_tokens(
+    template: str, match: re.Match, where: Where, r: Render
+) -> list[str | tuple[int, int]]:
     """The replacement in parts: text, or the span of the match a token stands for (\\0 the
     whole match, \\1 to \\9 its groups); every other character stays as written."""
     parts: list[str | tuple[int, int]] = []
@@ -171,7 +173,9 @@ def expand_tokens(template: str, match: re.Match, where: Where) -> list[str | tu
     for token in TOKEN_RE.finditer(template):
         group = int(token[1])
         if group > match.re.groups:
-            raise error(f"\\{group} but the pattern has {match.re.groups} groups", where)
+            # Even the token's digit is part of a value the template may not have written.
+            token_shown = f"\\{group}" if r.spells(template) else "the replacement names a group"
+            raise error(f"{token_shown} but the pattern has {match.re.groups} groups", where)
         parts.append(template[position : token.start()])
         start, end = match.span(group)
         parts.append((0, 0) if start < 0 else (start, end))  # (-1, -1): the group did not take part
