@@ -101,7 +101,9 @@ def build_arithmetic(op: Callable[[int, int], int]):
 
     def build(node: Node, cc: Compiler) -> ValueFn:
         where = node.where
-        left, right = (number_fn(cc, [child], where) for child in node.args)
+        # Two calls, not a generator: each frame counts against the nesting a caller has left.
+        left = number_fn(cc, [node.args[0]], where)
+        right = number_fn(cc, [node.args[1]], where)
 
         def arithmetic(r: Render) -> list[str]:
             a, b = left(r), right(r)
