@@ -60,13 +60,16 @@ class DepsFile:
 
 
 def parse(stored: dict) -> Deps:
-    """deps.json's contents; an older agent's [type, name] pairs read as every variable."""
+    """deps.json's contents; an older agent's [type, name] pairs read as every variable.
+    Equal sets of variables are one frozenset (thousands of hosts read the same few)."""
+    shared: dict[frozenset[str], frozenset[str]] = {}
+
+    def variables(key: list) -> frozenset[str]:
+        found = frozenset(key[2]) if len(key) > 2 else frozenset((ANY,))
+        return shared.setdefault(found, found)
+
     return {
-        name: {
-            (key[0], key[1]): frozenset(key[2]) if len(key) > 2 else frozenset((ANY,))
-            for key in keys
-        }
-        for name, keys in stored.items()
+        name: {(key[0], key[1]): variables(key) for key in keys} for name, keys in stored.items()
     }
 
 

@@ -84,7 +84,13 @@ class RecordingSource:
         return self.source.entity_types()
 
     def reads(self) -> Reads:
-        found: Reads = {key: frozenset(read or (EXISTS,)) for key, read in self._entities.items()}
+        # One frozenset for each distinct set of variables: a template that reads the same
+        # few variables of 10,000 hosts keeps one set, not 10,000 equal ones.
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        found: Reads = {}
+        for key, read in self._entities.items():
+            variables = frozenset(read or (EXISTS,))
+            found[key] = shared.setdefault(variables, variables)
         for entity_type, variables in self._types.items():
             found[(entity_type, ANY)] = frozenset(variables)
         return found
