@@ -269,7 +269,7 @@ def _insert_mysql(cursor, sql: str, rows: Iterable[tuple[int, int, int, str, dat
     """insert_values on MariaDB. The driver's executemany quotes each item of each row through
     its generic converters, which took as long as the server's own work on a campus's 600,000
     values: the statement is built here with the driver's string escaping for the text, the
-    ids and indx as digits (%d refuses anything but a number)."""
+    ids and indx as digits (%d takes numbers only, never text)."""
     driver = connection.connection
     literal, encoding = driver.string_literal, driver.encoding
     stamps: dict[datetime, bytes] = {}
