@@ -26,6 +26,9 @@ MAX_BLOCKS = 12
 # this many elements, an element gets a function of its own, so a large template compiles
 # in memory proportional to its largest element, not to the whole template.
 MAX_ELEMENTS = 500
+# Python's parser allows 200 nested brackets in a statement, and an element's expression adds
+# up to four around its arguments': a value this many elements deep is held in a variable.
+HOLD_EVERY = 10
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,8 @@ class Generator(Source):
             if spec.condition:
                 self.condition(node, spec)  # its own errors first
                 raise error("is a condition: use it inside <if>, <or> or <and>", node.where)
-            return self.element(node, spec)
+            value = self.element(node, spec)
+            return self.held(value) if self.cc.depth % HOLD_EVERY == 0 else value
 
     def element(self, node: Node, spec: Element) -> Value:
         if spec.generate is not None:

@@ -203,3 +203,10 @@ def test_the_deepest_nesting_compiles_for_a_caller_already_deep_in_its_stack(
     body = opening * depth + inside + closing * depth
     source = SnapshotSource({"client": {"h": {"v": ["v"]}}})
     assert on_a_deeper_stack(200, lambda: render(body, source, "h")) == output
+
+
+def test_an_index_computed_by_items_nested_98_deep_compiles():
+    # Each <item> of a computed index wrapped its argument's expression in four brackets:
+    # from 50 deep the source passed the 200 nested brackets Python's parser allows.
+    loop = "<iterateOverLists><iteratorList>0</iteratorList>{}</iterateOverLists>"
+    assert render(loop.format("<item>" * 98 + "0" + "</item>" * 98)) == "0"
