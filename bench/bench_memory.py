@@ -2,18 +2,25 @@
 on gendata's campus (17,000 entities, the demo's managed files), printed, not asserted,
 each beside a bare interpreter that imports the same code, measured in the same run:
 
-- the web worker (manage.py runserver, one process) after serving both agents' first
-  download of the whole mirror (in pages), their change feeds and reports;
+- the web worker after serving both agents' first download of the whole mirror (in pages),
+  their change feeds and reports: one gunicorn worker process of 4 threads, as deployed
+  (docs/deployment.md), or with --web runserver `manage.py runserver` (a new thread, and
+  so a new database connection, per request);
 - the central worker (celery, queue central) after fanning out one change to 10,000 hosts
   (synthetic agent records reading one room entity) and the pushes below;
 - the agent of the demo server odie (an appserver of 14 clients) and of one client, after
   their first pass (mirror download, every file installed) and 10 pushed changes of their
-  own entity each. The target: an agent on a client stays under 60 MB.
+  own entity each, every template given up to --template-seconds (600) to render, so that
+  none stops early on a loaded machine. The target: an agent on a client stays under 60 MB;
+- then a second web worker, fresh, sent one kind of request at a time as the agents sent
+  them (the whole mirror in pages, the change feed's largest page, each agent's report of
+  its reads): its peak after each says which request makes the web worker's peak.
 
 Needs Redis on 127.0.0.1:6379 (database 11 is flushed). Everything else (SQLite database,
 processes, LABNET_ROOT) lives in a temporary folder that is removed at the end.
 
-    .venv/bin/python bench/bench_memory.py [--changes 10]
+    .venv/bin/python bench/bench_memory.py [--changes 10] [--web gunicorn|runserver]
+        [--template-seconds 600]
 """
 
 from __future__ import annotations
@@ -37,12 +44,13 @@ FANOUT_HOSTS = 10_000
 BARE = {
     "web": "import django; django.setup(); import labnet_site.urls",
     "central": "import django; django.setup(); import labnet_site.celery, workers.tasks",
-    "agent": "import workers.host.worker, workers.host.agent",
+    "agent": "import workers.host.worker, workers.host.agent, workers.host.consumer,"
+    " kombu.transport.redis, nms.host, imaging.host, printing.host, backups.host, wimp.host",
 }
 
 
-def peak_mb(pid: int) -> float:
-    """VmHWM of pid and its children (the largest), in MB."""
+def peak_mb(pid: int, key: str = "VmHWM") -> float:
+    """VmHWM (or another /proc status figure) of pid and its children (the largest), in MB."""
     pids = [pid]
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -51,7 +59,7 @@ def peak_mb(pid: int) -> float:
             continue
         if int(fields[1]) == pid:
             pids.append(int(stat.parent.name))
-    return max(_status_kb(p, "VmHWM") for p in pids) / 1024
+    return max(_status_kb(p, key) for p in pids) / 1024
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -100,6 +108,14 @@ def _child_peak_mb(code: str, env: dict, *args: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--web", choices=["gunicorn", "runserver"], default="gunicorn")
+    parser.add_argument(
+        "--template-seconds",
+        type=float,
+        default=600.0,
+        help="the agents' limit on one template's rendering (Labnet's is 10 s): a template"
+        " stopped by it on a loaded machine would leave its memory out of the peak",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="labnet-bench-memory-"))
     env = {
@@ -135,6 +151,7 @@ def run(args, tmp: Path, env: dict) -> None:
     from entities import services
     from entities.models import Change, Entity
     from testing import live
+    from workers.services import do_make_host_token
 
     started = time.monotonic()
     call_command("gendata", stdout=io.StringIO())
@@ -148,21 +165,16 @@ def run(args, tmp: Path, env: dict) -> None:
     server = f"http://127.0.0.1:{port}"
     processes: dict[str, subprocess.Popen] = {}
     try:
-        processes["web"] = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=BASE,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        processes["web"] = web_server(args.web, port, env)
         live.wait_for(lambda: _answers(port), 60, "the web server")
         with live.central_worker(BROKER, tmp / "central.log") as central:
             processes["central"] = central
             for name, entity in (("agent, server odie", odie), ("agent, client", client)):
-                processes[name] = _agent(tmp, env, server, entity.name)
+                processes[name] = _agent(tmp, env, server, entity.name, args.template_seconds)
             for name in ("agent, server odie", "agent, client"):
                 live.wait_for(lambda name=name: _last_seq(tmp, name) is not None, FIRST_PASS, name)
             print(f"both agents' first pass done in {time.monotonic() - started:.0f} s")
+            _first_pass_errors((odie.name, client.name))
             for i in range(args.changes):
                 for entity in (odie, client):
                     services.do_set_values(entity, {"room": [f"M{i}"]}, user="bench")
@@ -180,10 +192,14 @@ def run(args, tmp: Path, env: dict) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    tokens = {host: do_make_host_token(host) for host in (odie.name, client.name)}
     mirror = sum(
         f.stat().st_size for f in (tmp / "agent, client" / "etc").rglob("*") if f.is_file()
     )
-    print(f"\nPeak RSS (VmHWM), the client's mirror is {mirror / 1e6:.0f} MB on disk")
+    print(
+        f"\nPeak RSS (VmHWM), the client's mirror is {mirror / 1e6:.0f} MB on disk;"
+        f" web: {args.web}, the agents' template time limit {args.template_seconds:g} s"
+    )
     print(f"   {'process':24s} {'peak':>8s} {'bare interpreter':>18s}")
     for name, peak in peaks.items():
         kind = "agent" if name.startswith("agent") else name
@@ -198,14 +214,98 @@ def run(args, tmp: Path, env: dict) -> None:
         f"   the whole mirror download: {size:.0f} MB of JSON in {pages} pages; the largest"
         f" page, {largest:.1f} MB, parsed alone (json.load) peaks at {parsed:.0f} MB"
     )
+    print("\nA fresh web worker, one kind of request at a time: peak (VmHWM) and resident after")
+    print(f"   {'request':58s} {'peak':>8s} {'resident':>9s}")
+    for what, peak, resident in web_breakdown(tmp, env, tokens, args.web):
+        print(f"   {what:58s} {peak:6.0f} MB {resident:6.0f} MB")
 
 
-def _agent(tmp: Path, env: dict, server: str, host: str) -> subprocess.Popen:
+def web_server(kind: str, port: int, env: dict) -> subprocess.Popen:
+    """A gunicorn of one worker process (4 threads, as deployed) or a runserver."""
+    if kind == "gunicorn":
+        command = [
+            *(sys.executable, "-m", "gunicorn", "labnet_site.wsgi:application"),
+            *("--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}"),
+            *("--timeout", "300"),
+        ]
+    else:
+        command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    return subprocess.Popen(
+        command, cwd=BASE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def web_breakdown(
+    tmp: Path, env: dict, tokens: dict[str, str], kind: str
+) -> list[tuple[str, float, float]]:
+    """A fresh web server of the same kind sent, in turn, what the agents sent the first one:
+    registration, the whole mirror in pages (as an agent, one page at a time), the change
+    feed's largest page (FEED_PAGE changes from the start) and each agent's sanity report with
+    its reads,
+    stored for the first time (its earlier rows cleared by a report reading nothing). After
+    each: the process's peak and resident set, in MB."""
+    import uuid
+
+    from testing import live
+    from workers.host.client import ApiClient
+    from workers.host.deps import DepsFile, entity_reads
+    from workers.host.mirror import FEED_PAGE, MIRROR_PAGE, LocalMirror, download_whole
+
+    port = live.free_port()
+    web = web_server(kind, port, env)
+    steps = []
+
+    def note(what: str) -> None:
+        steps.append((what, peak_mb(web.pid), peak_mb(web.pid, "VmRSS")))
+
+    try:
+        live.wait_for(lambda: _answers(port), 60, "the second web server")
+        clients = {h: ApiClient(f"http://127.0.0.1:{port}", t) for h, t in tokens.items()}
+        for host, client in clients.items():
+            client.post(f"agents/{host}/register/", {})
+        note("started, both agents registered")
+        replay = tmp / "replay"
+        mirror = LocalMirror(replay / "etc", replay / "last_seq")
+        download_whole(next(iter(clients.values())), mirror)
+        note(f"the whole mirror in pages of {MIRROR_PAGE} entities, one agent")
+        feed = next(iter(clients.values())).get("changes/", {"since": 0, "limit": FEED_PAGE})
+        note(f"the change feed from the start ({len(feed['changes']):,} changes, one page)")
+        for host, client in clients.items():
+            folder = "agent, server odie" if host == "odie" else "agent, client"
+            reads, _ = entity_reads(DepsFile(tmp / folder / "etc" / ".agent" / "deps.json").load())
+            for listed in ([], reads):
+                report = {"id": str(uuid.uuid4()), "kind": "sanity", "seq": 0, "reads": listed}
+                client.post(f"agents/{host}/reports/", report)
+            note(f"{host}'s report with its reads ({len(reads):,} entities)")
+    finally:
+        web.terminate()
+        web.wait(60)
+    return steps
+
+
+def _first_pass_errors(hosts: tuple[str, ...]) -> None:
+    """The files each agent's first pass could not install (a template over its time limit
+    on a loaded machine holds less in memory than one that finishes)."""
+    from workers.models import AgentReport
+
+    for host in hosts:
+        report = AgentReport.objects.filter(host__name=host).order_by("pk").first()
+        errors = sorted({e.get("file", "") for e in report.errors}) if report else ["no report"]
+        print(f"   {host}'s first pass: errors in {', '.join(errors) or 'no file'}")
+
+
+def _agent(tmp: Path, env: dict, server: str, host: str, seconds: float) -> subprocess.Popen:
+    """`python -m workers.host run host`, with the template time limit set to seconds."""
     from workers.services import do_make_host_token
 
     folder = tmp / ("agent, server odie" if host == "odie" else "agent, client")
+    start = (
+        "import sys; import filemgr.templating.context as limits;"
+        f" limits.MAX_SECONDS = {seconds!r};"
+        " from workers.host.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    )
     command = [
-        *(sys.executable, "-m", "workers.host", "run", host, "--server", server),
+        *(sys.executable, "-c", start, "run", host, "--server", server),
         *("--token", do_make_host_token(host), "--broker", BROKER, "--poll-interval", "3600"),
         *("--root", str(folder / "root"), "--etc", str(folder / "etc")),
     ]
