@@ -65,6 +65,7 @@ class Source:
         }
         self.places: dict[Where, str] = {}
         self.temps = 0
+        self.size = 0  # characters of source written
 
     def constant(self, value: object) -> str:
         """The name the generated code reads value by."""
@@ -84,6 +85,7 @@ class Source:
 
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.indent + line)
+        self.size += len(line)
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:

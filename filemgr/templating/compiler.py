@@ -22,10 +22,12 @@ TestFn = Callable[[Render], bool | None]  # None is the guide's "invalid"
 MAX_DEPTH = 100
 # Python allows 20 nested blocks in one function: an element deeper than this gets its own.
 MAX_BLOCKS = 12
-# compile() holds a whole function's syntax tree at once, about 1 KiB a source line: past
-# this many elements, an element gets a function of its own, so a large template compiles
-# in memory proportional to its largest element, not to the whole template.
-MAX_ELEMENTS = 500
+# compile() holds a whole function's syntax tree at once, about 100 bytes a character of
+# source: once a function's source is this long, the rest of an element's children go into
+# functions of their own, MAX_DISPLAY children each, so a large template compiles in a few MB.
+MAX_SOURCE = 100_000
+# The values of one list display at most: the children of a large element become lines.
+MAX_DISPLAY = 100
 # Python's parser allows 200 nested brackets in a statement, and an element's expression adds
 # up to four around its arguments': a value this many elements deep is held in a variable.
 HOLD_EVERY = 10
@@ -145,7 +147,6 @@ class Generator(Source):
     def __init__(self, cc: Compiler):
         super().__init__()
         self.cc = cc
-        self.elements = 0
 
     def value(self, child: Child) -> Value:
         if isinstance(child, str):
@@ -159,8 +160,7 @@ class Generator(Source):
 
     def element(self, node: Node, spec: Element) -> Value:
         if spec.generate is not None:
-            self.elements += 1
-            if self.indent >= MAX_BLOCKS or self.elements > MAX_ELEMENTS:
+            if self.indent >= MAX_BLOCKS:
                 inner = Generator(self.cc)
                 return self.call(inner.function(inner.element(node, spec).strings))
             value = spec.generate(node, self)
@@ -190,20 +190,44 @@ class Generator(Source):
         child needs statements (what comes before it is evaluated first), then the rest."""
         target: str | None = None
         values: list[Value] = []
-        for child in children:
+        for piece in self.pieces(children):
             mark = len(self.lines)
-            value = self.value(child)
+            value = self.chunk(piece) if isinstance(piece, list) else self.value(piece)
             if values and len(self.lines) > mark:
-                if target is None:
-                    target = self.temp()
-                    line = f"{target} = {display(values)}"
-                else:
-                    line = f"{target} += {display(values)}"
-                self.lines.insert(mark, "    " * self.indent + line)
+                target = self.extend(target, values, mark)
                 values = []
             if value is not NOTHING:  # adds nothing: a setvalue, an empty content
                 values.append(value)
+            if len(values) == MAX_DISPLAY:
+                target = self.extend(target, values, len(self.lines))
+                values = []
         return target, values
+
+    def pieces(self, children: list[Child]) -> Iterator[Child | list[Child]]:
+        """The children one by one, then, once this function's source is long, the rest in
+        chunks."""
+        for i, child in enumerate(children):
+            if self.size > MAX_SOURCE:
+                for start in range(i, len(children), MAX_DISPLAY):
+                    yield children[start : start + MAX_DISPLAY]
+                return
+            yield child
+
+    def chunk(self, children: list[Child]) -> Value:
+        """The concatenation of the children's lists, in a function of its own."""
+        inner = Generator(self.cc)
+        return self.call(inner.function(inner.content(children).strings))
+
+    def extend(self, target: str | None, values: list[Value], at: int) -> str:
+        """target (a new list variable when None) extended by values, in a line put at at."""
+        if target is None:
+            target = self.temp()
+            line = f"{target} = {display(values)}"
+        else:
+            line = f"{target} += {display(values)}"
+        self.lines.insert(at, "    " * self.indent + line)
+        self.size += len(line)
+        return target
 
     def content(self, children: list[Child]) -> Value:
         """The concatenation of the children's lists."""

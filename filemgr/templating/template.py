@@ -19,7 +19,7 @@ from .sources import ConfigSource, host_type
 # A template's bytes: compiling takes about 5 s of CPU per MiB of dense elements.
 MAX_TEMPLATE = 1024 * 1024
 CACHE_SIZE = 512
-# The compiled templates kept hold about 60 times their text's size when dense: the cache is
+# The compiled templates kept hold about 25 times their text's size when dense: the cache is
 # bounded by the text it holds too, well above a campus's templates (a few KiB each).
 CACHE_BYTES = 4 * MAX_TEMPLATE
 

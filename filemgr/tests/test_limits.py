@@ -149,20 +149,29 @@ def test_a_template_larger_than_the_limit_is_refused_before_it_is_parsed():
     assert str(caught.value) == f"big.xml:0: template larger than {template.MAX_TEMPLATE} bytes"
 
 
-def test_a_large_template_compiles_in_memory_of_its_parts_not_of_the_whole():
-    # 128 KiB of lines with a tab stop and a value: as one Python function, compile() held
-    # 175 MB of syntax tree at once.
-    unit = "<line>a<ts>4</ts><varVal>v</varVal></line>"
-    text = "<Template>" + unit * (128 * 1024 // len(unit)) + "</Template>"
+@pytest.mark.parametrize(
+    "unit,line",
+    [
+        ("<line>a<ts>4</ts><varVal>v</varVal></line>", "a   1\n"),
+        ("<varVal>v</varVal>,", "1,"),
+        ("<self/>", "h"),
+    ],
+    ids=["statements", "expressions", "small-elements"],
+)
+def test_a_large_template_compiles_in_memory_of_its_parts_not_of_the_whole(unit, line):
+    # 128 KiB of lines with a tab stop and a value, or of values: as one Python function,
+    # compile() held 175 MB, or 60 MB for one list display of every value; a function for
+    # every small element kept 20 MB.
+    count = 128 * 1024 // len(unit)
     tracemalloc.start()
     try:
-        compiled = compile_template(text, "large.xml")
-        peak = tracemalloc.get_traced_memory()[1]
+        compiled = compile_template("<Template>" + unit * count + "</Template>", "large.xml")
+        held, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 60 * MiB
+    assert peak < 40 * MiB and held < 8 * MiB
     output = compiled.render(SnapshotSource({"client": {"h": {"v": ["1"]}}}), "h", "client")
-    assert output == "a   1\n" * (128 * 1024 // len(unit))
+    assert output == line * count
 
 
 def test_the_compiled_templates_kept_are_bounded_by_the_text_they_hold():
