@@ -16,7 +16,7 @@ from .elements import ELEMENTS
 from .errors import TemplateError
 from .sources import ConfigSource, host_type
 
-# A template's bytes: compiling takes about 5 s of CPU per MiB of dense elements.
+# A template's bytes: compiling takes about 3 s of CPU per MiB of dense elements.
 MAX_TEMPLATE = 1024 * 1024
 CACHE_SIZE = 512
 # The compiled templates kept hold about 25 times their text's size when dense: the cache is
