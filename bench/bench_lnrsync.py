@@ -38,6 +38,8 @@ from pathlib import Path
 
 from _setup import ROOT, manage, use_database
 
+from core.ssh import rsync_shell
+
 IMAGE, DIRECTORY = "bench_image", "/images/bench"
 MASTER, DISTRIBUTION = "m0", ("d1", "d2")
 LEAVES = {"d1": ("l1", "l2", "l3"), "d2": ("l4", "l5", "l6")}
@@ -94,7 +96,7 @@ def hand_loop(work: Path, pushes: list[tuple[str, str]], roots: Path, ssh_config
     """The shell script pushing each (source, destination) with lnrsync's own rsync command."""
     merge = work / "hand.rules"
     merge.write_text(FILTER + "\n")
-    rsh = shlex.join(["ssh", "-x", "-o", "BatchMode=yes", "-F", str(ssh_config)])
+    rsh = rsync_shell(ssh_config)
     lines = ["set -e"]
     for source, target in pushes:
         command = [

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.hosts import CLIENT
+from core.ssh import rsync_shell
 from entities.mirror import MirrorEntity, MirrorError, iter_mirror
 from filemgr.resolution import FILE_TYPE
 from workers.host.client import ApiClient, ApiError, ApiUnavailable
@@ -165,10 +165,8 @@ def rsync_command(sync: Sync, options: Options, root: Path, merge_file: Path) ->
     target = sync.node.path
     if options.peer_roots:
         target = str(under(Path(options.peer_roots) / sync.node.server, target))
-    ssh = ["ssh", "-x", "-o", "BatchMode=yes"]
-    if options.ssh_config:
-        ssh += ["-F", options.ssh_config]
-    command = [RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge_file}", "-e", shlex.join(ssh)]
+    shell = rsync_shell(options.ssh_config)
+    command = [RSYNC, *RSYNC_OPTIONS, f"--filter=merge {merge_file}", "-e", shell]
     if options.bwlimit:
         command.append(f"--bwlimit={options.bwlimit}")
     if options.dry_run:
