@@ -38,8 +38,6 @@ from pathlib import Path
 
 from _setup import ROOT, manage, use_database
 
-from core.ssh import rsync_shell
-
 IMAGE, DIRECTORY = "bench_image", "/images/bench"
 MASTER, DISTRIBUTION = "m0", ("d1", "d2")
 LEAVES = {"d1": ("l1", "l2", "l3"), "d2": ("l4", "l5", "l6")}
@@ -96,6 +94,8 @@ def hand_loop(work: Path, pushes: list[tuple[str, str]], roots: Path, ssh_config
     """The shell script pushing each (source, destination) with lnrsync's own rsync command."""
     merge = work / "hand.rules"
     merge.write_text(FILTER + "\n")
+    from core.ssh import rsync_shell
+
     rsh = rsync_shell(ssh_config)
     lines = ["set -e"]
     for source, target in pushes:

@@ -88,6 +88,14 @@ class Node:
         which sorts after any date."""
         return "~" if self.row is None else self.row.date
 
+    def can_feed(self, child: Node) -> bool:
+        """Whether this copy may be pushed to child: it has been synced at all, and child's is
+        not newer. rs_date counts whole seconds, so equal dates cannot tell which came first;
+        they push (a push too many sends nothing, one too few leaves a stale copy a night)."""
+        if self.date == NEVER:
+            return False
+        return child.date == NEVER or self.date >= child.date
+
 
 @dataclass
 class Tree:

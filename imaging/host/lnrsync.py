@@ -4,10 +4,11 @@ whose Rsync rows name it as rs_host, with rsync -aSx --delete over ssh.
     python -m workers.host lnrsync HOST [--dry-run] [--only SERVER] [--bwlimit KBPS] [--jobs N]
 
 The trees come from the XML mirror (imaging.replication). A destination is synced only when
-its row's rs_sync is yes and HOST's own copy is newer than the destination's (rs_date), so one
-night's copies flow down the tree; HOST pushes up to N destinations at once. Once the pushes
-are over, one request through HOST's token sets rs_date of every row synced; a failed one
-keeps its date and is reported with rsync's exit status and last lines."""
+its row's rs_sync is yes and HOST's own copy has been synced and is not older than the
+destination's (rs_date), so one night's copies flow down the tree; HOST pushes up to N
+destinations at once. Once the pushes are over, one request through HOST's token sets rs_date
+of every row synced; a failed one keeps its date and is reported with rsync's exit status and
+last lines."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from workers.host.settings import add_agent_arguments, local_from, settings_from
 
 from ..replication import (
     IMAGE_TYPE,
+    NEVER,
     SERVER_TYPE,
     Derivation,
     Image,
@@ -210,7 +212,9 @@ def push(
     assert row is not None
     if not row.sync:
         return Outcome(SKIPPED, f"{sync.where}: skipped, rs_sync is no ({row.label})")
-    if sync.parent.date <= row.date and not force:
+    if not sync.parent.can_feed(sync.node) and not force:
+        if sync.parent.date == NEVER:
+            return Outcome(WAITING, f"{sync.where}: waiting, {host}'s copy was never synced")
         return Outcome(
             WAITING,
             f"{sync.where}: waiting, {host}'s copy ({sync.parent.date}) is not newer than "

@@ -8,6 +8,8 @@ from testing import factories, hosts
 
 TEST_IMAGE, PROD_IMAGE = "diskless_dbgen32_test_1", "diskless_dbgen32_prod_1"
 DATE = "2013-06-09 02:00:15"
+# ratchet got last night's copy from crank a few minutes before it fed scout and keeper.
+RATCHET_DATE = "2013-06-09 01:56:40"
 IMAGE_DIR = "/mnt/dbgen32test/diskless"
 
 
@@ -24,8 +26,8 @@ def guide_example(db):
         "ratchet",
         tables={
             "Rsync": [
-                rsync_row("crank", "/mnt/dbgen32/diskless", "/mnt/dbgen32/diskless"),
-                rsync_row("crank", "/mnt/dbgen32test/diskless", "/mnt/dbgen32test/diskless"),
+                rsync_row("crank", path, path, date=RATCHET_DATE)
+                for path in ("/mnt/dbgen32/diskless", "/mnt/dbgen32test/diskless")
             ]
         },
     )
@@ -52,7 +54,9 @@ def chain(tmp_path, settings):
     server = hosts.host_type("server")
     factories.entity(server, "crank")
     factories.entity(
-        server, "ratchet", tables={"Rsync": [rsync_row("crank", IMAGE_DIR, IMAGE_DIR)]}
+        server,
+        "ratchet",
+        tables={"Rsync": [rsync_row("crank", IMAGE_DIR, IMAGE_DIR, date=RATCHET_DATE)]},
     )
     for name in ("scout", "keeper"):
         factories.entity(

@@ -20,7 +20,7 @@ from testing import live
 from testing.sshd import available, running_sshd
 from workers.services import do_make_host_token
 
-from .conftest import DATE, IMAGE_DIR
+from .conftest import DATE, IMAGE_DIR, RATCHET_DATE
 
 pytestmark = [
     pytest.mark.skipif(not available(), reason="needs /usr/sbin/sshd (openssh-server)"),
@@ -75,7 +75,7 @@ def test_one_night_flows_down_the_tree_and_keeps_managed_files(chain, web, tmp_p
             in refused.stderr
         )
         assert "Host key verification failed." in refused.stderr
-        assert rs_date("ratchet") == DATE
+        assert rs_date("ratchet") == RATCHET_DATE
         sshd.trust_host_key()
 
         first = lnrsync("crank", roots, sshd, web)

@@ -175,3 +175,23 @@ def test_lnrsync_pushes_a_copy_of_its_own_a_round_before_the_copies_drawn_from_i
         [("odie", "/diskless"), ("ratchet", "/srv/test"), ("scout", "/diskless")],
         [("keeper", "/diskless")],
     ]
+
+
+def feeds(parent_date, child_date):
+    rows = [
+        RsyncRow("ratchet", 1, "crank", TEST.directory, TEST.directory, date=parent_date),
+        RsyncRow("scout", 1, "ratchet", TEST.directory, "/diskless", date=child_date),
+    ]
+    tree = derive([TEST], rows, SERVERS).trees[TEST.name]
+    ratchet, scout = tree.find(("ratchet", 1)), tree.find(("scout", 1))
+    return tree.root.can_feed(ratchet), ratchet.can_feed(scout)
+
+
+def test_a_copy_feeds_its_children_once_synced_and_not_older():
+    assert feeds("2013-06-09 02:00:15", "2013-06-08 02:00:15") == (True, True)
+    assert feeds("2013-06-08 02:00:15", "2013-06-09 02:00:15") == (True, False)
+    # A new destination gets its first copy; a server that never got one pushes nothing.
+    assert feeds("2013-06-09 02:00:15", "none") == (True, True)
+    assert feeds("none", "2013-06-09 02:00:15") == (True, False)
+    # rs_date counts seconds: the same second cannot say which came first, so it pushes.
+    assert feeds("2013-06-09 02:00:15", "2013-06-09 02:00:15") == (True, True)
