@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -114,24 +115,31 @@ _CHANGE_FIELDS = list(Change._meta.concrete_fields)
 
 
 def _insert_changes(changes: Sequence[Change]) -> None:
-    """Insert the change log rows with the driver's executemany: building a bulk_create's
-    statement for a batch edit of 1,000 entities costs more than MariaDB's insert."""
+    """Insert the change log rows without model saves: building a bulk_create's statement for
+    a batch edit of 1,000 entities costs more than MariaDB's insert. On MariaDB in multi-row
+    INSERTs (as insert_values), elsewhere with the driver's executemany."""
     table = connection.ops.quote_name(Change._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _CHANGE_FIELDS)
-    marks = ", ".join(["%s"] * len(_CHANGE_FIELDS))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES "
+    mysql = connection.vendor == "mysql"
     adapted: dict[tuple[str, object], object] = {}  # a batch shares its id, user and time
 
     def prepared(field, value: object) -> object:
         key = (field.attname, value)
         if key not in adapted:
-            adapted[key] = field.get_db_prep_save(value, connection)
+            db_value = field.get_db_prep_save(value, connection)
+            adapted[key] = _mysql_literal(db_value) if mysql else db_value
         return adapted[key]
 
-    rows = [tuple(prepared(f, getattr(c, f.attname)) for f in _CHANGE_FIELDS) for c in changes]
+    rows = ([prepared(f, getattr(c, f.attname)) for f in _CHANGE_FIELDS] for c in changes)
     with connection.cursor() as cursor:
+        if mysql:
+            _execute_packed(cursor, sql, (b"(%b)" % b",".join(row) for row in rows))
+            return
+        marks = "(" + ", ".join(["%s"] * len(_CHANGE_FIELDS)) + ")"
+        rows = [tuple(row) for row in rows]
         for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+            cursor.executemany(sql + marks, rows[start : start + 2000])
 
 
 @contextmanager
@@ -270,22 +278,36 @@ def _insert_mysql(cursor, sql: str, rows: Iterable[tuple[int, int, int, str, dat
     its generic converters, which took as long as the server's own work on a campus's 600,000
     values: the statement is built here with the driver's string escaping for the text, the
     ids and indx as digits (%d takes numbers only, never text)."""
-    driver = connection.connection
-    literal, encoding = driver.string_literal, driver.encoding
     stamps: dict[datetime, bytes] = {}
-    prefix = sql.encode(encoding)
-    statement = bytearray(prefix)
-    for entity_id, variable_id, indx, value, modified in rows:
+
+    def row(entity_id: int, variable_id: int, indx: int, value: str, modified: datetime) -> bytes:
         if (stamp := stamps.get(modified)) is None:
-            adapted = str(connection.ops.adapt_datetimefield_value(modified))
-            stamp = stamps[modified] = literal(adapted.encode(encoding))
-        row = b"(%d,%d,%d,%s,%s)" % (
-            entity_id,
-            variable_id,
-            indx,
-            literal(value.encode(encoding)),
-            stamp,
-        )
+            adapted = connection.ops.adapt_datetimefield_value(modified)
+            stamp = stamps[modified] = _mysql_literal(str(adapted))
+        return b"(%d,%d,%d,%b,%b)" % (entity_id, variable_id, indx, _mysql_literal(value), stamp)
+
+    _execute_packed(cursor, sql, (row(*r) for r in rows))
+
+
+def _mysql_literal(value: object) -> bytes:
+    """A database value as MariaDB SQL: text through the driver's string escaping, numbers as
+    digits (%d takes numbers only, never text), None as NULL."""
+    if value is None:
+        return b"NULL"
+    if isinstance(value, int):  # bool too
+        return b"%d" % value
+    if isinstance(value, str):
+        driver = connection.connection
+        return driver.string_literal(value.encode(driver.encoding))
+    raise TypeError(f"no MariaDB literal for {type(value).__name__} {value!r}")
+
+
+def _execute_packed(cursor, sql: str, rows: Iterable[bytes]) -> None:
+    """Run `sql` (an INSERT ... VALUES) with rows of SQL text, as many a statement as
+    STATEMENT_BYTES allows."""
+    prefix = sql.encode(connection.connection.encoding)
+    statement = bytearray(prefix)
+    for row in rows:
         if len(statement) > len(prefix):
             if len(statement) + len(row) > STATEMENT_BYTES:
                 cursor.execute(bytes(statement))
@@ -864,62 +886,109 @@ class EntityLoad:
     values: Mapping[str, Sequence[MirrorValue]]
 
 
-def do_load_entities(loads: Sequence[EntityLoad], *, user: object = None) -> tuple[int, int]:
+# Loads validated, then (while none was refused) stored, at a time: an import's thread parses
+# the next files while the database stores these (the driver lets go of the GIL meanwhile).
+LOAD_CHUNK = 500
+
+
+def do_load_entities(
+    loads: Iterable[EntityLoad],
+    *,
+    user: object = None,
+    names: Mapping[EntityType, Collection[str]] | None = None,
+) -> tuple[int, int]:
     """Make each entity hold exactly its load's values, creating the entities that do not
     exist; entities not named are left alone. Returns (created, changed).
 
     A new entity is bulk-inserted and recorded as one `create_entity` change (a reader of the
-    change feed fetches it whole); an existing one gets a change per value that differs."""
+    change feed fetches it whole); an existing one gets a change per value that differs.
+
+    loads may come as they are read (an import parsing its files): then names holds, by type,
+    the name of every entity they will bring, so that a load may refer to a later one. The new
+    entities of each LOAD_CHUNK loads are stored as soon as they are checked; once a load is
+    refused nothing more is stored, the rest are still checked so that every problem of every
+    load is reported at once, and the refusal rolls back what was stored."""
+    if names is None:
+        loads = list(loads)
+        names = defaultdict(set)
+        for load in loads:
+            names[load.entity_type].add(load.name)
+    loads = iter(loads)
     with change_batch(user) as batch:
-        types = {load.entity_type.pk: load.entity_type for load in loads}
+        types = {entity_type.pk: entity_type for entity_type in names}
         definitions = {pk: definitions_of(entity_type) for pk, entity_type in types.items()}
         existing = {
             (e.entity_type_id, e.name): e
             for e in Entity.objects.filter(entity_type__in=types).select_related("entity_type")
         }
-        _refuse_loads(batch, loads, definitions)
-        new = [load for load in loads if (load.entity_type.pk, load.name) not in existing]
+        validator = batch.validator
+        for entity_type, held in names.items():
+            validator.pending.setdefault(entity_type.pk, set()).update(held)
+        # Every checker is made before the first insert: an enumeration of a variable's values
+        # reads them when its checker is made, and must not read the load's own.
+        checkers = {
+            pk: {name: validator.checker(d) for name, d in defs.items()}
+            for pk, defs in definitions.items()
+        }
         mandatory = {
             pk: {n for n, d in defs.items() if d.mandatory} for pk, defs in definitions.items()
         }
-        # A new entity holds exactly its load's values, so the activity rule (_update_active)
-        # is decided here: reading them back costs MariaDB seconds on a whole campus.
-        rows = Entity.objects.bulk_create(
-            [
-                Entity(
-                    entity_type=load.entity_type,
-                    name=load.name,
-                    active=mandatory[load.entity_type.pk]
-                    <= {n for n, v in load.values.items() if v},
-                )
-                for load in new
-            ],
-            batch_size=2000,
-        )
-        for load in new:
+        errors: list[str] = []
+        seen: set[tuple[int, str]] = set()
+        created: list[tuple[EntityLoad, Entity]] = []
+        to_apply: list[tuple[Entity, EntityLoad]] = []
+        while chunk := list(islice(loads, LOAD_CHUNK)):
+            errors += _refusals(validator, chunk, definitions, checkers, seen)
+            new = []
+            for load in chunk:
+                entity = existing.get((load.entity_type.pk, load.name))
+                if entity is None:
+                    new.append(load)
+                else:
+                    to_apply.append((entity, load))
+            if errors:
+                continue
+            # A new entity holds exactly its load's values, so the activity rule
+            # (_update_active) is decided here: reading them back costs MariaDB seconds on a
+            # whole campus.
+            rows = Entity.objects.bulk_create(
+                [
+                    Entity(
+                        entity_type=load.entity_type,
+                        name=load.name,
+                        active=mandatory[load.entity_type.pk]
+                        <= {n for n, v in load.values.items() if v},
+                    )
+                    for load in new
+                ],
+                batch_size=2000,
+            )
+            created += zip(new, rows, strict=True)
+            insert_values(_value_rows(batch, zip(new, rows, strict=True), definitions))
+        if errors:
+            raise ValidationError(errors)
+        for load, _ in created:
             batch.record(ChangeAction.CREATE_ENTITY, load.entity_type.name, load.name)
-        insert_values(_value_rows(batch, zip(new, rows, strict=True), definitions))
         unique = {pk: [d for d in defs.values() if d.unique] for pk, defs in definitions.items()}
         _refuse_duplicates(
             (
                 (row, definition, [v.text for v in load.values.get(definition.name, [])])
-                for load, row in zip(new, rows, strict=True)
+                for load, row in created
                 for definition in unique[load.entity_type.pk]
             ),
             # A type with no entity before the load: only the load's own can hold a value.
             alone=types.keys() - {type_id for type_id, _ in existing},
         )
-        plan: Plan = {}
-        for load in loads:
-            entity = existing.get((load.entity_type.pk, load.name))
-            if entity is not None:
-                plan[entity] = {
-                    definition: {v.indx: v.text for v in load.values.get(name, [])}
-                    for name, definition in definitions[load.entity_type.pk].items()
-                }
+        plan: Plan = {
+            entity: {
+                definition: {v.indx: v.text for v in load.values.get(name, [])}
+                for name, definition in definitions[load.entity_type.pk].items()
+            }
+            for entity, load in to_apply
+        }
         first_change = len(batch.pending)
         apply_plan(batch, plan)
-        return len(new), len({c.entity for c in batch.pending[first_change:]})
+        return len(created), len({c.entity for c in batch.pending[first_change:]})
 
 
 def _value_rows(
@@ -937,20 +1006,16 @@ def _value_rows(
                 yield row.pk, variable_id, value.indx, value.text, stamp(value.modified)
 
 
-def _refuse_loads(
-    batch: ChangeBatch,
+def _refusals(
+    validator: Validator,
     loads: Sequence[EntityLoad],
-    definitions: Mapping[int, Mapping[str, VariableDefinition]],
-) -> None:
-    """Every problem of every load at once: a bad or repeated name, an unknown variable, a
-    value its definition refuses."""
-    validator = batch.validator
-    for load in loads:
-        validator.pending.setdefault(load.entity_type.pk, set()).add(load.name)
+    definitions: dict[int, dict[str, VariableDefinition]],
+    checkers: dict[int, dict[str, Callable[[str, list[str]], list[str]]]],
+    seen: set[tuple[int, str]],
+) -> list[str]:
+    """Every problem of the loads: a bad or repeated name (seen holds the earlier loads'), an
+    unknown variable, a value its definition refuses."""
     errors = []
-    seen: set[tuple[int, str]] = set()
-    # Each definition's checker by type id and variable name, made when first needed.
-    checkers: dict[int, dict[str, Callable[[str, list[str]], list[str]]]] = defaultdict(dict)
     for load in loads:
         key = (load.entity_type.pk, load.name)
         label = f"{load.entity_type.name}/{load.name}"
@@ -959,17 +1024,18 @@ def _refuse_loads(
         if message := check_name("entity", load.name):
             errors.append(f"{label}: {message}")
         seen.add(key)
-        by_name, checks = definitions[key[0]], checkers[key[0]]
+        checks = checkers[key[0]]
         for name, values in load.values.items():
             if (check := checks.get(name)) is None:
-                if (definition := by_name.get(name)) is None:
+                # Made while the loads came (an import's plain definitions, no enumeration).
+                definitions[key[0]] = definitions_of(load.entity_type)
+                if (definition := definitions[key[0]].get(name)) is None:
                     errors.append(f"{label}: unknown variable {name!r}")
                     continue
                 check = checks[name] = validator.checker(definition)
             if values:
                 errors.extend(check(label, [v.text for v in values]))
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def _aware(moment: datetime | None) -> datetime | None:

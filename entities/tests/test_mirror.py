@@ -2,7 +2,10 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from entities import services
 from entities.exporting import export_mirror
 from entities.mirror import MirrorEntity, MirrorValue, entity_xml, read_entity_file
 from entities.models import Change, Entity, Value
@@ -192,6 +195,43 @@ def test_a_value_over_the_size_cap_is_refused_by_importxml(db, mirror):
     message = str(refused.value)
     assert "standalone/bunting: variable 'cname' value of 1,048,577 bytes is longer" in message
     assert "QQQQ" not in message and not Entity.objects.exists()
+
+
+def test_a_bad_file_after_stored_ones_rolls_the_whole_import_back(db, mirror, monkeypatch):
+    """importxml stores each file's values while it parses the next: a file refused after
+    others were stored still leaves nothing, and every refused file is reported."""
+    call_command("importxml", str(mirror))
+    before = (Value.objects.count(), Entity.objects.count(), Change.objects.count())
+    monkeypatch.setattr(services, "LOAD_CHUNK", 1)
+    room = "<variable name='room'><value>{}</value></variable>"
+    for name in ("alpha", "beta", "delta"):
+        write(
+            mirror,
+            f"standalone/{name}",
+            BUNTING.replace("bunting", name).format(room.format("EN1018")),
+        )
+    write(
+        mirror, "standalone/charlie", BUNTING.replace("bunting", "charlie").format(room.format("x"))
+    )
+    write(
+        mirror,
+        "standalone/zulu",
+        BUNTING.replace("bunting", "zulu").format(
+            "<variable name='server'><value>garfield</value></variable>"
+        ),
+    )
+    with CaptureQueriesContext(connection) as queries, pytest.raises(CommandError) as refused:
+        call_command("importxml", str(mirror))
+    assert any(
+        "INSERT INTO" in str(q["sql"]) and Value._meta.db_table in str(q["sql"]) for q in queries
+    )
+    assert str(refused.value).splitlines()[1:] == [
+        "standalone/charlie: variable 'room' value 'x' is not a value matching the pattern "
+        "[A-Z]{2}[0-9]{4}",
+        "standalone/zulu: variable 'server' value 'garfield' is not the name of a server entity",
+    ]
+    assert (Value.objects.count(), Entity.objects.count(), Change.objects.count()) == before
+    assert not Entity.objects.filter(name__in=["alpha", "beta", "delta"]).exists()
 
 
 def test_a_value_longer_than_libxml2s_text_limit_is_read(tmp_path):

@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from entities.importing import do_load_mirror
-from entities.mirror import MirrorError, iter_mirror
+from entities.importing import do_load_mirror_directory
+from entities.mirror import MirrorError
 
 
 class Command(BaseCommand):
@@ -17,8 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, directory, user, **options):
         try:
-            items = list(iter_mirror(directory))
-            counts = do_load_mirror(items, user=user)
+            counts = do_load_mirror_directory(directory, user=user)
         except MirrorError as exc:
             raise CommandError(str(exc)) from None
         except ValidationError as exc:
