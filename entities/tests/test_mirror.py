@@ -234,6 +234,18 @@ def test_a_bad_file_after_stored_ones_rolls_the_whole_import_back(db, mirror, mo
     assert not Entity.objects.filter(name__in=["alpha", "beta", "delta"]).exists()
 
 
+def test_a_malformed_file_after_stored_ones_rolls_the_whole_import_back(db, mirror, monkeypatch):
+    call_command("importxml", str(mirror))
+    before = (Value.objects.count(), Entity.objects.count(), Change.objects.count())
+    monkeypatch.setattr(services, "LOAD_CHUNK", 1)
+    write(mirror, "standalone/alpha", BUNTING.replace("bunting", "alpha").format(""))
+    write(mirror, "standalone/zulu", "<entity type='standalone' name='zulu'>\n<variable>")
+    with pytest.raises(CommandError) as refused:
+        call_command("importxml", str(mirror))
+    assert "standalone/zulu:2: malformed XML" in str(refused.value)
+    assert (Value.objects.count(), Entity.objects.count(), Change.objects.count()) == before
+
+
 def test_a_value_longer_than_libxml2s_text_limit_is_read(tmp_path):
     # A value stored before the size cap: the agent must still read its mirror file.
     entity = MirrorEntity("standalone", "bunting", {"content": [MirrorValue(1, "Q" * 11_000_000)]})
