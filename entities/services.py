@@ -290,12 +290,15 @@ def _insert_mysql(cursor, sql: str, rows: Iterable[tuple[int, int, int, str, dat
 
 
 def _mysql_literal(value: object) -> bytes:
-    """A database value as MariaDB SQL: text through the driver's string escaping, numbers as
-    digits (%d takes numbers only, never text), None as NULL."""
+    """A database value as MariaDB SQL: text (and a UUID, which MariaDB stores natively)
+    through the driver's string escaping, numbers as digits (%d takes numbers only, never
+    text), None as NULL."""
     if value is None:
         return b"NULL"
     if isinstance(value, int):  # bool too
         return b"%d" % value
+    if isinstance(value, uuid.UUID):
+        value = str(value)
     if isinstance(value, str):
         driver = connection.connection
         return driver.string_literal(value.encode(driver.encoding))
