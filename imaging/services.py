@@ -32,7 +32,9 @@ def _rsync_tables(names: Iterable[str]) -> dict[str, tuple[Entity, list[dict[str
     queries whatever the number of servers (lnrsync's rs_date request waits on this); the
     first name that is no server is refused."""
     names = list(dict.fromkeys(names))
-    found = Entity.objects.filter(entity_type__name=SERVER_TYPE, name__in=names)
+    found = Entity.objects.filter(entity_type__name=SERVER_TYPE, name__in=names).select_related(
+        "entity_type"
+    )
     servers = {entity.name: entity for entity in found}
     if missing := [name for name in names if name not in servers]:
         raise ValidationError(f"{missing[0]!r} is not a server")
