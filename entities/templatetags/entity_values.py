@@ -7,6 +7,7 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from ..links import entity_urls
 from ..models import VariableDefinition
 from ..patterns import browser_pattern as _browser_pattern
 from ..validation import expected as _expected
@@ -48,14 +49,18 @@ def _joined(values: Iterable[str]) -> str:
     return escape(", ".join(values)) or "—"
 
 
-# A batch edit's preview lists every value that changes: a row per entity and variable,
-# a thousand or more, joined here in one pass as the template loop wrote them.
+# A batch edit's preview lists every value that changes, and a search's results every match:
+# a row per entity (and variable), a thousand or more, joined here in one pass as the template
+# loops wrote them.
 @register.simple_tag
 def preview_rows(rows: Iterable[tuple]) -> SafeString:
-    """The preview table's rows: (entity, label, [(variable, old values, new values)])."""
+    """The preview table's rows: (entity, label, [(variable, old values, new values)]), all of
+    one entity type."""
     html = []
+    url_of = None
     for entity, label, diffs in rows:
-        link = f'<a href="{escape(entity.get_absolute_url())}">{escape(str(label))}</a>'
+        url_of = url_of or entity_urls(entity.entity_type.name)
+        link = f'<a href="{escape(url_of(entity.name))}">{escape(str(label))}</a>'
         for number, (name, old, new) in enumerate(diffs):
             first = f'<td rowspan="{len(diffs)}">{link}</td>' if number == 0 else ""
             html.append(
@@ -63,4 +68,23 @@ def preview_rows(rows: Iterable[tuple]) -> SafeString:
                 f'<td class="old">{_joined(old)}</td><td class="arrow">→</td>'
                 f'<td class="new">{_joined(new)}</td></tr>'
             )
+    return mark_safe("\n".join(html))
+
+
+@register.simple_tag
+def result_rows(results: Iterable[tuple], type_name: str, modify: bool) -> SafeString:
+    """The search results' rows: (entity, [values of each shown variable]), each with its
+    check box and a button to the entity's Modify page, or its view page when not modify."""
+    url_of = entity_urls(type_name, "entities:modify" if modify else "entities:entity")
+    html = []
+    for entity, values in results:
+        name = escape(entity.name)
+        inactive = "" if entity.active else ' <span class="badge warn">inactive</span>'
+        cells = "".join(f"<td>{_joined(v)}</td>" for v in values)
+        html.append(
+            f'<tr><td class="check"><input type="checkbox" name="entity" value="{entity.pk}"'
+            f' checked aria-label="include {name}"></td>'
+            f'<td><a class="button small entity-button" href="{escape(url_of(entity.name))}">'
+            f"{name}</a>{inactive}</td>{cells}</tr>"
+        )
     return mark_safe("\n".join(html))

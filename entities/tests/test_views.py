@@ -292,6 +292,24 @@ def test_search_results_show_the_ticked_variables(campus):
     assert "<td>odie</td>" in html and 'name="entity"' in html and "Batch Edit" in html
 
 
+def test_search_results_and_the_preview_link_each_entity_to_its_page(campus):
+    factories.entity(campus, "lab+1@en", room="EN2036", cname=["mail", "www"])
+    query = {"search": "1", "c-room": "EN2036", "show": ["cname"]}
+    editor = signed_in("editor")
+    html = editor.get("/search/standalone/", query).content.decode()
+    modify = reverse("entities:modify", args=["standalone", "lab+1@en"])
+    assert f'href="{modify}">lab+1@en</a> <span class="badge warn">inactive</span>' in html
+    assert "<td>mail, www</td>" in html and "<td>—</td>" in html  # ws3 has no cname
+    html = signed_in("viewer").get("/search/standalone/", query).content.decode()
+    page = reverse("entities:entity", args=["standalone", "lab+1@en"])
+    assert f'href="{page}">lab+1@en</a>' in html and modify not in html
+    targets = Entity.objects.filter(name__in=["ws3", "lab+1@en"])
+    preview = batch(editor, targets, "preview", **{"v-server": "nermal"}).content.decode()
+    assert f'<a href="{page}">lab+1@en</a>' in preview
+    ws3 = reverse("entities:entity", args=["standalone", "ws3"])
+    assert f'<a href="{ws3}">ws3</a>' in preview
+
+
 def batch(client, entities, step, show=("server",), **values):
     data = {"entities": ",".join(str(e.pk) for e in entities), "show": list(show), "step": step}
     data.update(values)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -142,11 +143,11 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         if any(f.errors for f in fields):
             return self.show(fields, "edit")
         seq = latest_seq(self.entity_type.name, self.entity_names())
-        preview = self.preview(changes)
         if step == "apply":
             seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
             if seen < seq:
                 error = "Some of these entities changed since the preview; check it again."
+                preview = self.preview(changes)
                 return self.show(fields, "preview", preview=preview, seq=seq, error=error)
             try:
                 count = self.apply(changes)
@@ -156,7 +157,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
                 request, f"Batch edit of {len(self.targets)} {self.label()}: {count} change(s)."
             )
             return redirect(self.back_url())
-        return self.show(fields, "preview", preview=preview, seq=seq)
+        return self.show(fields, "preview", preview=self.preview(changes), seq=seq)
 
     def cleared(self, fields: list[VariableField]) -> list[str]:
         """The variables whose Clear box is ticked; carried through preview and back."""
@@ -205,13 +206,11 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         ids = self.request.POST.getlist("entity") or self.request.POST.get("entities", "").split(
             ","
         )
-        return list(
+        return self.of_this_type(
             Entity.objects.filter(
                 entity_type=self.entity_type,
                 pk__in=[whole_number(i, "an entity id") for i in ids if i],
             )
-            .select_related("entity_type")
-            .order_by("name")
         )
 
     def all_matches(self) -> list[Entity]:
@@ -221,7 +220,15 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             QueryDict(self.request.POST.get("back", "")),
             self.request.user.has_perm(VIEW_SECRETS),
         )
-        return list(search.queryset().select_related("entity_type").order_by("name"))
+        return self.of_this_type(search.queryset())
+
+    def of_this_type(self, entities: QuerySet[Entity]) -> list[Entity]:
+        """The entities by name, each given the type already read rather than its own copy by
+        a join: a thousand model instances fewer to build."""
+        found = list(entities.order_by("name"))
+        for entity in found:
+            entity.entity_type = self.entity_type
+        return found
 
     def target_ids(self) -> str:
         return ",".join(str(e.pk) for e in self.targets)
