@@ -310,6 +310,18 @@ def test_search_results_and_the_preview_link_each_entity_to_its_page(campus):
     assert f'<a href="{ws3}">ws3</a>' in preview
 
 
+def test_each_criterion_drop_down_selects_its_own_value(campus):
+    query = {"search": "1", "c-server": ["odie", "nermal"]}
+    html = signed_in("viewer").get("/search/standalone/", query).content.decode()
+    selects = re.findall(r'<select name="c-server">.*?</select>', html)
+    assert len(selects) == 3  # two values, and the template of a further one
+    assert '<option value="odie" selected>' in selects[0] and " selected" not in selects[0].replace(
+        '"odie" selected', ""
+    )
+    assert '<option value="nermal" selected>' in selects[1] and '"odie" selected' not in selects[1]
+    assert " selected" not in selects[2] and '<option value="odie" >odie</option>' in selects[2]
+
+
 def batch(client, entities, step, show=("server",), **values):
     data = {"entities": ",".join(str(e.pk) for e in entities), "show": list(show), "step": step}
     data.update(values)
