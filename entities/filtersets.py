@@ -72,13 +72,13 @@ class EntitySearch(Criteria):
         ]
         return entities.filter(self.combine(conditions)) if conditions else entities
 
-    def shown_values(self, entities: Sequence[Entity]) -> dict[int, dict[str, list[str]]]:
-        """The ticked variables' values of each entity: one query."""
+    def shown_values(self, entity_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+        """The ticked variables' values of each entity by id: one query."""
         shown: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         if self.shown:
             names = {d.pk: d.name for d in self.shown}
             for entity_id, variable_id, value in (
-                Value.objects.filter(entity__in=entities, variable__in=names)
+                Value.objects.filter(entity_id__in=entity_ids, variable__in=names)
                 .order_by("indx")
                 .values_list("entity_id", "variable_id", "value")
             ):

@@ -88,18 +88,19 @@ def preview_rows(rows: Iterable[tuple]) -> SafeString:
 
 @register.simple_tag
 def result_rows(results: Iterable[tuple], type_name: str, modify: bool) -> SafeString:
-    """The search results' rows: (entity, [values of each shown variable]), each with its
-    check box and a button to the entity's Modify page, or its view page when not modify."""
+    """The search results' rows: ((entity id, name, active), [values of each shown variable]),
+    each with its check box and a button to the entity's Modify page, or its view page when
+    not modify."""
     url_of = entity_urls(type_name, "entities:modify" if modify else "entities:entity")
     html = []
-    for entity, values in results:
-        name = escape(entity.name)
-        inactive = "" if entity.active else ' <span class="badge warn">inactive</span>'
+    for (entity_id, entity_name, active), values in results:
+        name = escape(entity_name)
+        inactive = "" if active else ' <span class="badge warn">inactive</span>'
         cells = "".join(f"<td>{_joined(v)}</td>" for v in values)
         html.append(
-            f'<tr><td class="check"><input type="checkbox" name="entity" value="{entity.pk}"'
+            f'<tr><td class="check"><input type="checkbox" name="entity" value="{entity_id:d}"'
             f' checked aria-label="include {name}"></td>'
-            f'<td><a class="button small entity-button" href="{escape(url_of(entity.name))}">'
+            f'<td><a class="button small entity-button" href="{escape(url_of(entity_name))}">'
             f"{name}</a>{inactive}</td>{cells}</tr>"
         )
     return mark_safe("\n".join(html))

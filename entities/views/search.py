@@ -79,15 +79,16 @@ class EntitySearchView(LabnetView, EntityTypeMixin, View):
             "tables": sorted({d.table for d in entity_type.variables.all() if d.table}),
         }
         if "search" in request.GET:
-            page = Paginator(search.queryset().order_by("name"), RESULTS_PAGE).get_page(
-                request.GET.get("page")
-            )
-            entities = list(page.object_list)
-            shown = search.shown_values(entities)
+            # Every match's id, name and activity in one query, paged here: the search runs
+            # once rather than once to count and once for the page.
+            matches = search.queryset().order_by("name").values_list("pk", "name", "active")
+            page = Paginator(list(matches), RESULTS_PAGE).get_page(request.GET.get("page"))
+            shown = search.shown_values([pk for pk, _, _ in page.object_list])
             context["page"] = page
             context["page_query"] = query_without_page(request)
             context["results"] = [
-                (e, [shown[e.pk][d.name] for d in search.shown]) for e in entities
+                (match, [shown[match[0]][d.name] for d in search.shown])
+                for match in page.object_list
             ]
         return render(request, "entities/search.html", context)
 
