@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.hosts import CLIENT
 from core.ssh import rsync_shell
 from entities.mirror import MirrorEntity, MirrorError, iter_mirror
 from filemgr.resolution import FILE_TYPE
-from workers.host.client import ApiClient, ApiError, ApiUnavailable
 from workers.host.paths import under
 from workers.host.registry import Command
 from workers.host.rsync_progress import Progress, ProgressReader
@@ -47,6 +47,9 @@ from ..replication import (
     rows_from_values,
 )
 from .excludes import Values, filter_rules, managed_paths
+
+if TYPE_CHECKING:
+    from workers.host.client import ApiClient
 
 RSYNC = "rsync"
 RSYNC_OPTIONS = ["-aSx", "--delete", "--stats", "--timeout=600"]
@@ -245,6 +248,8 @@ def record(api: ApiClient, host: str, pushed: Sequence[tuple[Sync, Outcome]]) ->
     """Set rs_date of every destination synced, in one request per RECORD_BATCH rows; a
     destination whose date could not be set is reported failed (its copy is there, but its
     children will not take it before it is synced again)."""
+    from workers.host.client import ApiError, ApiUnavailable
+
     outcomes = [outcome for _, outcome in pushed]
     synced = [i for i, (_, outcome) in enumerate(pushed) if outcome.state == SYNCED]
     for start in range(0, len(synced), RECORD_BATCH):
@@ -364,12 +369,15 @@ def run(args: argparse.Namespace) -> int:
         if not syncs:
             print(f"lnrsync: no Rsync row of {args.only!r} draws from {host}", file=sys.stderr)
             return 2
-    api = None
-    if not args.dry_run:
-        settings = settings_from(args)
-        api = ApiClient(settings.server, settings.token)
+    settings = None if args.dry_run else settings_from(args)
     pushed = push_all(syncs, Options.from_args(args), local.paths.root, entities, host, args.jobs)
-    outcomes = [outcome for _, outcome in pushed] if api is None else record(api, host, pushed)
+    outcomes = [outcome for _, outcome in pushed]
+    if settings is not None and any(outcome.state == SYNCED for outcome in outcomes):
+        # Imported only now: a run with nothing to record (a leaf, copies waiting, a dry run)
+        # starts without the HTTP stack (http.client, email, ssl), a sixth of its start.
+        from workers.host.client import ApiClient
+
+        outcomes = record(ApiClient(settings.server, settings.token), host, pushed)
     failed: dict[str, int] = defaultdict(int)
     for (sync, _), outcome in zip(pushed, outcomes, strict=True):
         print(outcome.line, file=sys.stdout if outcome.ok else sys.stderr)

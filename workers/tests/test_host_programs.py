@@ -35,6 +35,9 @@ def test_a_host_program_imports_no_other_program_and_no_host_side():
     for other in ("workers.host.agent", "nms.host.agent", "imaging.host.agent"):
         assert other not in imported
     assert "imaging.host.bootcommands" not in imported
+    # lnrsync imports the API client only to record rs_date, and hashes no file.
+    for later in ("workers.host.client", "http.client", "ssl", "hashlib"):
+        assert later not in imported
 
 
 def test_an_unknown_program_is_refused_with_the_full_list(capsys):
