@@ -290,8 +290,17 @@ def _first_pass_errors(hosts: tuple[str, ...]) -> None:
 
     for host in hosts:
         report = AgentReport.objects.filter(host__name=host).order_by("pk").first()
-        errors = sorted({e.get("file", "") for e in report.errors}) if report else ["no report"]
-        print(f"   {host}'s first pass: errors in {', '.join(errors) or 'no file'}")
+        if report is None:
+            print(f"   {host}'s first pass: no report")
+            continue
+        by_file: dict[str, list[str]] = {}
+        for error in report.errors:
+            by_file.setdefault(error.get("file", ""), []).append(error.get("message", ""))
+        print(f"   {host}'s first pass: {sum(map(len, by_file.values()))} errors")
+        # One message a file says what kind: the campus's appservers have no boot files (kernels,
+        # pxelinux.0) in the bench's agent root, so their `appserver` check names each client.
+        for file, messages in sorted(by_file.items()):
+            print(f"      {file or '(the pass)'}: {len(messages)}, e.g. {messages[0][:120]}")
 
 
 def _agent(tmp: Path, env: dict, server: str, host: str, seconds: float) -> subprocess.Popen:
