@@ -29,7 +29,7 @@ from .choices import ChangeAction, EnumerationKind, Widget
 from .kept_tables import keeper_of
 from .mirror import MirrorValue
 from .models import Change, ChangeSequence, Entity, EntityType, Value, VariableDefinition
-from .reading import latest_seq
+from .reading import changed_since
 from .validation import Validator, check_name, check_regex, quoted
 from .value_checks import plan_checks
 
@@ -556,7 +556,7 @@ def do_batch_edit(
 ) -> int:
     """Set the same values and tables on every entity (all of one type) in one batch.
 
-    With expected_seq (the latest change of the entities when the form was built), refused
+    With expected_seq (the change log's number the form was built at), refused
     with ChangedSince when one of them changed since: checked under the counter's lock, so
     two editors submitting forms built at the same moment never both overwrite."""
     entities = list(entities)
@@ -572,7 +572,7 @@ def do_batch_edit(
         if expected_seq is not None:
             batch.lock_sequence()
             names = [e.name for e in entities]
-            if latest_seq(entities[0].entity_type.name, names) > expected_seq:
+            if changed_since(entities[0].entity_type.name, names, expected_seq):
                 raise ChangedSince(f"{label} changed since the form was built.")
         errors: dict[str, list[str]] = defaultdict(list)
         # The values are the same for every entity, so they are validated once.

@@ -365,6 +365,20 @@ def test_batch_edit_refuses_invalid_values_and_stale_previews(campus):
     assert values_of(targets[1])["server"] == ["odie"]
 
 
+def test_a_change_to_other_entities_after_the_preview_does_not_stop_the_batch_edit(campus):
+    client = signed_in("editor")
+    targets = list(Entity.objects.filter(name__in=["ws1", "ws2"]))
+    preview = batch(client, targets, "preview", **{"v-server": "nermal"}).content.decode()
+    seq = re.search(r'name="seq" value="(\d+)"', preview).group(1)
+    other = Entity.objects.filter(entity_type=targets[0].entity_type).exclude(
+        pk__in=[e.pk for e in targets]
+    )
+    services.do_set_values(other.first(), {"room": ["EN2036"]}, user="bob")
+    applied = batch(client, targets, "apply", seq=seq, **{"v-server": "nermal"})
+    assert applied.status_code == 302
+    assert [values_of(e)["server"] for e in targets] == [["nermal"], ["nermal"]]
+
+
 def test_batch_edit_can_clear_a_variable(campus):
     client = signed_in("editor")
     targets = list(Entity.objects.filter(name__in=["ws1", "ws2"]))

@@ -25,7 +25,7 @@ from .. import services
 from ..filtersets import EntitySearch, TableSearch
 from ..forms import VariableField, choices_for, read_values
 from ..models import Entity, Value, VariableDefinition
-from ..reading import SECRET_MASK, latest_seq
+from ..reading import SECRET_MASK, changed_since, committed_seq
 from ..validation import Validator, beside_field
 from .base import EntityTypeMixin, TypeChooseView
 
@@ -125,6 +125,9 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
 
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
         self.entity_type = self.get_entity_type()
+        # The preview carries the change log's number as of before the entities are read; the
+        # apply is refused if one of them changed after it.
+        as_of = committed_seq()
         self.targets = self.get_targets()
         if not self.targets:
             messages.error(request, "Select at least one entity for the batch edit.")
@@ -143,13 +146,12 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             return self.show(fields, "edit", error="Enter a new value, or tick Clear.")
         if any(f.errors for f in fields):
             return self.show(fields, "edit")
-        seq = latest_seq(self.entity_type.name, self.entity_names())
         if step == "apply":
             seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
-            if seen < seq:
+            if changed_since(self.entity_type.name, self.entity_names(), seen):
                 error = "Some of these entities changed since the preview; check it again."
                 preview = self.preview(changes)
-                return self.show(fields, "preview", preview=preview, seq=seq, error=error)
+                return self.show(fields, "preview", preview=preview, seq=as_of, error=error)
             try:
                 count = self.apply(changes)
             except ValidationError as refused:
@@ -158,7 +160,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
                 request, f"Batch edit of {len(self.targets)} {self.label()}: {count} change(s)."
             )
             return redirect(self.back_url())
-        return self.show(fields, "preview", preview=self.preview(changes), seq=seq)
+        return self.show(fields, "preview", preview=self.preview(changes), seq=as_of)
 
     def cleared(self, fields: list[VariableField]) -> list[str]:
         """The variables whose Clear box is ticked; carried through preview and back."""
