@@ -365,6 +365,19 @@ def test_batch_edit_refuses_invalid_values_and_stale_previews(campus):
     assert values_of(targets[1])["server"] == ["odie"]
 
 
+def test_a_change_landing_after_the_pages_check_still_stops_the_batch_edit(campus, monkeypatch):
+    client = signed_in("editor")
+    targets = list(Entity.objects.filter(name__in=["ws1", "ws2"]))
+    preview = batch(client, targets, "preview", **{"v-server": "nermal"}).content.decode()
+    seq = re.search(r'name="seq" value="(\d+)"', preview).group(1)
+    services.do_set_values(targets[0], {"room": ["EN2036"]}, user="bob")
+    # bob's change is committed between the page's check and the batch's write.
+    monkeypatch.setattr(search_views, "changed_since", lambda *args: False)
+    stale = batch(client, targets, "apply", seq=seq, **{"v-server": "nermal"})
+    assert stale.status_code == 400 and "changed since the preview" in stale.content.decode()
+    assert [values_of(e)["server"] for e in targets] == [["odie"], ["odie"]]
+
+
 def test_a_change_to_other_entities_after_the_preview_does_not_stop_the_batch_edit(campus):
     client = signed_in("editor")
     targets = list(Entity.objects.filter(name__in=["ws1", "ws2"]))

@@ -148,12 +148,17 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
             return self.show(fields, "edit")
         if step == "apply":
             seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
-            if changed_since(self.entity_type.name, self.entity_names(), seen):
+            try:
+                if changed_since(self.entity_type.name, self.entity_names(), seen):
+                    raise services.ChangedSince("changed since the preview")
+                count = self.apply(changes, seen)
+            except services.ChangedSince:
                 error = "Some of these entities changed since the preview; check it again."
+                # A change may have landed after as_of was read: the new preview's number is
+                # read before its values.
+                as_of = committed_seq()
                 preview = self.preview(changes)
                 return self.show(fields, "preview", preview=preview, seq=as_of, error=error)
-            try:
-                count = self.apply(changes)
             except ValidationError as refused:
                 return self.show(fields, "edit", error=refusal_text(refused))
             messages.success(
@@ -266,8 +271,12 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
                 rows.append((entity, entity.name, diffs))
         return {"rows": rows, "unchanged": len(self.targets) - len(rows)}
 
-    def apply(self, changes: dict[str, list[str]]) -> int:
-        return services.do_batch_edit(self.targets, changes, user=self.request.user)
+    def apply(self, changes: dict[str, list[str]], seen: int) -> int:
+        """Store the changes, refused with ChangedSince when a target changed after seen:
+        checked again under the change log's lock, as a change may land after post's check."""
+        return services.do_batch_edit(
+            self.targets, changes, user=self.request.user, expected_seq=seen
+        )
 
     def show(self, fields, step: str, preview=None, seq: int = 0, error: str = ""):
         return render(
@@ -409,7 +418,8 @@ class TableBatchEditView(BatchEditView):
                     rows.append((entity, f"{entity.name} row {indx}", diffs))
         return {"rows": rows, "unchanged": len(self.targets) - len(rows)}
 
-    def apply(self, changes: dict[str, list[str]]) -> int:
+    def apply(self, changes: dict[str, list[str]], seen: int) -> int:
+        # do_set_many takes no expected_seq: post's check is the only one for table rows.
         table = self.kwargs["table"]
         return services.do_set_many(
             {
