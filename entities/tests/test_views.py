@@ -310,6 +310,14 @@ def test_search_results_and_the_preview_link_each_entity_to_its_page(campus):
     assert f'<a href="{ws3}">ws3</a>' in preview
 
 
+def test_search_results_escape_values_and_hold_no_secret_for_a_viewer(campus):
+    factories.entity(campus, "ws9", room="EN2036", cname=['<b>"x"</b>&'], iscsi_password="hunter2")
+    query = {"search": "1", "c-room": "EN2036", "show": ["cname", "iscsi_password"]}
+    html = signed_in("viewer").get("/search/standalone/", query).content.decode()
+    assert "<td>&lt;b&gt;&quot;x&quot;&lt;/b&gt;&amp;</td>" in html and '<b>"x"' not in html
+    assert "hunter2" not in html and "<th>iscsi_password</th>" not in html
+
+
 def test_each_criterion_drop_down_selects_its_own_value(campus):
     query = {"search": "1", "c-server": ["odie", "nermal"]}
     html = signed_in("viewer").get("/search/standalone/", query).content.decode()
