@@ -811,10 +811,24 @@ def do_delete_variable(definition: VariableDefinition, *, user: object = None) -
         definition.delete()
 
 
-def do_set_many(edits: Mapping[Entity, tuple[Values, Tables]], *, user: object = None) -> int:
+def do_set_many(
+    edits: Mapping[Entity, tuple[Values, Tables]],
+    *,
+    user: object = None,
+    expected_seq: int | None = None,
+) -> int:
     """Set different values and tables on several entities in one batch (a table batch edit,
-    a revert); all are validated first and either all are stored or none."""
+    a revert); all are validated first and either all are stored or none. With expected_seq,
+    refused with ChangedSince as do_batch_edit is."""
     with change_batch(user) as batch:
+        if expected_seq is not None:
+            batch.lock_sequence()
+            names: dict[str, list[str]] = defaultdict(list)
+            for entity in edits:
+                names[entity.entity_type.name].append(entity.name)
+            for type_name, of_type in names.items():
+                if changed_since(type_name, of_type, expected_seq):
+                    raise ChangedSince(f"{type_name} entities changed since the form was built.")
         errors: dict[str, list[str]] = defaultdict(list)
         definitions: dict[int, dict[str, VariableDefinition]] = {}
         plan: Plan = {}

@@ -25,7 +25,7 @@ from .. import services
 from ..filtersets import EntitySearch, TableSearch
 from ..forms import VariableField, choices_for, read_values
 from ..models import Entity, Value, VariableDefinition
-from ..reading import SECRET_MASK, changed_since, committed_seq
+from ..reading import SECRET_MASK, committed_seq
 from ..validation import Validator, beside_field
 from .base import EntityTypeMixin, TypeChooseView
 
@@ -149,8 +149,6 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
         if step == "apply":
             seen = whole_number(request.POST.get("seq") or "0", "a change sequence number")
             try:
-                if changed_since(self.entity_type.name, self.entity_names(), seen):
-                    raise services.ChangedSince("changed since the preview")
                 count = self.apply(changes, seen)
             except services.ChangedSince:
                 error = "Some of these entities changed since the preview; check it again."
@@ -244,9 +242,6 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
     def target_labels(self) -> list[str]:
         return [e.name for e in self.targets]
 
-    def entity_names(self) -> set[str]:
-        return {e.name for e in self.targets}
-
     def preview(self, changes: dict[str, list[str]]) -> dict:
         """Each entity's variables that will change, old and new values; one query."""
         current: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -273,7 +268,7 @@ class BatchEditView(PermissionView, EntityTypeMixin, View):
 
     def apply(self, changes: dict[str, list[str]], seen: int) -> int:
         """Store the changes, refused with ChangedSince when a target changed after seen:
-        checked again under the change log's lock, as a change may land after post's check."""
+        checked under the change log's lock, so a change landing meanwhile is never lost."""
         return services.do_batch_edit(
             self.targets, changes, user=self.request.user, expected_seq=seen
         )
@@ -349,9 +344,6 @@ class TableBatchEditView(BatchEditView):
     def target_labels(self) -> list[str]:
         return [f"{e.name} row {indx}" for e, indx in self.targets]
 
-    def entity_names(self) -> set[str]:
-        return {e.name for e, _ in self.targets}
-
     @property
     def removing(self) -> bool:
         return bool(self.request.POST.get("remove"))
@@ -419,7 +411,6 @@ class TableBatchEditView(BatchEditView):
         return {"rows": rows, "unchanged": len(self.targets) - len(rows)}
 
     def apply(self, changes: dict[str, list[str]], seen: int) -> int:
-        # do_set_many takes no expected_seq: post's check is the only one for table rows.
         table = self.kwargs["table"]
         return services.do_set_many(
             {
@@ -427,4 +418,5 @@ class TableBatchEditView(BatchEditView):
                 for entity, (_, after) in self.edited_tables(changes).items()
             },
             user=self.request.user,
+            expected_seq=seen,
         )
