@@ -434,12 +434,17 @@ def cnames(standalone):
         )
 
 
-def test_table_search_and_row_batch_edit(cnames):
-    client = signed_in("editor")
+def www_rows(client) -> list[str]:
+    """The CNAMES rows named www, as the table search's results offer them for a batch edit."""
     html = client.get(
         "/search/standalone/table/CNAMES/", {"search": "1", "c-cn_name": "www"}
     ).content.decode()
-    rows = re.findall(r'name="row" value="([^"]+)"', html)
+    return re.findall(r'name="row" value="([^"]+)"', html)
+
+
+def test_table_search_and_row_batch_edit(cnames):
+    client = signed_in("editor")
+    rows = www_rows(client)
     assert len(rows) == 2
     url = reverse("entities:table_batch_edit", args=["standalone", "CNAMES"])
     # A new name for both rows, each in its own domain: one alias per host (workers.clashes).
@@ -461,10 +466,7 @@ def test_table_search_and_row_batch_edit(cnames):
 
 def test_a_row_batch_edit_is_refused_when_an_entity_changed_since_the_preview(cnames):
     client = signed_in("editor")
-    html = client.get(
-        "/search/standalone/table/CNAMES/", {"search": "1", "c-cn_name": "www"}
-    ).content.decode()
-    rows = re.findall(r'name="row" value="([^"]+)"', html)
+    rows = www_rows(client)
     url = reverse("entities:table_batch_edit", args=["standalone", "CNAMES"])
     data = {"rows": ",".join(rows), "show": "cn_name", "v-cn_name": "web"}
     preview = client.post(url, {**data, "step": "preview"}).content.decode()
