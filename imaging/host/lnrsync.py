@@ -21,9 +21,10 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
+from threading import Thread
 from typing import TYPE_CHECKING
 
 from core.hosts import CLIENT
@@ -32,7 +33,6 @@ from entities.mirror import MirrorEntity, MirrorError, iter_mirror
 from filemgr.resolution import FILE_TYPE
 from workers.host.paths import under
 from workers.host.registry import Command
-from workers.host.rsync_progress import Progress, ProgressReader
 from workers.host.settings import add_agent_arguments, local_from, settings_from
 
 from ..replication import (
@@ -50,6 +50,7 @@ from .excludes import Values, filter_rules, managed_paths
 
 if TYPE_CHECKING:
     from workers.host.client import ApiClient
+    from workers.host.rsync_progress import Progress
 
 RSYNC = "rsync"
 RSYNC_OPTIONS = ["-aSx", "--delete", "--stats", "--timeout=600"]
@@ -63,7 +64,7 @@ SSH_CONFIG_ENV, PEER_ROOTS_ENV = "LABNET_SSH_CONFIG", "LABNET_PEER_ROOTS"
 # What became of a destination (a sync now reports these to the web server).
 SYNCED, FAILED, WAITING, SKIPPED, DRY_RUN = "synced", "failed", "waiting", "skipped", "dry run"
 Entities = dict[tuple[str, str], Values]
-Watch = Callable[[Progress], None]  # told of each --info=progress2 line of a push
+Watch = Callable[["Progress"], None]  # told of each --info=progress2 line of a push
 _SENT = re.compile(r"^Total bytes sent: ([\d,.]+)", re.MULTILINE)
 
 
@@ -182,16 +183,20 @@ def rsync_command(sync: Sync, options: Options, root: Path, merge_file: Path) ->
 def _rsync(command: list[str], progress: Watch | None) -> tuple[int, str, str]:
     """rsync's exit status, the end of its output and of its errors; progress, when given, is
     told of rsync's --info=progress2 lines as they come."""
+    reader = None
     if progress is not None:
-        command = [*command[:1], "--info=progress2", *command[1:]]
+        # Imported here: only a sync now watches a push.
+        from workers.host.rsync_progress import ProgressReader
+
+        command, reader = [*command[:1], "--info=progress2", *command[1:]], ProgressReader()
     # Errors go to a file: a pipe nobody reads while stdout is read could fill.
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
         assert process.stdout is not None
-        tail, reader = b"", ProgressReader()
+        tail = b""
         for chunk in iter(lambda: process.stdout.read1(65536), b""):
             tail = (tail + chunk)[-TAIL_BYTES:]
-            if progress is not None and (found := reader.feed(chunk)) is not None:
+            if reader is not None and (found := reader.feed(chunk)) is not None:
                 progress(found)
         code = process.wait()
         errors.seek(max(errors.tell() - TAIL_BYTES, 0))
@@ -284,13 +289,23 @@ def in_rounds(syncs: Sequence[Sync]) -> list[list[Sync]]:
 def push_all(
     syncs: Sequence[Sync], options: Options, root: Path, entities: Entities, host: str, jobs: int
 ) -> list[tuple[Sync, Outcome]]:
-    """Every sync, up to jobs at once within a round (siblings in the tree: each rsync waits
-    mostly on the disks and the network), in the order given."""
+    """Every sync, round after round; within a round up to jobs at once (siblings in the
+    tree: each rsync waits mostly on the disks and the network). In the order given."""
+
+    def one(sync: Sync) -> Outcome:
+        return push(sync, options, root, entities, host)
+
     done: dict[int, Outcome] = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for round_ in in_rounds(syncs):
-            pushes = pool.map(lambda s: push(s, options, root, entities, host), round_)
-            done.update((id(s), outcome) for s, outcome in zip(round_, pushes, strict=True))
+    for round_ in in_rounds(syncs):
+        if jobs == 1 or len(round_) == 1:
+            outcomes = [one(sync) for sync in round_]
+        else:
+            # Imported here: a run pushing one after the other starts without threads.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(jobs, len(round_))) as pool:
+                outcomes = list(pool.map(one, round_))
+        done.update((id(s), outcome) for s, outcome in zip(round_, outcomes, strict=True))
     return [(sync, done[id(sync)]) for sync in syncs]
 
 
@@ -370,11 +385,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"lnrsync: no Rsync row of {args.only!r} draws from {host}", file=sys.stderr)
             return 2
     settings = None if args.dry_run else settings_from(args)
+    if settings is not None and syncs:
+        # The HTTP stack that records rs_date (http.client, email, ssl) is a sixth of a run's
+        # own time: it is imported while the first rsync runs, not after the last.
+        Thread(target=import_module, args=("workers.host.client",)).start()
     pushed = push_all(syncs, Options.from_args(args), local.paths.root, entities, host, args.jobs)
     outcomes = [outcome for _, outcome in pushed]
     if settings is not None and any(outcome.state == SYNCED for outcome in outcomes):
-        # Imported only now: a run with nothing to record (a leaf, copies waiting, a dry run)
-        # starts without the HTTP stack (http.client, email, ssl), a sixth of its start.
         from workers.host.client import ApiClient
 
         outcomes = record(ApiClient(settings.server, settings.token), host, pushed)

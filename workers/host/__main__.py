@@ -12,8 +12,6 @@ LABNET_PLUG_INS (workers.host.settings.PLUG_INS); `python -m workers.host --help
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -24,6 +22,8 @@ from .settings import add_agent_arguments, plug_ins, settings_from
 
 def agent_command(args: argparse.Namespace) -> int:
     # Imported here: the apps' host programs (lnrsync, tftpd, ...) start without the agent.
+    import json
+
     from .agent import Agent
 
     settings = settings_from(args)
@@ -81,10 +81,15 @@ def parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser(argv).parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("LABNET_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # A host program none of whose modules logs (lnrsync, by --jobs 1) starts without logging:
+    # its import is a part of a short run's own time worth sparing.
+    if args.handler is agent_command or "logging" in sys.modules:
+        import logging
+
+        logging.basicConfig(
+            level=os.environ.get("LABNET_LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     return args.handler(args)
 
 
