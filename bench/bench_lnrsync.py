@@ -14,8 +14,8 @@ loopback), a 20,000-file image with 1 % of its files changed before each round.
    to all 8 servers in a shell loop.
 
 The rounds follow an untimed one of lnrsync and of the shell loop (the web server's first
-request, caches). lnrsync runs with its bytecode kept between runs (PYTHONPYCACHEPREFIX under the bench's
-folder, written by a first run), as on a host.
+request, caches). lnrsync runs with its bytecode kept between runs (PYTHONPYCACHEPREFIX
+under the bench's folder, written by a first run), as on a host.
 
 All on one machine with 2 cores: the tree's gain is its parallel second level, which here
 shares the CPUs; on a real network the master's uplink is what the tree spares.
