@@ -31,7 +31,9 @@ def test_the_wrapper_runs_lnrsync_for_the_host_with_the_agents_environment(guide
     env_file = tmp_path / "labnet-agent"
     env_file.write_text(f"LABNET_HOST=ratchet\nLABNET_ETC={mirror}\nLABNET_ROOT={tmp_path}\n")
     done = subprocess.run(
-        ["sh", str(DEMO_FILES / "lnrsync" / "default_server"), "--dry-run"],
+        # --jobs 1: ratchet's three destinations one after the other, in the main thread
+        # (test_lnrsync_e2e's runs push siblings at once).
+        ["sh", str(DEMO_FILES / "lnrsync" / "default_server"), "--dry-run", "--jobs", "1"],
         env={
             "PATH": "/usr/bin:/bin",
             "LABNET_AGENT_ENV": str(env_file),

@@ -35,8 +35,12 @@ def test_a_host_program_imports_no_other_program_and_no_host_side():
     for other in ("workers.host.agent", "nms.host.agent", "imaging.host.agent"):
         assert other not in imported
     assert "imaging.host.bootcommands" not in imported
-    # lnrsync imports the API client only to record rs_date, and hashes no file.
-    for later in ("workers.host.client", "http.client", "ssl", "hashlib"):
+    # lnrsync imports the API client only to record rs_date, hashes no file, logs nothing,
+    # imports a thread pool only to push siblings at once and a progress reader only when a
+    # sync now watches: its start imports none of them.
+    for later in ("workers.host.client", "http.client", "ssl", "hashlib", "logging"):
+        assert later not in imported
+    for later in ("concurrent.futures", "workers.host.rsync_progress"):
         assert later not in imported
 
 
