@@ -38,10 +38,8 @@ def test_a_host_program_imports_no_other_program_and_no_host_side():
     # lnrsync imports the API client only to record rs_date, hashes no file, logs nothing,
     # imports a thread pool only to push siblings at once and a progress reader only when a
     # sync now watches: its start imports none of them.
-    for later in ("workers.host.client", "http.client", "ssl", "hashlib", "logging"):
-        assert later not in imported
-    for later in ("concurrent.futures", "workers.host.rsync_progress"):
-        assert later not in imported
+    later = ("workers.host.client", "http.client", "ssl", "hashlib", "logging")
+    assert not imported & {*later, "concurrent.futures", "workers.host.rsync_progress"}
 
 
 def test_an_unknown_program_is_refused_with_the_full_list(capsys):
