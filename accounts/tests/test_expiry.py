@@ -11,15 +11,17 @@ from accounts.tasks import expiry_task
 
 
 @pytest.fixture
-def course(directory):
-    return services.do_create_account(
-        "tests", uid="cs101-01", sn="Student", sponsor="prof@example.edu",
-        expiry=date.today() + timedelta(days=20),
-    )  # fmt: skip
+def course(directory) -> date:
+    """cs101-01's expiry day, read once: a test reading the clock again may be past midnight."""
+    expiry = date.today() + timedelta(days=20)
+    services.do_create_account(
+        "tests", uid="cs101-01", sn="Student", sponsor="prof@example.edu", expiry=expiry
+    )
+    return expiry
 
 
 def test_sponsor_told_once_a_week_before(course, mailoutbox):
-    expiry = date.today() + timedelta(days=20)
+    expiry = course
     assert expiry_pass(today=expiry - timedelta(days=8)).count == 0
     assert expiry_pass(today=expiry - timedelta(days=7)).warned == ["cs101-01"]
     assert [m.to for m in mailoutbox] == [["prof@example.edu"]]
@@ -29,7 +31,7 @@ def test_sponsor_told_once_a_week_before(course, mailoutbox):
 
 def test_locked_after_expiry_then_deleted_after_grace(course, settings):
     settings.LABNET_ACCOUNT_GRACE_DAYS = 10
-    expiry = date.today() + timedelta(days=20)
+    expiry = course
     assert expiry_pass(today=expiry).locked == []
     assert expiry_pass(today=expiry + timedelta(days=1)).locked == ["cs101-01"]
     assert services.get_account("cs101-01").locked

@@ -141,13 +141,14 @@ def test_lock_unlock_and_too_many_wrong_binds(directory):
 
 def test_expired_account_cannot_bind(directory):
     create()
-    services.do_set_expiry("admin", "alice", date.today() - timedelta(days=1))
+    today = date.today()  # read once: the test may run across midnight
+    services.do_set_expiry("admin", "alice", today - timedelta(days=1))
     assert not binds("alice", GOOD)
     attrs = entry(directory, "alice", "shadowExpire", "pwdEndTime")
-    assert int(attrs["shadowExpire"][0]) == (date.today() - date(1970, 1, 1)).days
-    services.do_set_expiry("admin", "alice", date.today() + timedelta(days=30))
+    assert int(attrs["shadowExpire"][0]) == (today - date(1970, 1, 1)).days
+    services.do_set_expiry("admin", "alice", today + timedelta(days=30))
     assert binds("alice", GOOD)
-    assert services.get_account("alice").expiry == date.today() + timedelta(days=30)
+    assert services.get_account("alice").expiry == today + timedelta(days=30)
     services.do_set_expiry("admin", "alice", None)
     assert services.get_account("alice").expiry is None
 
