@@ -30,7 +30,8 @@ pytestmark = [
 
 @pytest.fixture
 def web():
-    server = LiveServer(f"127.0.0.1:{live.free_port()}", start=False)
+    # Port 0: the server binds a free port itself; one picked first could be taken meanwhile.
+    server = LiveServer("127.0.0.1:0", start=False)
     server.start()
     yield server
     server.stop()
