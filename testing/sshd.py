@@ -27,6 +27,7 @@ from testing.live import free_port, wait_for
 
 SSHD = Path("/usr/sbin/sshd")
 PRIVILEGE_SEPARATION_DIR = Path("/run/sshd")  # sshd refuses to start without it
+PORT_TRIES = 5
 
 
 def available() -> bool:
@@ -95,19 +96,34 @@ def _write_known_hosts(known_hosts: Path, port: int, public_key: Path) -> None:
     known_hosts.write_text(f"[127.0.0.1]:{port} {kind} {key}\n")
 
 
+class _PortTaken(Exception):
+    """sshd could not bind its port: another process took it after free_port released it."""
+
+
 def start_sshd(directory: Path) -> Sshd:
     """Start sshd from directory (created; it holds keys, config and log) and wait until it
-    accepts a login. Stop it with .stop()."""
+    accepts a login, on another free port when the one picked is taken before sshd binds
+    it. Stop it with .stop()."""
     directory.mkdir(parents=True, exist_ok=True)
     PRIVILEGE_SEPARATION_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
-    port = free_port()
-    user = getpass.getuser()
     host_key, client_key = directory / "host_key", directory / "client_key"
     for key in (host_key, client_key):
         if not key.exists():
             _keygen(key)
     authorized_keys = directory / "authorized_keys"
     authorized_keys.write_text(Path(f"{client_key}.pub").read_text())
+    for _ in range(PORT_TRIES):
+        try:
+            return _start(directory, free_port(), host_key, client_key, authorized_keys)
+        except _PortTaken:
+            continue
+    raise RuntimeError(f"sshd found no free port in {PORT_TRIES} tries")
+
+
+def _start(
+    directory: Path, port: int, host_key: Path, client_key: Path, authorized_keys: Path
+) -> Sshd:
+    user = getpass.getuser()
     known_hosts = directory / "known_hosts"
     _write_known_hosts(known_hosts, port, Path(f"{host_key}.pub"))
     config = directory / "sshd_config"
@@ -143,6 +159,7 @@ def start_sshd(directory: Path) -> Sshd:
     )
     log = directory / "sshd.log"
     with log.open("ab") as out:
+        logged_before = out.tell()
         process = subprocess.Popen(
             [str(SSHD), "-D", "-e", "-f", str(config)],
             stdout=out,
@@ -155,7 +172,10 @@ def start_sshd(directory: Path) -> Sshd:
 
     def logs_in() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"sshd exited {process.returncode}: {log.read_text()[-2000:]}")
+            said = log.read_bytes()[logged_before:].decode(errors="replace")
+            if "Address already in use" in said:
+                raise _PortTaken(said)
+            raise RuntimeError(f"sshd exited {process.returncode}: {said[-2000:]}")
         probe = ["ssh", *server.ssh_options, "-o", "ConnectTimeout=2", "probe", "true"]
         return subprocess.run(probe, capture_output=True).returncode == 0
 
