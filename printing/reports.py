@@ -18,7 +18,8 @@ REPORT_COLUMNS = ("month", "printer", "department", "jobs", "pages", "cost")
 
 
 def totals(department: str = "") -> list[dict]:
-    """One row per month, printer and department, newest month first (one query)."""
+    """One row per month, printer and department, newest month first, then by printer and
+    department (one query)."""
     jobs = PrintJob.objects.filter(status__in=[JobStatus.PRINTED, JobStatus.CHARGED])
     if department:
         jobs = jobs.filter(department=department)
@@ -26,7 +27,7 @@ def totals(department: str = "") -> list[dict]:
         jobs.annotate(month=TruncMonth("submitted"))
         .values("month", "printer", "department")
         .annotate(jobs=Count("id"), pages=Sum(F("pages") * F("copies")), cost=Sum("cost"))
-        .order_by("-month", "printer")
+        .order_by("-month", "printer", "department")
     )
 
 

@@ -6,8 +6,10 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from printing import services
+from printing import reports, services
+from printing.models import PrintJob
 from testing.clients import signed_in
 from testing.views import PageTestCase, assert_queries_do_not_grow
 
@@ -86,6 +88,16 @@ def test_a_departments_bill_as_csv(page_data):
     lines = answer.content.decode().splitlines()
     assert lines[0] == "month,printer,department,jobs,pages,cost"
     assert lines[1].endswith(",en1018_lj,cs,2,9,0.90")
+
+
+def test_a_printer_that_changed_department_has_a_row_per_department_in_name_order(page_data):
+    # The printer's jobs of one month in two departments: rows alike but for the department
+    # come out in its order, whatever order the database groups them in.
+    PrintJob.objects.update(submitted=timezone.now())  # one month, even across midnight
+    PrintJob.objects.filter(pk=page_data["job"]).update(department="art")
+
+    rows = [(r["printer"], r["department"], r["pages"]) for r in reports.totals()]
+    assert rows == [("en1018_lj", "art", 2), ("en1018_lj", "cs", 7)]
 
 
 def test_the_pages_queries_do_not_grow_with_jobs(page_data):
