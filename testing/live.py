@@ -4,6 +4,7 @@ Celery broker, and a real central worker on the test database."""
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -25,10 +26,31 @@ T = TypeVar("T")
 STOP_SECONDS = 10.0
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port free on 127.0.0.1 for TCP and UDP, for a server a test starts later. It lies
+    below the kernel's ephemeral range, which a socket bound by connect() or sendto() takes
+    its port from: a probe of the server while it starts, or any other process, cannot take
+    the port before the server binds it."""
+    low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    for port in random.SystemRandom().sample(range(1024, low), min(100, low - 1024)):
+        if _bindable(port):
+            return port
+    with socket.socket() as s:  # no room below the range: any free port
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _bindable(port: int) -> bool:
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
