@@ -9,7 +9,7 @@ A "master" loads Labnet's schemas and the modules the production template loads 
 ppolicy, syncprov, unique, argon2) with ppolicy's default policy at cn=default,ou=policies; a
 "replica" copies a master with syncrepl (refreshAndPersist); a "campus" is a plain directory
 under o=campus standing for the university's. The config is checked with `slaptest -u` first,
-then slapd runs in the foreground (`-d 0`) until stop()."""
+then slapd runs in the foreground (`-d none`) until stop()."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ SLAPD = Path("/usr/sbin/slapd")
 SLAPTEST = Path("/usr/sbin/slaptest")
 SLAPADD = Path("/usr/sbin/slapadd")
 MODULE_DIR = Path("/usr/lib/ldap")
+PORT_TRIES = 5
 
 LABNET_BASE = "dc=labnet,dc=example"
 CAMPUS_BASE = "o=campus"
@@ -151,7 +152,8 @@ def start_slapd(
     directory: Path, kind: str = "master", provider: Slapd | None = None, ldif: Path | None = None
 ) -> Slapd:
     """Start slapd from directory (created; it holds config, data and log) and wait until it
-    answers. Stop it with .stop(). ldif, whole tree included, is loaded first with slapadd
+    answers, on another free port when the one picked is taken before slapd binds it. Stop it
+    with .stop(). ldif, whole tree included, is loaded first with slapadd
     (tens of thousands of entries in seconds, for benchmarks)."""
     if kind not in ("master", "replica", "campus"):
         raise ValueError(f"unknown slapd kind {kind!r}")
@@ -170,11 +172,33 @@ def start_slapd(
         )
         if load.returncode != 0:
             raise RuntimeError(f"slapadd refused {ldif}: {load.stderr[-2000:]}")
-    port = free_port()
+    for _ in range(PORT_TRIES):
+        try:
+            server = _serve(directory, kind, base, config, free_port())
+        except _PortTaken:
+            continue
+        try:
+            if kind == "campus" and ldif is None:
+                _add_campus_tree(server)
+        except BaseException:
+            server.stop()
+            raise
+        return server
+    raise RuntimeError(f"slapd found no free port in {PORT_TRIES} tries")
+
+
+class _PortTaken(Exception):
+    """slapd could not bind its port: another process took it after free_port released it."""
+
+
+def _serve(directory: Path, kind: str, base: str, config: Path, port: int) -> Slapd:
+    """slapd on port, once it answers. At debug level none it logs only what always matters,
+    such as a bind that failed."""
     log = directory / "slapd.log"
+    logged_before = log.stat().st_size if log.exists() else 0
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [str(SLAPD), "-d", "0", "-h", f"ldap://127.0.0.1:{port}/", "-f", str(config)],
+            [str(SLAPD), "-d", "none", "-h", f"ldap://127.0.0.1:{port}/", "-f", str(config)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -182,7 +206,10 @@ def start_slapd(
 
     def answers() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"slapd exited {process.returncode}: {log.read_text()[-2000:]}")
+            said = log.read_bytes()[logged_before:].decode(errors="replace")
+            if "Address already in use" in said:
+                raise _PortTaken(said)
+            raise RuntimeError(f"slapd exited {process.returncode}: {said[-2000:]}")
         try:
             server.connect().unbind_s()
         except ldap.LDAPError:
@@ -191,8 +218,6 @@ def start_slapd(
 
     try:
         wait_for(answers, timeout=20, what=f"slapd on 127.0.0.1:{port}")
-        if kind == "campus" and ldif is None:
-            _add_campus_tree(server)
     except BaseException:
         server.stop()
         raise
