@@ -172,11 +172,13 @@ def logout_all() -> None:
 
 def by_path(target: str) -> str:
     path = f"/dev/disk/by-path/ip-127.0.0.1:3260-iscsi-{target}-lun-0"
-    for _ in range(100):
+    # udev in the emulated guest can take several seconds under load; success returns at once.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         if os.path.exists(path):
             return path
         time.sleep(0.1)
-    raise RuntimeError(f"{path} did not appear")
+    raise RuntimeError(f"{path} did not appear within 60 s")
 
 
 def prepare() -> None:
