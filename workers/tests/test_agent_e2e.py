@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 from functools import partial
 from pathlib import Path
 
@@ -136,11 +135,9 @@ def test_changes_reach_the_files_of_the_affected_host_only(campus, central):
     nermal_inode = motd_nermal.stat().st_ino
 
     # A value change is pushed (the poll is 30 s) by the central worker: the file follows
-    # within seconds.
-    started = time.monotonic()
+    # within seconds, well before a poll would bring it.
     set_room("odie", "EN1020")
     wait_for(lambda: read(motd_odie) == "welcome to EN1020.\n", 10, "the pushed change")
-    assert time.monotonic() - started < 5
     # The central worker's fan-out sent one host a sync: odie. The worker logs its success
     # after the task returns, which may be after odie has installed the file.
     wait_for(
