@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import quote
 
 import redis
 from django.conf import settings
 from django.db import connection
+from pytest_django.live_server_helper import LiveServer
 
 from labnet_site.celery import app as celery_app
 
@@ -51,6 +52,44 @@ def _bindable(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+PORT_TRIES = 5
+
+
+class PortTaken(Exception):
+    """A server could not bind its port: another socket took it after free_port released it."""
+
+
+def on_a_free_port(start: Callable[[int], T], what: str) -> T:
+    """start(port) on a free port, and again on another while start raises PortTaken."""
+    for _ in range(PORT_TRIES):
+        try:
+            return start(free_port())
+        except PortTaken:
+            continue
+    raise RuntimeError(f"{what} found no free port in {PORT_TRIES} tries")
+
+
+def exited(what: str, process: subprocess.Popen, log: Path, logged_before: int) -> NoReturn:
+    """Why a server a test started has exited, from what it logged after logged_before:
+    PortTaken when its port was taken, else its last words."""
+    said = log.read_bytes()[logged_before:].decode(errors="replace")
+    if "Address already in use" in said:
+        raise PortTaken(said)
+    raise RuntimeError(f"{what} exited {process.returncode}: {said[-2000:]}")
+
+
+@contextmanager
+def web_server() -> Iterator[LiveServer]:
+    """Labnet's web server on loopback for the block's length. Port 0: it binds a free port
+    itself, so no other socket can take the port between picking and binding."""
+    server = LiveServer("127.0.0.1:0", start=False)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:

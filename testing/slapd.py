@@ -24,13 +24,12 @@ from pathlib import Path
 import ldap
 
 from accounts.layout import SCHEMAS
-from testing.live import free_port, wait_for
+from testing.live import exited, on_a_free_port, wait_for
 
 SLAPD = Path("/usr/sbin/slapd")
 SLAPTEST = Path("/usr/sbin/slaptest")
 SLAPADD = Path("/usr/sbin/slapadd")
 MODULE_DIR = Path("/usr/lib/ldap")
-PORT_TRIES = 5
 
 LABNET_BASE = "dc=labnet,dc=example"
 CAMPUS_BASE = "o=campus"
@@ -172,23 +171,14 @@ def start_slapd(
         )
         if load.returncode != 0:
             raise RuntimeError(f"slapadd refused {ldif}: {load.stderr[-2000:]}")
-    for _ in range(PORT_TRIES):
-        try:
-            server = _serve(directory, kind, base, config, free_port())
-        except _PortTaken:
-            continue
-        try:
-            if kind == "campus" and ldif is None:
-                _add_campus_tree(server)
-        except BaseException:
-            server.stop()
-            raise
-        return server
-    raise RuntimeError(f"slapd found no free port in {PORT_TRIES} tries")
-
-
-class _PortTaken(Exception):
-    """slapd could not bind its port: another process took it after free_port released it."""
+    server = on_a_free_port(lambda port: _serve(directory, kind, base, config, port), "slapd")
+    try:
+        if kind == "campus" and ldif is None:
+            _add_campus_tree(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def _serve(directory: Path, kind: str, base: str, config: Path, port: int) -> Slapd:
@@ -206,10 +196,7 @@ def _serve(directory: Path, kind: str, base: str, config: Path, port: int) -> Sl
 
     def answers() -> bool:
         if process.poll() is not None:
-            said = log.read_bytes()[logged_before:].decode(errors="replace")
-            if "Address already in use" in said:
-                raise _PortTaken(said)
-            raise RuntimeError(f"slapd exited {process.returncode}: {said[-2000:]}")
+            exited("slapd", process, log, logged_before)
         try:
             server.connect().unbind_s()
         except ldap.LDAPError:

@@ -23,11 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from testing.live import free_port, wait_for
+from testing.live import exited, on_a_free_port, wait_for
 
 SSHD = Path("/usr/sbin/sshd")
 PRIVILEGE_SEPARATION_DIR = Path("/run/sshd")  # sshd refuses to start without it
-PORT_TRIES = 5
 
 
 def available() -> bool:
@@ -96,10 +95,6 @@ def _write_known_hosts(known_hosts: Path, port: int, public_key: Path) -> None:
     known_hosts.write_text(f"[127.0.0.1]:{port} {kind} {key}\n")
 
 
-class _PortTaken(Exception):
-    """sshd could not bind its port: another process took it after free_port released it."""
-
-
 def start_sshd(directory: Path) -> Sshd:
     """Start sshd from directory (created; it holds keys, config and log) and wait until it
     accepts a login, on another free port when the one picked is taken before sshd binds
@@ -112,12 +107,9 @@ def start_sshd(directory: Path) -> Sshd:
             _keygen(key)
     authorized_keys = directory / "authorized_keys"
     authorized_keys.write_text(Path(f"{client_key}.pub").read_text())
-    for _ in range(PORT_TRIES):
-        try:
-            return _start(directory, free_port(), host_key, client_key, authorized_keys)
-        except _PortTaken:
-            continue
-    raise RuntimeError(f"sshd found no free port in {PORT_TRIES} tries")
+    return on_a_free_port(
+        lambda port: _start(directory, port, host_key, client_key, authorized_keys), "sshd"
+    )
 
 
 def _start(
@@ -172,10 +164,7 @@ def _start(
 
     def logs_in() -> bool:
         if process.poll() is not None:
-            said = log.read_bytes()[logged_before:].decode(errors="replace")
-            if "Address already in use" in said:
-                raise _PortTaken(said)
-            raise RuntimeError(f"sshd exited {process.returncode}: {said[-2000:]}")
+            exited("sshd", process, log, logged_before)
         probe = ["ssh", *server.ssh_options, "-o", "ConnectTimeout=2", "probe", "true"]
         return subprocess.run(probe, capture_output=True).returncode == 0
 

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from pytest_django.live_server_helper import LiveServer
 
 from entities import services
 from entities.models import Change, Entity
 from entities.reading import entity_contents
 from imaging.models import BuildReport
-from testing import factories, hosts
+from testing import factories, hosts, live
 from testing.sshd import available, running_sshd
 from workers.services import do_make_host_token
 
@@ -315,11 +314,8 @@ def test_a_disk_smaller_than_the_plan_is_refused(spare, tmp_path, capsys):
 
 @pytest.fixture
 def web():
-    # Port 0: the server binds a free port itself; one picked first could be taken meanwhile.
-    server = LiveServer("127.0.0.1:0", start=False)
-    server.start()
-    yield server
-    server.stop()
+    with live.web_server() as server:
+        yield server
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from pytest_django.live_server_helper import LiveServer
 
 from entities.exporting import export_mirror
 from entities.models import Entity
@@ -30,11 +29,8 @@ pytestmark = [
 
 @pytest.fixture
 def web():
-    # Port 0: the server binds a free port itself; one picked first could be taken meanwhile.
-    server = LiveServer("127.0.0.1:0", start=False)
-    server.start()
-    yield server
-    server.stop()
+    with live.web_server() as server:
+        yield server
 
 
 def rs_date(server: str) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from pytest_django.live_server_helper import LiveServer
 
 from nms.models import Sample, Status
 from nms.tasks import request_collection
@@ -41,11 +40,8 @@ def broker():
 
 @pytest.fixture
 def web():
-    # Port 0: the server binds a free port itself; one picked here and bound later may be taken.
-    server = LiveServer("127.0.0.1:0", start=False)
-    server.start()
-    yield server
-    server.stop()
+    with live.web_server() as server:
+        yield server
 
 
 @pytest.fixture

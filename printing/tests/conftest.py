@@ -6,7 +6,6 @@ import itertools
 
 import pytest
 from pypdf import PdfWriter
-from pytest_django.live_server_helper import LiveServer
 
 from entities.exporting import export_mirror
 from entities.models import Entity
@@ -72,7 +71,5 @@ def pdf(path, pages: int, width: float = 612, height: float = 792):
 
 @pytest.fixture
 def web():
-    server = LiveServer(f"127.0.0.1:{live.free_port()}", start=False)
-    server.start()
-    yield server
-    server.stop()
+    with live.web_server() as server:
+        yield server
